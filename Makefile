@@ -1,0 +1,54 @@
+# Two commands from a fresh clone: `make run` (embedded, no servers) and `make test`
+# (real servers on loopback, the whole suite). See README.md.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+# Under `make test` a test that needs a real server fails when the server is missing.
+export SPOTLIGHT_REQUIRE_SERVICES ?= 1
+
+.PHONY: install run test test-unit lint format bench services-up services-down services-status clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/spotlight serve
+
+services-up: $(STAMP)
+	scripts/services up
+
+services-down:
+	scripts/services down
+
+services-status:
+	scripts/services status
+
+test: $(STAMP) services-up
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# The tests that need no server at all.
+test-unit: $(STAMP)
+	SPOTLIGHT_REQUIRE_SERVICES=0 $(BIN)/python -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP) services-up
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -1,0 +1,40 @@
+"""The ``spotlight`` command line."""
+
+from __future__ import annotations
+
+import typer
+
+cli = typer.Typer(help="Spotlight platform management service.", no_args_is_help=True)
+
+
+@cli.command()
+def serve(
+    host: str | None = typer.Option(None, help="Interface (default from settings)."),
+    port: int | None = typer.Option(None, help="Port (default from settings)."),
+    reload: bool = typer.Option(False, help="Restart on code changes."),
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    from adapters.settings import Settings
+
+    settings = Settings()
+    uvicorn.run(
+        "adapters.http.app:app_from_environment",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        reload=reload,
+    )
+
+
+@cli.command()
+def version() -> None:
+    """Print the version."""
+    from importlib.metadata import version as package_version
+
+    typer.echo(package_version("spotlight-platform"))
+
+
+def main() -> None:
+    cli()

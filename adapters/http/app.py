@@ -1,0 +1,51 @@
+"""The FastAPI app factory: nothing is built or connected at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from adapters.bootstrap import Container, build_container
+from adapters.embedded.blobs import LocalDiskBlobStore
+from adapters.http.errors import install_error_handlers
+from adapters.http.routers import health
+from adapters.http.routers.blobs import blob_router
+from adapters.settings import Settings
+
+
+def create_app(
+    settings: Settings | None = None, container: Container | None = None
+) -> FastAPI:
+    """Build the API. Pass a container in tests to share or fake its ports."""
+    settings = settings or (container.settings if container else Settings())
+    owns_container = container is None
+    built = container or build_container(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_container:
+            built.close()
+
+    app = FastAPI(
+        title="Spotlight platform management service",
+        version="0.1.0",
+        description=(
+            "User management, onboarding of non-profit organisations and candidates, "
+            "and candidate career tracking."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.container = built
+    install_error_handlers(app)
+    app.include_router(health.router)
+    if isinstance(built.blobs, LocalDiskBlobStore):
+        app.include_router(blob_router(built.blobs))
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Entry point for ``uvicorn --factory``."""
+    return create_app(Settings())

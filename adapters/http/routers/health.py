@@ -1,0 +1,40 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from adapters.bootstrap import Container
+from projections.ports import Pingable
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+@router.get("/live")
+def live() -> dict[str, str]:
+    """The process is running and serving requests."""
+    return {"status": "up"}
+
+
+def _check(name: str, backend: Pingable) -> dict[str, Any]:
+    try:
+        backend.ping()
+    except Exception as error:  # noqa: BLE001 - any failure means "down"
+        return {"name": name, "status": "down", "error": type(error).__name__}
+    return {"name": name, "status": "up"}
+
+
+@router.get("/ready", responses={503: {"description": "A backend is down"}})
+def ready(request: Request) -> JSONResponse:
+    """Each configured backend with up/down; 503 when any is down."""
+    container: Container = request.app.state.container
+    backends = container.backends
+    with ThreadPoolExecutor(max_workers=max(1, len(backends))) as pool:
+        checks = list(pool.map(lambda item: _check(*item), backends.items()))
+    all_up = all(c["status"] == "up" for c in checks)
+    body = {"status": "up" if all_up else "down", "backends": checks}
+    return JSONResponse(body, status_code=200 if all_up else 503)

@@ -1,0 +1,114 @@
+"""Blob store on S3 (moto's server in development and tests)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from projections.ports import BackendUnavailableError, BlobInfo, BlobNotFoundError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+class S3BlobStore:
+    def __init__(
+        self,
+        endpoint_url: str,
+        bucket: str,
+        region: str,
+        access_key: str,
+        secret_key: str,
+    ) -> None:
+        self._bucket = bucket
+        self._client: S3Client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            config=botocore.config.Config(
+                signature_version="s3v4",
+                connect_timeout=2,
+                read_timeout=10,
+                retries={"max_attempts": 2},
+                s3={"addressing_style": "path"},
+            ),
+        )
+
+    def ensure_bucket(self) -> None:
+        try:
+            self._client.head_bucket(Bucket=self._bucket)
+        except botocore.exceptions.ClientError:
+            self._client.create_bucket(Bucket=self._bucket)
+
+    def ping(self) -> None:
+        try:
+            self._client.head_bucket(Bucket=self._bucket)
+        except botocore.exceptions.ClientError as error:
+            if _error_code(error) in {"404", "NoSuchBucket"}:
+                return  # the server answers; the bucket is made on first use
+            raise BackendUnavailableError(f"s3: {error}") from error
+        except botocore.exceptions.BotoCoreError as error:
+            raise BackendUnavailableError(f"s3: {error}") from error
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._client.put_object(
+            Bucket=self._bucket, Key=key, Body=data, ContentType=content_type
+        )
+
+    def get(self, key: str) -> bytes:
+        try:
+            response = self._client.get_object(Bucket=self._bucket, Key=key)
+        except botocore.exceptions.ClientError as error:
+            if _error_code(error) in {"NoSuchKey", "404"}:
+                raise BlobNotFoundError(key) from error
+            raise
+        return response["Body"].read()
+
+    def head(self, key: str) -> BlobInfo:
+        try:
+            response = self._client.head_object(Bucket=self._bucket, Key=key)
+        except botocore.exceptions.ClientError as error:
+            if _error_code(error) in {"NoSuchKey", "404"}:
+                raise BlobNotFoundError(key) from error
+            raise
+        return BlobInfo(
+            key=key,
+            size=int(response["ContentLength"]),
+            content_type=str(response.get("ContentType", "application/octet-stream")),
+        )
+
+    def list(self, prefix: str = "") -> list[str]:
+        keys: list[str] = []
+        paginator = self._client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+            keys.extend(item["Key"] for item in page.get("Contents", []))
+        return sorted(keys)
+
+    def delete(self, key: str) -> None:
+        self._client.delete_object(Bucket=self._bucket, Key=key)
+
+    def presigned_get_url(self, key: str, expires_in_seconds: int) -> str:
+        return self._client.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self._bucket, "Key": key},
+            ExpiresIn=expires_in_seconds,
+        )
+
+    def presigned_put_url(
+        self, key: str, content_type: str, expires_in_seconds: int
+    ) -> str:
+        return self._client.generate_presigned_url(
+            "put_object",
+            Params={"Bucket": self._bucket, "Key": key, "ContentType": content_type},
+            ExpiresIn=expires_in_seconds,
+        )
+
+
+def _error_code(error: botocore.exceptions.ClientError) -> str:
+    response: Any = error.response
+    return str(response.get("Error", {}).get("Code", ""))

@@ -1,0 +1,87 @@
+"""One contract for the blob store port, run against the local disk and S3."""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import pytest
+
+from adapters.embedded.blobs import LocalDiskBlobStore
+from adapters.s3.blobs import S3BlobStore
+from projections.ports import BlobNotFoundError, BlobStore
+
+
+class BlobStoreContract(ABC):
+    @abstractmethod
+    @pytest.fixture
+    def store(self) -> BlobStore: ...
+
+    def test_put_then_get_returns_the_same_bytes_and_type(
+        self, store: BlobStore
+    ) -> None:
+        data = b"%PDF-1.4 hello"
+        store.put("offerings/o1/guide.pdf", data, "application/pdf")
+
+        assert store.get("offerings/o1/guide.pdf") == data
+        info = store.head("offerings/o1/guide.pdf")
+        assert info.size == len(data)
+        assert info.content_type == "application/pdf"
+
+    def test_put_overwrites(self, store: BlobStore) -> None:
+        store.put("a.txt", b"one", "text/plain")
+        store.put("a.txt", b"two", "text/plain")
+        assert store.get("a.txt") == b"two"
+
+    def test_missing_blob_is_reported(self, store: BlobStore) -> None:
+        with pytest.raises(BlobNotFoundError):
+            store.get("missing.txt")
+        with pytest.raises(BlobNotFoundError):
+            store.head("missing.txt")
+
+    def test_list_is_sorted_and_filtered_by_prefix(self, store: BlobStore) -> None:
+        for key in ["p/b.txt", "p/a.txt", "q/c.txt"]:
+            store.put(key, b"x", "text/plain")
+        assert store.list("p/") == ["p/a.txt", "p/b.txt"]
+        assert store.list() == ["p/a.txt", "p/b.txt", "q/c.txt"]
+
+    def test_delete_removes_and_is_idempotent(self, store: BlobStore) -> None:
+        store.put("gone.txt", b"x", "text/plain")
+        store.delete("gone.txt")
+        store.delete("gone.txt")
+        assert store.list() == []
+
+    def test_presigned_urls_name_the_key(self, store: BlobStore) -> None:
+        get_url = store.presigned_get_url("docs/cv.pdf", 60)
+        put_url = store.presigned_put_url("docs/cv.pdf", "application/pdf", 60)
+        assert "docs/cv.pdf" in get_url
+        assert "docs/cv.pdf" in put_url
+        assert get_url != put_url
+
+    def test_ping_answers(self, store: BlobStore) -> None:
+        store.ping()
+
+
+class TestLocalDiskBlobStore(BlobStoreContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> BlobStore:
+        return LocalDiskBlobStore(tmp_path, "http://testserver", "secret")
+
+    def test_keys_cannot_escape_the_root(self, store: BlobStore) -> None:
+        with pytest.raises(ValueError, match="invalid blob key"):
+            store.put("../outside.txt", b"x", "text/plain")
+
+
+class TestS3BlobStore(BlobStoreContract):
+    @pytest.fixture
+    def store(self, s3_endpoint: str) -> BlobStore:
+        store = S3BlobStore(
+            s3_endpoint,
+            f"contract-{uuid.uuid4().hex[:12]}",
+            "us-east-1",
+            "test",
+            "test",
+        )
+        store.ensure_bucket()
+        return store

@@ -1,0 +1,76 @@
+"""One contract for the cache port, run in memory and on Redis."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+
+import pytest
+
+from adapters.embedded.cache import InMemoryCache
+from adapters.redis.cache import RedisCache
+from projections.ports import Cache
+
+
+class CacheContract(ABC):
+    @abstractmethod
+    @pytest.fixture
+    def cache(self) -> Cache: ...
+
+    @pytest.fixture
+    def prefix(self) -> str:
+        return f"contract:{uuid.uuid4().hex[:12]}:"
+
+    def test_set_then_get(self, cache: Cache, prefix: str) -> None:
+        cache.set(prefix + "user", b'{"name": "x"}')
+        assert cache.get(prefix + "user") == b'{"name": "x"}'
+        assert cache.get(prefix + "absent") is None
+
+    def test_value_expires_after_its_ttl(self, cache: Cache, prefix: str) -> None:
+        cache.set(prefix + "short", b"1", ttl_seconds=0.2)
+        ttl = cache.ttl(prefix + "short")
+        assert ttl is not None
+        assert 0 < ttl <= 0.2
+        deadline = time.monotonic() + 3
+        while cache.get(prefix + "short") is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert cache.get(prefix + "short") is None
+
+    def test_expire_sets_a_ttl_on_an_existing_key(
+        self, cache: Cache, prefix: str
+    ) -> None:
+        cache.set(prefix + "k", b"v")
+        assert cache.ttl(prefix + "k") is None
+        assert cache.expire(prefix + "k", 30) is True
+        ttl = cache.ttl(prefix + "k")
+        assert ttl is not None
+        assert 25 < ttl <= 30
+        assert cache.expire(prefix + "absent", 30) is False
+
+    def test_delete_counts_what_it_removed(self, cache: Cache, prefix: str) -> None:
+        cache.set(prefix + "a", b"1")
+        cache.set(prefix + "b", b"2")
+        assert cache.delete(prefix + "a", prefix + "b", prefix + "c") == 2
+        assert cache.get(prefix + "a") is None
+
+    def test_keys_by_prefix(self, cache: Cache, prefix: str) -> None:
+        cache.set(prefix + "user:1", b"1")
+        cache.set(prefix + "user:2", b"2")
+        cache.set(prefix + "other", b"3")
+        assert cache.keys(prefix + "user:") == [prefix + "user:1", prefix + "user:2"]
+
+
+class TestInMemoryCache(CacheContract):
+    @pytest.fixture
+    def cache(self) -> Cache:
+        return InMemoryCache()
+
+
+class TestRedisCache(CacheContract):
+    @pytest.fixture
+    def cache(self, redis_url: str) -> Iterator[Cache]:
+        cache = RedisCache(redis_url)
+        yield cache
+        cache.close()
