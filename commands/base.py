@@ -1,0 +1,73 @@
+"""What every command handler shares: results with positions, bounded retries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.base import DomainError
+
+STALE_WRITE_ATTEMPTS = 5
+
+
+class ConcurrencyConflictError(DomainError):
+    """The aggregate kept changing under us; the caller may try again."""
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command answers: the ids it touched and where its events landed.
+
+    ``position`` is the notification id of the last event in ``source``'s log; a
+    query given ``consistency_token`` waits until its views have reached it.
+    """
+
+    ids: tuple[str, ...]
+    source: str
+    position: int | None
+
+    @property
+    def consistency_token(self) -> str | None:
+        if self.position is None:
+            return None
+        return f"{self.source}:{self.position}"
+
+
+class SpotlightApplication(Application[UUID]):
+    """A bounded context. Subclasses set ``name``: it names tables and env keys."""
+
+    name = "spotlight"
+
+    def save_changes(self, *aggregates: Aggregate | None) -> CommandResult:
+        recordings = self.save(*aggregates)
+        position = recordings[-1].notification.id if recordings else None
+        ids = tuple(dict.fromkeys(str(a.id) for a in aggregates if a is not None))
+        return CommandResult(ids=ids, source=self.name, position=position)
+
+    def execute(
+        self,
+        decide: Callable[[], Sequence[Aggregate | None]],
+        attempts: int = STALE_WRITE_ATTEMPTS,
+    ) -> CommandResult:
+        """Load, decide and save; when another writer got there first, do it again.
+
+        ``decide`` must load the aggregates it changes afresh on each call.
+        """
+        for _ in range(attempts):
+            aggregates = decide()
+            try:
+                return self.save_changes(*aggregates)
+            except IntegrityError:
+                continue  # a stale version: another writer saved first; decide again
+        raise ConcurrencyConflictError(
+            "The record changed while saving; please try again."
+        )
+
+
+def new_correlation_id() -> str:
+    return uuid4().hex
