@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Recording
 
 from domain.base import DomainError
 
@@ -42,6 +42,14 @@ class SpotlightApplication(Application[UUID]):
     """A bounded context. Subclasses set ``name``: it names tables and env keys."""
 
     name = "spotlight"
+
+    def on_recorded(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after each save (the engine wakes on it in-process)."""
+        self._recorded_listeners = [*getattr(self, "_recorded_listeners", []), listener]
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        for listener in getattr(self, "_recorded_listeners", ()):
+            listener()
 
     def save_changes(self, *aggregates: Aggregate | None) -> CommandResult:
         recordings = self.save(*aggregates)

@@ -1,0 +1,150 @@
+"""Contracts for the read side: SQL sessions, view names per version, projections.
+
+A *projection* turns events from one or more applications' logs into a view. The
+engine (``projections.engine``) feeds it batches; a batch and the projection's tracked
+position are written in one SQL transaction. PostgreSQL (or, embedded, SQLite) views
+therefore change exactly once per event. Views elsewhere (MongoDB documents, Redis keys,
+Kafka messages) must be written idempotently, guarded by the event's version or
+position, because the batch may be applied again if the process stops before the
+transaction commits.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, ClassVar, Literal, Protocol
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Mapper, Notification
+
+from projections.ports import Cache, DocumentStore, MessagePublisher
+
+Dialect = Literal["postgres", "sqlite"]
+Row = tuple[Any, ...]
+
+
+class SqlSession(Protocol):
+    """One transaction. SQL uses ``%s`` placeholders on every dialect."""
+
+    dialect: Dialect
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+
+class RelationalStore(Protocol):
+    """The relational views database: PostgreSQL, or SQLite when embedded."""
+
+    dialect: Dialect
+
+    def transaction(self) -> AbstractContextManager[SqlSession]:
+        """Commit on normal exit, roll back on an exception."""
+        ...
+
+    def close(self) -> None: ...
+
+    def ping(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ProjectedEvent:
+    """An event as the engine hands it to projections, decoded on first use."""
+
+    source: str
+    notification: Notification
+    mapper: Mapper[UUID]
+
+    @property
+    def position(self) -> int:
+        return self.notification.id
+
+    @property
+    def topic(self) -> str:
+        """``module:Class.Event``; cheap to test before decoding."""
+        return self.notification.topic
+
+    @property
+    def event_name(self) -> str:
+        return self.topic.rsplit(".", 1)[-1]
+
+    @property
+    def originator_id(self) -> UUID:
+        return UUID(str(self.notification.originator_id))
+
+    @property
+    def originator_version(self) -> int:
+        return self.notification.originator_version
+
+    @cached_property
+    def event(self) -> DomainEventProtocol[UUID]:
+        return self.mapper.to_domain_event(self.notification)
+
+
+@dataclass(frozen=True)
+class ViewNames:
+    """Names of a projection's storage for one version.
+
+    A rebuild writes version N+1 beside the live version N and switches when it has
+    caught up, so every table, collection and key prefix carries the version.
+    """
+
+    projection: str
+    version: int
+
+    def table(self, base: str) -> str:
+        return f"{base}_v{self.version}"
+
+    def collection(self, base: str) -> str:
+        return f"{base}_v{self.version}"
+
+    def key_prefix(self, base: str) -> str:
+        return f"{base}:v{self.version}:"
+
+
+@dataclass(frozen=True)
+class ViewPorts:
+    """The non-SQL stores a projection may write."""
+
+    documents: DocumentStore
+    cache: Cache
+    publisher: MessagePublisher
+
+
+class Projection(ABC):
+    """Subclass per view. The engine makes one instance per (version, process).
+
+    - ``name`` is stable (it keys tracking); ``sources`` are application names.
+    - ``setup`` creates this version's storage; it must be idempotent.
+    - ``apply`` handles a batch in order; it may ignore events it does not use.
+    - ``drop`` removes this version's storage once another version is live.
+    - ``retry_forever`` keeps retrying a failing batch (for outbound messages that
+      must catch up when a broker returns); otherwise the engine retries a bounded
+      number of times and then stops this projection only, showing the error.
+    """
+
+    name: ClassVar[str]
+    sources: ClassVar[tuple[str, ...]]
+    retry_forever: ClassVar[bool] = False
+
+    def __init__(self, names: ViewNames, ports: ViewPorts) -> None:
+        self.names = names
+        self.ports = ports
+
+    @abstractmethod
+    def setup(self, session: SqlSession) -> None: ...
+
+    @abstractmethod
+    def apply(self, session: SqlSession, events: Sequence[ProjectedEvent]) -> None: ...
+
+    @abstractmethod
+    def drop(self, session: SqlSession) -> None: ...
