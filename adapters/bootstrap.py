@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from adapters.embedded.blobs import LocalDiskBlobStore
 from adapters.embedded.bus import InMemoryMessageBus
 from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
+from adapters.embedded.views import SqliteRelationalStore
 from adapters.settings import Settings
+from commands.base import SpotlightApplication
+from projections.engine import (
+    PositionBoard,
+    ProcessLocalLock,
+    ProjectionEngine,
+    WorkerLock,
+)
 from projections.ports import BlobStore, Cache, DocumentStore, MessageBus, Pingable
+from projections.views import Projection, RelationalStore, ViewPorts
+
+# Every bounded context's application, and every projection, is listed here once.
+APPLICATION_TYPES: tuple[type[SpotlightApplication], ...] = ()
+PROJECTION_TYPES: tuple[type[Projection], ...] = ()
+
+
+TApplication = TypeVar("TApplication", bound=SpotlightApplication)
 
 
 @dataclass
@@ -23,11 +40,27 @@ class Container:
     cache: Cache
     bus: MessageBus
     event_store_env: dict[str, str]
+    views: RelationalStore
+    applications: dict[str, SpotlightApplication]
+    engine: ProjectionEngine
     # Each configured backend by name, for the readiness probe.
     backends: dict[str, Pingable] = field(default_factory=dict)
     _closers: list[Callable[[], None]] = field(default_factory=list)
+    _background: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
+
+    def application(self, application_type: type[TApplication]) -> TApplication:
+        found = self.applications[application_type.name]
+        assert isinstance(found, application_type)
+        return found
+
+    def start_projections(self) -> None:
+        """Run the engine here (the API does by default; workers always do)."""
+        self.engine.start()
+        for start in self._background:
+            self._closers.append(start())
 
     def close(self) -> None:
+        self.engine.stop()
         while self._closers:
             self._closers.pop()()
 
@@ -61,20 +94,55 @@ def build_container(
     documents: DocumentStore | None = None,
     cache: Cache | None = None,
     bus: MessageBus | None = None,
+    application_types: tuple[type[SpotlightApplication], ...] | None = None,
+    projection_types: tuple[type[Projection], ...] | None = None,
 ) -> Container:
     """Build every port from settings; keyword overrides are for tests."""
+    blobs = blobs or _blob_store(settings)
+    documents = documents or _document_store(settings)
+    cache = cache or _cache(settings)
+    bus = bus or _message_bus(settings)
+    env = event_store_environment(settings)
+    applications = {
+        app_type.name: app_type(env=env)
+        for app_type in (
+            APPLICATION_TYPES if application_types is None else application_types
+        )
+    }
+    views = _relational_store(settings)
+    board = PositionBoard()
+    engine = ProjectionEngine(
+        views,
+        applications,
+        PROJECTION_TYPES if projection_types is None else projection_types,
+        ViewPorts(documents, cache, bus),
+        board=board,
+        lock=_worker_lock(settings),
+        batch_size=settings.projection_batch_size,
+        idle_wait_seconds=settings.projection_idle_wait_seconds,
+    )
+    for app in applications.values():
+        app.on_recorded(engine.wake)  # commands in this process wake it at once
     container = Container(
         settings=settings,
-        blobs=blobs or _blob_store(settings),
-        documents=documents or _document_store(settings),
-        cache=cache or _cache(settings),
-        bus=bus or _message_bus(settings),
-        event_store_env=event_store_environment(settings),
+        blobs=blobs,
+        documents=documents,
+        cache=cache,
+        bus=bus,
+        event_store_env=env,
+        views=views,
+        applications=applications,
+        engine=engine,
     )
+    container._closers.append(views.close)
+    container._closers.extend(app.close for app in applications.values())
     if settings.postgres_url:
         from adapters.postgres.database import PostgresHealth
 
         container.backends["postgres"] = PostgresHealth(settings.postgres_url)
+        container._background.append(
+            lambda: _start_listener(settings, applications, engine, board)
+        )
     # Only real backends are probed and closed; embedded ones live in the process.
     real = {
         "s3": (container.blobs, settings.s3_endpoint),
@@ -89,6 +157,44 @@ def build_container(
             if callable(close):
                 container._closers.append(close)
     return container
+
+
+def _relational_store(settings: Settings) -> RelationalStore:
+    if settings.postgres_url:
+        from adapters.postgres.views import PostgresRelationalStore
+
+        return PostgresRelationalStore(settings.postgres_url)
+    if settings.event_store_kind == "popo":
+        return SqliteRelationalStore(None)  # in memory, like the events
+    return SqliteRelationalStore(settings.views_sqlite_path)
+
+
+def _worker_lock(settings: Settings) -> WorkerLock:
+    if settings.postgres_url:
+        from adapters.postgres.locks import AdvisoryWorkerLock
+
+        return AdvisoryWorkerLock(settings.postgres_url)
+    return ProcessLocalLock()
+
+
+def _start_listener(
+    settings: Settings,
+    applications: dict[str, SpotlightApplication],
+    engine: ProjectionEngine,
+    board: PositionBoard,
+) -> Callable[[], None]:
+    from adapters.postgres.listen import PostgresNotificationListener
+
+    assert settings.postgres_url
+    channels = [
+        getattr(app.recorder, "channel_name", f"{name}_events")
+        for name, app in applications.items()
+    ]
+    listener = PostgresNotificationListener(
+        settings.postgres_url, channels, engine.wake, board
+    )
+    listener.start()
+    return listener.stop
 
 
 def _blob_store(settings: Settings) -> BlobStore:

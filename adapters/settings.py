@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     postgres_pool_size: int = Field(default=5, ge=1)
     postgres_max_overflow: int = Field(default=10, ge=0)
 
+    # The projection engine.
+    run_projections_in_api: bool = True
+    projection_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    projection_idle_wait_seconds: float = Field(default=1.0, gt=0)
+    read_your_writes_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+
     mongo_url: str | None = None
     mongo_database: str = "spotlight"
     redis_url: str | None = None
@@ -59,6 +65,10 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "events.sqlite"
+
+    @property
+    def views_sqlite_path(self) -> Path:
+        return self.data_dir / "views.sqlite"
 
     @property
     def blob_dir(self) -> Path:

@@ -25,9 +25,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.run_projections_in_api:
+            built.start_projections()
         yield
         if owns_container:
             built.close()
+        else:
+            built.engine.stop()
 
     app = FastAPI(
         title="Spotlight platform management service",

@@ -14,6 +14,14 @@ PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger(__name__)
 
 
+class ProblemError(StarletteHTTPException):
+    """An HTTP error whose problem document carries extra members (e.g. ``lag``)."""
+
+    def __init__(self, status_code: int, detail: str, **extra: Any) -> None:
+        super().__init__(status_code, detail)
+        self.extra = extra
+
+
 def problem(
     status: int, title: str, detail: str | None = None, **extra: Any
 ) -> JSONResponse:
@@ -44,7 +52,10 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    response = problem(error.status_code, _title(error.status_code), str(error.detail))
+    extra = getattr(error, "extra", {})
+    response = problem(
+        error.status_code, _title(error.status_code), str(error.detail), **extra
+    )
     for name, value in (error.headers or {}).items():
         response.headers[name] = value
     return response

@@ -40,15 +40,21 @@ class PostgresSession:
 class PostgresRelationalStore:
     dialect: Dialect = "postgres"
 
-    def __init__(self, url: str, max_connections: int = 10) -> None:
+    def __init__(
+        self, url: str, max_connections: int = 10, schema: str | None = None
+    ) -> None:
         self.url = url
+        options: dict[str, str | int] = {"connect_timeout": 5}
+        if schema is not None:
+            # Views and tracking tables live in this schema (tests isolate with it).
+            options["options"] = f"-c search_path={schema}"
         self._pool = ConnectionPool(
             url,
             min_size=1,
             max_size=max_connections,
             open=False,
             name="spotlight-views",
-            kwargs={"connect_timeout": 5},
+            kwargs=options,
         )
         self._opened = False
 
