@@ -8,6 +8,18 @@ STAMP := $(VENV)/.installed-stamp
 # Under `make test` a test that needs a real server fails when the server is missing.
 export SPOTLIGHT_REQUIRE_SERVICES ?= 1
 
+# Ports of the real servers (scripts/services reads the same variables).
+export SPOTLIGHT_POSTGRES_PORT ?= 55432
+export SPOTLIGHT_REDIS_PORT ?= 56379
+export SPOTLIGHT_KAFKA_PORT ?= 59092
+export SPOTLIGHT_FERRETDB_PORT ?= 57017
+export SPOTLIGHT_S3_PORT ?= 55000
+export SPOTLIGHT_TEST_POSTGRES_URL ?= postgresql://spotlight:spotlight@127.0.0.1:$(SPOTLIGHT_POSTGRES_PORT)/spotlight
+export SPOTLIGHT_TEST_REDIS_URL ?= redis://127.0.0.1:$(SPOTLIGHT_REDIS_PORT)/0
+export SPOTLIGHT_TEST_KAFKA_BOOTSTRAP ?= 127.0.0.1:$(SPOTLIGHT_KAFKA_PORT)
+export SPOTLIGHT_TEST_MONGO_URL ?= mongodb://127.0.0.1:$(SPOTLIGHT_FERRETDB_PORT)/
+export SPOTLIGHT_TEST_S3_ENDPOINT ?= http://127.0.0.1:$(SPOTLIGHT_S3_PORT)
+
 .PHONY: install run test test-unit lint format bench services-up services-down services-status clean
 
 $(STAMP): pyproject.toml
