@@ -139,3 +139,42 @@ def test_rebuild_switches_to_a_fresh_version_with_the_same_content(
         old = session.fetchall("SELECT name FROM sqlite_master WHERE name = 'notes_v1'")
     assert old == []
     assert {s.name: s.version for s in engine.status()}["notes_table"] == 2
+
+
+class Journal(Notebook):
+    name = "journal"
+
+
+class NotesPerSource(NotesTable):
+    """One view fed by two applications' logs."""
+
+    name = "notes_per_source"
+    sources = ("notebook", "journal")
+
+
+def test_a_projection_follows_several_sources_each_with_its_own_position(
+    notebook: Notebook,
+) -> None:
+    journal = Journal(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    store = SqliteRelationalStore(None)
+    ports = ViewPorts(InMemoryDocumentStore(), InMemoryCache(), InMemoryMessageBus())
+    engine = ProjectionEngine(
+        store, {"notebook": notebook, "journal": journal}, [NotesPerSource], ports
+    )
+    for i in range(3):
+        notebook.save(Note("ada", f"notebook {i}"))
+    for i in range(5):
+        journal.save(Note("grace", f"journal {i}"))
+
+    engine.catch_up()
+
+    [status] = engine.status()
+    assert {s.source: s.position for s in status.sources} == {
+        "notebook": 3,
+        "journal": 5,
+    }
+    with store.transaction() as session:
+        counts = session.fetchall("SELECT author, notes FROM note_counts_v1")
+    assert sorted(counts) == [("ada", 3), ("grace", 5)]
+    journal.close()
+    store.close()
