@@ -119,6 +119,10 @@ class LeaveSeries(Command):
 class CancelMeeting(Command):
     meeting_id: UUID
     reason: str = Field(min_length=1, max_length=200)
+    only_upcoming: bool = Field(
+        default=False, description="Leave a meeting that has begun by ``now`` alone."
+    )
+    now: datetime | None = None
 
 
 class RotateCalendarToken(Command):
@@ -217,6 +221,10 @@ class SchedulingApplication(SpotlightApplication):
         def decide() -> list[Meeting]:
             meeting = self._get(command.meeting_id, Meeting)
             if meeting is None:
+                return []
+            if command.only_upcoming and not meeting.is_upcoming(
+                command.now or datetime.now(UTC)
+            ):
                 return []
             with acting_as(command.actor_id, command.correlation_id):
                 meeting.cancel(command.reason)
@@ -345,7 +353,3 @@ class SchedulingApplication(SpotlightApplication):
                 ]
 
         return self.execute(decide)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

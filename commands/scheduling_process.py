@@ -11,20 +11,22 @@ after a crash books nothing twice. What it must remember between events (which
 meeting and series an NPO's people were put in) sits in its own table, written in the
 batch's transaction.
 
-=========================  =========================================================
-event (topic suffix)       commands
-=========================  =========================================================
-``Npo.LeaderAssigned``     intro meeting: [NPO members] + [leader], 1-2 weeks out;
-                           members and leader join the community's monthly series
-``Npo.MembersChanged``     (when an NPO has a leader) joiners join / leavers leave
-``Npo.Deleted``            the NPO's intro meeting is cancelled; members leave series
-``Candidate.MentorAssigned``  intro meeting candidate + mentor; biweekly 1:1 series
-=========================  =========================================================
+=============================  =====================================================
+event (topic suffix)           commands
+=============================  =====================================================
+``Npo.Registered``             (remembers the creator as the first member)
+``Npo.MemberAdded/Removed``    (remembers members); with a leader, the member joins
+                               or leaves the community's monthly series
+``Npo.LeaderAssigned``         intro meeting [NPO members] + [leader], 1-2 weeks out;
+                               members and leader join the community's series
+``Npo.LeaderUnassigned``       the intro with that leader is cancelled if upcoming
+``Npo.Deleted``                the intro is cancelled if upcoming; members leave
+``Candidate.MentorAssigned``   intro candidate + mentor; biweekly 1:1 series
+=============================  =====================================================
 
-Fields read from the events (the first present wins): leader ``leader_id``; members
-``member_ids`` | ``members``; community ``community_id``; candidate ``candidate_id``
-(else the originator id); mentor ``mentor_id``; joined ``added_member_ids``; left
-``removed_member_ids``.
+Fields read (the onboarding context's ``domain.onboarding.npo.Npo`` events):
+``creator_id``, ``user_id``, ``leader_id``, ``community_id``, ``member_ids``; careers:
+``candidate_id`` (else the originator id) and ``mentor_id``.
 """
 
 # Table names come from ViewNames (code), never from input; values are parameters.
@@ -35,6 +37,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -81,6 +84,15 @@ def _one(event: Any, *names: str) -> str | None:
 def _when(event: Any) -> datetime:
     timestamp = getattr(event, "timestamp", None)
     return timestamp if isinstance(timestamp, datetime) else datetime.now(UTC)
+
+
+@dataclass
+class _NpoState:
+    npo_id: str
+    leader_id: str | None
+    meeting_id: str | None
+    series_key: str | None
+    members: list[str]
 
 
 class SchedulingProcessManager(Projection):
@@ -159,15 +171,75 @@ class SchedulingProcessManager(Projection):
 
     # -- onboarding ---------------------------------------------------------------
 
+    def _npo_state(self, session: SqlSession, npo: str) -> _NpoState:
+        row = self._npo_row(session, npo)
+        if row is None:
+            return _NpoState(npo, None, None, None, [])
+        leader, meeting, series_key, stored = row
+        return _NpoState(npo, leader, meeting, series_key, json.loads(stored))
+
+    def _save(self, session: SqlSession, state: _NpoState) -> None:
+        self._remember(
+            session,
+            state.npo_id,
+            leader_id=state.leader_id,
+            meeting=state.meeting_id,
+            series_key=state.series_key,
+            members=state.members,
+        )
+
+    def _npo_registered(self, session: SqlSession, item: ProjectedEvent) -> None:
+        state = self._npo_state(session, str(item.originator_id))
+        creator = _one(item.event, "creator_id")
+        if creator and creator not in state.members:
+            state.members.append(creator)
+        self._save(session, state)
+
+    def _member_added(self, session: SqlSession, item: ProjectedEvent) -> None:
+        state = self._npo_state(session, str(item.originator_id))
+        user = _one(item.event, "user_id")
+        if user is None or user in state.members:
+            return
+        state.members.append(user)
+        self._save(session, state)
+        if state.series_key and state.leader_id:
+            self.scheduling.join_series(
+                JoinSeries(
+                    **self._acting(item),
+                    series_key=state.series_key,
+                    kind=MeetingKind.COMMUNITY,
+                    title=COMMUNITY_TITLE,
+                    organiser_id=state.leader_id,
+                    user_ids=[user],
+                    trigger_at=_when(item.event),
+                )
+            )
+
+    def _member_removed(self, session: SqlSession, item: ProjectedEvent) -> None:
+        state = self._npo_state(session, str(item.originator_id))
+        user = _one(item.event, "user_id")
+        if user is None or user not in state.members:
+            return
+        state.members.remove(user)
+        self._save(session, state)
+        if state.series_key:
+            self.scheduling.leave_series(
+                LeaveSeries(
+                    **self._acting(item), series_key=state.series_key, user_ids=[user]
+                )
+            )
+
     def _leader_assigned(self, session: SqlSession, item: ProjectedEvent) -> None:
         e = item.event
-        npo = str(item.originator_id)
+        state = self._npo_state(session, str(item.originator_id))
         leader = _one(e, "leader_id")
-        members = _ids(e, "member_ids", "members")
+        members = _ids(e, "member_ids") or state.members
         if leader is None or not members:
             return
         community = _one(e, "community_id")
-        context = {"npo_id": npo, "leader_id": leader}
+        context = {"npo_id": state.npo_id, "leader_id": leader}
+        if community:
+            context["community_id"] = community
         result = self.scheduling.schedule_intro_meeting(
             ScheduleIntroMeeting(
                 **self._acting(item),
@@ -179,86 +251,62 @@ class SchedulingProcessManager(Projection):
                 context=context,
             )
         )
-        series_key = f"community:{community}" if community else None
-        if series_key is not None:
+        state.leader_id, state.meeting_id = leader, result.ids[0]
+        if community:
+            state.series_key = f"community:{community}"
             self.scheduling.join_series(
                 JoinSeries(
                     **self._acting(item),
-                    series_key=series_key,
+                    series_key=state.series_key,
                     kind=MeetingKind.COMMUNITY,
                     title=COMMUNITY_TITLE,
                     organiser_id=leader,
                     user_ids=[leader, *members],
                     trigger_at=_when(e),
-                    context={"community_id": str(community)},
+                    context={"community_id": community},
                 )
             )
-        self._remember(
-            session,
-            npo,
-            leader_id=leader,
-            meeting=result.ids[0],
-            series_key=series_key,
-            members=members,
-        )
+        self._save(session, state)
 
-    def _members_changed(self, session: SqlSession, item: ProjectedEvent) -> None:
-        e = item.event
-        npo = str(item.originator_id)
-        row = self._npo_row(session, npo)
-        if row is None:
-            return  # no leader yet: the intro and series come with the leader
-        leader, meeting, series_key, stored = row
-        members: list[str] = json.loads(stored)
-        joined = [m for m in _ids(e, "added_member_ids") if m not in members]
-        left = [m for m in _ids(e, "removed_member_ids") if m in members]
-        if series_key and joined:
-            self.scheduling.join_series(
-                JoinSeries(
-                    **self._acting(item),
-                    series_key=series_key,
-                    kind=MeetingKind.COMMUNITY,
-                    title=COMMUNITY_TITLE,
-                    organiser_id=str(leader),
-                    user_ids=joined,
-                    trigger_at=_when(e),
-                )
-            )
-        if series_key and left:
-            self.scheduling.leave_series(
-                LeaveSeries(**self._acting(item), series_key=series_key, user_ids=left)
-            )
-        members = [m for m in [*members, *joined] if m not in left]
-        self._remember(
-            session,
-            npo,
-            leader_id=leader,
-            meeting=meeting,
-            series_key=series_key,
-            members=members,
-        )
-
-    def _npo_deleted(self, session: SqlSession, item: ProjectedEvent) -> None:
-        npo = str(item.originator_id)
-        row = self._npo_row(session, npo)
-        if row is None:
-            return
-        _, meeting, series_key, stored = row
-        if meeting:
+    def _leader_unassigned(self, session: SqlSession, item: ProjectedEvent) -> None:
+        state = self._npo_state(session, str(item.originator_id))
+        if state.meeting_id:
             self.scheduling.cancel_meeting(
                 CancelMeeting(
-                    **self._acting(item), meeting_id=meeting, reason="npo_deleted"
+                    **self._acting(item),
+                    meeting_id=state.meeting_id,
+                    reason="leader_unassigned",
+                    only_upcoming=True,
+                    now=_when(item.event),
                 )
             )
-        if series_key:
+        state.leader_id = state.meeting_id = None
+        self._save(session, state)
+
+    def _npo_deleted(self, session: SqlSession, item: ProjectedEvent) -> None:
+        state = self._npo_state(session, str(item.originator_id))
+        members = _ids(item.event, "member_ids") or state.members
+        if state.meeting_id:
+            self.scheduling.cancel_meeting(
+                CancelMeeting(
+                    **self._acting(item),
+                    meeting_id=state.meeting_id,
+                    reason="npo_deleted",
+                    only_upcoming=True,
+                    now=_when(item.event),
+                )
+            )
+        if state.series_key and members:
             self.scheduling.leave_series(
                 LeaveSeries(
                     **self._acting(item),
-                    series_key=series_key,
-                    user_ids=json.loads(stored),
+                    series_key=state.series_key,
+                    user_ids=members,
                 )
             )
-        session.execute(f"DELETE FROM {self._table()} WHERE npo_id = %s", (npo,))
+        session.execute(
+            f"DELETE FROM {self._table()} WHERE npo_id = %s", (state.npo_id,)
+        )
 
     # -- careers ------------------------------------------------------------------
 
@@ -296,8 +344,11 @@ class SchedulingProcessManager(Projection):
 
 
 _HANDLERS: dict[str, Callable[[SchedulingProcessManager, SqlSession, Any], None]] = {
+    "Npo.Registered": SchedulingProcessManager._npo_registered,
+    "Npo.MemberAdded": SchedulingProcessManager._member_added,
+    "Npo.MemberRemoved": SchedulingProcessManager._member_removed,
     "Npo.LeaderAssigned": SchedulingProcessManager._leader_assigned,
-    "Npo.MembersChanged": SchedulingProcessManager._members_changed,
+    "Npo.LeaderUnassigned": SchedulingProcessManager._leader_unassigned,
     "Npo.Deleted": SchedulingProcessManager._npo_deleted,
     "Candidate.MentorAssigned": SchedulingProcessManager._mentor_assigned,
 }

@@ -621,8 +621,14 @@ class Meeting(SpotlightAggregate):
         self.status = MeetingStatus.NOT_BOOKED
         self.missing_availability = missing_availability
 
+    def is_upcoming(self, now: datetime) -> bool:
+        """Booked and not yet begun, or still waiting for a slot."""
+        if self.status == MeetingStatus.BOOKED:
+            return self.starts_at is not None and self.starts_at > now
+        return self.status == MeetingStatus.REQUESTED
+
     def cancel(self, reason: str) -> None:
-        if self.status != MeetingStatus.CANCELLED:
+        if self.status in {MeetingStatus.BOOKED, MeetingStatus.REQUESTED}:
             self._cancel(reason=reason)
 
     @event("Cancelled")

@@ -67,7 +67,8 @@ def one_id(event: Any, *names: str) -> str | None:
 
 # --- What each event notifies ------------------------------------------------------
 # Each function answers the notices for one kind of event; ``subjects`` are the
-# attendees of meetings and series seen so far (kept in the view).
+# attendees of meetings and series, and the members of NPOs, seen so far (kept in
+# the view, so the notices need no other read model).
 
 Subjects = Callable[[str], list[str]]
 Rule = Callable[[ProjectedEvent, Subjects], Iterable[Notice]]
@@ -92,6 +93,17 @@ def _meeting_cancelled(item: ProjectedEvent, subjects: Subjects) -> Iterable[Not
     yield Notice(tuple(subjects(meeting)), "meeting_cancelled", {"meeting_id": meeting})
 
 
+def _series_created(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
+    organiser = ids(item.event, "organiser_id")
+    series = str(item.originator_id)
+    yield Notice(tuple(organiser), "series_joined", {"series_id": series})
+
+
+def _series_cancelled(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
+    series = str(item.originator_id)
+    yield Notice(tuple(subjects(series)), "series_cancelled", {"series_id": series})
+
+
 def _series_joined(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
     series = str(item.originator_id)
     joined = ids(item.event, "user_ids")
@@ -101,7 +113,7 @@ def _series_joined(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]
 def _leader_assigned(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
     npo = str(item.originator_id)
     leader = one_id(item.event, "leader_id")
-    members = ids(item.event, "member_ids", "members")
+    members = ids(item.event, "member_ids") or subjects(npo)
     payload = {"npo_id": npo, "leader_id": leader}
     yield Notice(tuple(members), "leader_assigned", payload)
     if leader:
@@ -116,7 +128,7 @@ def _npo_waiting(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
 
 def _npo_deleted(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
     npo = str(item.originator_id)
-    members = ids(item.event, "member_ids", "members")
+    members = ids(item.event, "member_ids") or subjects(npo)
     yield Notice(tuple(members), "npo_deleted", {"npo_id": npo})
 
 
@@ -136,8 +148,11 @@ RULES: dict[str, Rule] = {
     "Meeting.Booked": _meeting_booked,
     "Meeting.NoCommonSlot": _meeting_not_booked,
     "Meeting.Cancelled": _meeting_cancelled,
+    "MeetingSeries.Created": _series_created,
     "MeetingSeries.AttendeesJoined": _series_joined,
-    # Onboarding (matched by name; see commands.scheduling_process for the fields).
+    "MeetingSeries.Cancelled": _series_cancelled,
+    # Onboarding: domain.onboarding.npo.Npo (members are remembered from
+    # Registered / MemberAdded / MemberRemoved).
     "Npo.LeaderAssigned": _leader_assigned,
     "Npo.WaitingForLeader": _npo_waiting,
     "Npo.Deleted": _npo_deleted,
@@ -204,6 +219,14 @@ class NotificationsProjection(Projection):
                 self._remember_subjects(session, subjects, item)
             elif suffix == "MeetingSeries.AttendeesJoined":
                 self._remember(session, subjects, item, ids(item.event, "user_ids"))
+            elif suffix == "MeetingSeries.AttendeesLeft":
+                self._forget(session, subjects, item, ids(item.event, "user_ids"))
+            elif suffix == "Npo.Registered":
+                self._remember(session, subjects, item, ids(item.event, "creator_id"))
+            elif suffix == "Npo.MemberAdded":
+                self._remember(session, subjects, item, ids(item.event, "user_id"))
+            elif suffix == "Npo.MemberRemoved":
+                self._forget(session, subjects, item, ids(item.event, "user_id"))
             rule = RULES.get(suffix)
             if rule is None:
                 continue
@@ -243,6 +266,15 @@ class NotificationsProjection(Projection):
         groups = getattr(e, "party_groups", None)
         users = [u for g in groups for u in g] if groups else ids(e, "organiser_id")
         self._remember(session, table, item, users)
+
+    @staticmethod
+    def _forget(
+        session: SqlSession, table: str, item: ProjectedEvent, users: list[str]
+    ) -> None:
+        session.executemany(
+            f"DELETE FROM {table} WHERE subject_id = %s AND user_id = %s",
+            [(str(item.originator_id), u) for u in users],
+        )
 
     @staticmethod
     def _remember(

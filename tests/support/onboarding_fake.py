@@ -1,12 +1,14 @@
 """Stand-ins for the onboarding and careers contexts, emitting the events the
 scheduling process manager and the notifications projection react to.
 
-Only the topic suffixes (``Npo.LeaderAssigned``...) and field names matter; the real
-contexts live in ``domain/onboarding*`` and ``domain/careers*``.
+Only the topic suffixes (``Npo.LeaderAssigned``...) and the field names matter; they
+mirror ``domain.onboarding.npo.Npo``. The careers event is a guess until that
+context emits its own.
 """
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import event
@@ -17,39 +19,54 @@ from domain.base import SpotlightAggregate
 
 class Npo(SpotlightAggregate):
     @event("Registered")
-    def __init__(self, id: UUID, member_ids: list[str]) -> None:
-        self.member_ids = member_ids
+    def __init__(self, id: UUID, creator_id: str, profile: dict[str, Any]) -> None:
+        self.members = [creator_id]
+        self.leader_id: str | None = None
+
+    @event("MemberAdded")
+    def add_member(self, user_id: str) -> None:
+        self.members.append(user_id)
+
+    @event("MemberRemoved")
+    def remove_member(self, user_id: str) -> None:
+        self.members.remove(user_id)
 
     @event("WaitingForLeader")
     def wait_for_leader(self, community_id: str) -> None:
         pass
 
     @event("LeaderAssigned")
-    def assign_leader(
-        self, leader_id: str, member_ids: list[str], community_id: str
-    ) -> None:
-        self.member_ids = member_ids
+    def assign_leader(self, leader_id: str, community_id: str) -> None:
+        self.leader_id = leader_id
 
-    @event("MembersChanged")
-    def change_members(
-        self, added_member_ids: list[str], removed_member_ids: list[str]
-    ) -> None:
-        self.member_ids = [
-            m
-            for m in [*self.member_ids, *added_member_ids]
-            if m not in removed_member_ids
-        ]
+    @event("LeaderUnassigned")
+    def unassign_leader(self, leader_id: str, community_id: str, reason: str) -> None:
+        self.leader_id = None
+
+    def delete(self, reason: str) -> None:
+        self._delete(
+            reason=reason,
+            member_ids=list(self.members),
+            leader_id=self.leader_id,
+            offering_ids=[],
+        )
 
     @event("Deleted")
-    def delete(self, member_ids: list[str]) -> None:
+    def _delete(
+        self,
+        reason: str,
+        member_ids: list[str],
+        leader_id: str | None,
+        offering_ids: list[str],
+    ) -> None:
         pass
 
 
 class FakeOnboarding(SpotlightApplication):
     name = "onboarding"
 
-    def register(self, member_ids: list[str]) -> Npo:
-        npo = Npo(id=uuid4(), member_ids=member_ids)
+    def register(self, creator_id: str) -> Npo:
+        npo = Npo(id=uuid4(), creator_id=creator_id, profile={"name": "secret"})
         self.save(npo)
         return npo
 

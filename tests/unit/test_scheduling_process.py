@@ -1,0 +1,199 @@
+"""Onboarding and careers events become meetings, series and notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, timedelta
+from uuid import uuid4
+
+import pytest
+
+from adapters.embedded.views import SqliteRelationalStore
+from commands.scheduling import SchedulingApplication
+from commands.scheduling_process import PROCESS_MANAGER, process_manager_for
+from domain.base import acting_as
+from domain.scheduling import MeetingStatus
+from queries.scheduling import list_meetings, list_notifications, meetings_of
+from tests.support.onboarding_fake import Candidate, FakeCareers, FakeOnboarding
+from tests.support.scheduling import SchedulingWorld
+
+EVERY_DAY = [(d, "08:00", "18:00") for d in range(7)]
+
+
+@pytest.fixture
+def world() -> Iterator[SchedulingWorld]:
+    env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    apps = [
+        SchedulingApplication(env=env),
+        FakeOnboarding(env=env),
+        FakeCareers(env=env),
+    ]
+    store = SqliteRelationalStore(None)
+    scheduling, onboarding, careers = apps
+    assert isinstance(scheduling, SchedulingApplication)
+    yield SchedulingWorld(
+        scheduling, {"onboarding": onboarding, "careers": careers}, store
+    )
+    for app in apps:
+        app.close()
+    store.close()
+
+
+def onboarding_of(world: SchedulingWorld) -> FakeOnboarding:
+    app = world.others["onboarding"]
+    assert isinstance(app, FakeOnboarding)
+    return app
+
+
+def test_a_leader_assignment_books_the_intro_and_the_community_series(
+    world: SchedulingWorld,
+) -> None:
+    for user in ("creator", "member", "leader"):
+        world.free(user, "UTC", EVERY_DAY)
+    onboarding = onboarding_of(world)
+    npo = onboarding.register("creator")
+    npo.add_member("member")
+    with acting_as("admin", "corr-assign"):
+        npo.assign_leader("leader", "community-1")
+    onboarding.change(npo)
+
+    world.settle()
+
+    # Check the intro meeting: the NPO's members and their leader, 1-2 weeks out.
+    by_kind = {m.kind: m for m in meetings_of(world.store, "member")}
+    intro, series = by_kind["intro"], by_kind["community"]
+    assert intro.kind == "intro"
+    assert intro.status == MeetingStatus.BOOKED
+    assert intro.attendees == ("creator", "leader", "member")
+    assert intro.context["npo_id"] == str(npo.id)
+    assert intro.starts_at is not None
+    assigned_at = intro.created_at
+    assert timedelta(days=7) <= intro.starts_at - assigned_at <= timedelta(days=8)
+    # Check the members were added to the community's monthly series.
+    assert series.kind == "community"
+    assert series.rrule is not None
+    assert series.rrule.startswith("FREQ=MONTHLY;BYDAY=")
+    assert series.attendees == ("creator", "leader", "member")
+    # Check the notices: a welcome (leader assigned) for the members, the NPO for
+    # the leader, and the bookings.
+    kinds = {n.kind for n in list_notifications(world.store, "member").items}
+    assert kinds == {"leader_assigned", "meeting_booked", "series_joined"}
+    leader_kinds = {n.kind for n in list_notifications(world.store, "leader").items}
+    assert leader_kinds == {"npo_assigned", "meeting_booked", "series_joined"}
+    welcome = next(
+        n
+        for n in list_notifications(world.store, "creator").items
+        if n.kind == "leader_assigned"
+    )
+    assert welcome.payload == {"npo_id": str(npo.id), "leader_id": "leader"}
+
+
+def test_replaying_the_process_manager_books_nothing_twice(
+    world: SchedulingWorld,
+) -> None:
+    for user in ("creator", "leader"):
+        world.free(user, "UTC", EVERY_DAY)
+    onboarding = onboarding_of(world)
+    npo = onboarding.register("creator")
+    npo.assign_leader("leader", "community-1")
+    onboarding.change(npo)
+    world.settle()
+    head = world.scheduling.recorder.max_notification_id()
+
+    # A rebuild reads every onboarding event again and re-issues its commands.
+    world.engine.rebuild(PROCESS_MANAGER)
+    world.settle()
+
+    assert world.scheduling.recorder.max_notification_id() == head
+    assert len(meetings_of(world.store, "creator")) == 2
+
+
+def test_members_follow_the_series_and_deletion_cancels_the_intro(
+    world: SchedulingWorld,
+) -> None:
+    for user in ("creator", "late", "leader"):
+        world.free(user, "UTC", EVERY_DAY)
+    onboarding = onboarding_of(world)
+    npo = onboarding.register("creator")
+    npo.assign_leader("leader", "community-1")
+    onboarding.change(npo)
+    npo.add_member("late")
+    onboarding.change(npo)
+    world.settle()
+    # Check a member added after the assignment joins the series, not the intro.
+    assert [m.kind for m in meetings_of(world.store, "late")] == ["community"]
+
+    npo.remove_member("late")
+    npo.delete("flagged")
+    onboarding.change(npo)
+    world.settle()
+
+    assert meetings_of(world.store, "late") == []
+    (intro,) = meetings_of(world.store, "creator")
+    assert intro.status == "CANCELLED"
+    now = intro.created_at
+    assert list_meetings(world.store, "creator", now=now).items == []
+    # The leader keeps the community's series; the NPO's members are out of it.
+    series = [m for m in meetings_of(world.store, "leader") if m.kind == "community"]
+    assert series[0].attendees == ("leader",)
+    kinds = [n.kind for n in list_notifications(world.store, "creator").items]
+    assert "npo_deleted" in kinds
+    assert "meeting_cancelled" in kinds
+
+
+def test_waiting_npos_alert_the_admins(world: SchedulingWorld) -> None:
+    onboarding = onboarding_of(world)
+    npo = onboarding.register("creator")
+    npo.wait_for_leader("community-1")
+    onboarding.change(npo)
+    world.settle()
+
+    (alert,) = list_notifications(world.store, "admin", audiences=["role:ADMIN"]).items
+    assert alert.kind == "npo_waiting_for_leader"
+    assert alert.payload == {"npo_id": str(npo.id), "community_id": "community-1"}
+    assert list_notifications(world.store, "creator").items == []
+
+
+def test_no_common_slot_for_the_intro_is_told(world: SchedulingWorld) -> None:
+    world.free("creator", "UTC", [(0, "08:00", "09:00")])
+    world.free("leader", "UTC", [(1, "08:00", "09:00")])
+    onboarding = onboarding_of(world)
+    npo = onboarding.register("creator")
+    npo.assign_leader("leader", "community-1")
+    onboarding.change(npo)
+    world.settle()
+
+    kinds = {n.kind for n in list_notifications(world.store, "creator").items}
+    assert "meeting_not_booked" in kinds
+    admin = list_notifications(world.store, "admin", audiences=["role:ADMIN"])
+    assert [n.kind for n in admin.items] == ["meeting_not_booked"]
+
+
+def test_a_mentor_assignment_books_an_intro_and_biweekly_one_to_ones(
+    world: SchedulingWorld,
+) -> None:
+    world.free("cand", "Europe/Berlin", [(2, "10:00", "12:00")])
+    world.free("mentor", "Europe/Berlin", [(2, "11:00", "13:00")])
+    careers = world.others["careers"]
+    candidate = Candidate(id=uuid4())
+    candidate.assign_mentor("cand", "mentor")
+    careers.save(candidate)
+    world.settle()
+
+    meetings = {m.kind: m for m in meetings_of(world.store, "cand")}
+    assert set(meetings) == {"intro", "mentoring"}
+    assert meetings["mentoring"].rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE"
+    assert meetings["mentoring"].local_start is not None
+    assert meetings["mentoring"].local_start.endswith("T11:00")
+    first = meetings["intro"].starts_at
+    assert first is not None
+    assert first.astimezone(UTC).weekday() == 2
+
+
+def test_without_triggering_contexts_there_is_no_process_manager() -> None:
+    app = SchedulingApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    assert process_manager_for({"scheduling": app}) == []
+    (bound,) = process_manager_for(
+        {"scheduling": app, "onboarding": FakeOnboarding(env={})}
+    )
+    assert bound.sources == ("onboarding",)
