@@ -1,0 +1,1 @@
+"""The onboarding context's write side: NPOs, offerings, communities, assignment."""

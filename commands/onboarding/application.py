@@ -1,0 +1,213 @@
+"""The onboarding bounded context's application and what its handlers share.
+
+Handlers (``commands.onboarding.npos``, ``offerings``, ``communities``, ``flow``) are
+plain functions taking the application and an ``Actor``. Each decides inside
+``run``: a fresh ``UnitOfWork`` loads the aggregates, pure domain methods decide, and
+every aggregate loaded is saved in one transaction (only those with new events
+write). A stale write is decided again.
+
+Assignment decisions change a community's ``LeaderRoster`` and a ``Leader``, so
+concurrent ones collide by design (that is how the caps hold). Within a process they
+take ``assignment_lock`` first, so threads queue instead of wasting attempts; across
+processes the event store's version check decides, and ``run`` retries with jittered
+back-off.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from commands.base import (
+    CommandResult,
+    ConcurrencyConflictError,
+    SpotlightApplication,
+    new_correlation_id,
+)
+from domain.base import acting_as
+from domain.onboarding.assignment import Leader, LeaderRoster
+from domain.onboarding.community import Community, CommunityDirectory
+from domain.onboarding.errors import OnboardingNotFoundError
+from domain.onboarding.npo import Npo
+from domain.onboarding.offering import DEFAULT_CATEGORIES, Offering
+from domain.onboarding.platform import (
+    DEFAULT_COMMUNITIES_PER_LEADER,
+    DEFAULT_LEADER_NPO_CAP,
+    Catalogue,
+    OnboardingPolicy,
+)
+
+T = TypeVar("T", bound=Aggregate)
+
+# A stale write is decided again; across processes under heavy contention a few
+# rounds may be needed, each after a short random pause.
+CONFLICT_ATTEMPTS = 40
+MAX_BACKOFF_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user id, the roles in their access token, the request's id."""
+
+    user_id: str
+    roles: frozenset[str]
+    correlation_id: str
+
+    @classmethod
+    def system(cls, correlation_id: str | None = None) -> Actor:
+        return cls("system", frozenset(), correlation_id or new_correlation_id())
+
+
+class OnboardingApplication(SpotlightApplication):
+    name = "onboarding"
+    # Rosters, leaders and the directory change with every assignment; a snapshot
+    # every 50 events keeps loading them cheap however long the history.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        LeaderRoster: 50,
+        Leader: 50,
+        CommunityDirectory: 50,
+    }
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self.assignment_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Policy:
+    leader_npo_cap: int
+    communities_per_leader: int
+
+
+class UnitOfWork:
+    """The aggregates one decision loads; all of them are saved together."""
+
+    def __init__(self, app: OnboardingApplication) -> None:
+        self.app = app
+        self._loaded: dict[UUID, Aggregate] = {}
+
+    def aggregates(self) -> list[Aggregate]:
+        return list(self._loaded.values())
+
+    def add(self, aggregate: T, *, primary: bool = False) -> T:
+        """Include a new aggregate; ``primary`` puts its id first in the result."""
+        if primary:
+            self._loaded = {aggregate.id: aggregate, **self._loaded}
+        else:
+            self._loaded[aggregate.id] = aggregate
+        return aggregate
+
+    def find(self, kind: type[T], aggregate_id: UUID | str) -> T | None:
+        try:
+            key = aggregate_id if isinstance(aggregate_id, UUID) else UUID(aggregate_id)
+        except ValueError:
+            return None
+        if key in self._loaded:
+            found = self._loaded[key]
+        else:
+            try:
+                found = self.app.repository.get(key)
+            except AggregateNotFoundError:
+                return None
+            self._loaded[key] = found
+        return found if isinstance(found, kind) else None
+
+    def get(self, kind: type[T], aggregate_id: UUID | str, what: str) -> T:
+        found = self.find(kind, aggregate_id)
+        if found is None:
+            raise OnboardingNotFoundError(f"No such {what}.")
+        return found
+
+    # -- Shorthands ---------------------------------------------------------------
+
+    def npo(self, npo_id: UUID | str) -> Npo:
+        return self.get(Npo, npo_id, "NPO")
+
+    def offering(self, offering_id: UUID | str) -> Offering:
+        return self.get(Offering, offering_id, "offering")
+
+    def policy(self) -> Policy:
+        found = self.find(OnboardingPolicy, OnboardingPolicy.ID)
+        if found is None:
+            return Policy(DEFAULT_LEADER_NPO_CAP, DEFAULT_COMMUNITIES_PER_LEADER)
+        return Policy(found.leader_npo_cap, found.communities_per_leader)
+
+    def policy_aggregate(self) -> OnboardingPolicy:
+        found = self.find(OnboardingPolicy, OnboardingPolicy.ID)
+        return found or self.add(OnboardingPolicy.start())
+
+    def categories(self) -> dict[str, str]:
+        found = self.find(Catalogue, Catalogue.ID)
+        return dict(found.categories) if found else dict(DEFAULT_CATEGORIES)
+
+    def catalogue(self) -> Catalogue:
+        found = self.find(Catalogue, Catalogue.ID)
+        return found or self.add(Catalogue.start())
+
+    def directory(self) -> CommunityDirectory:
+        """The directory, with the default community in it (made on first use)."""
+        directory = self.find(CommunityDirectory, CommunityDirectory.ID)
+        if directory is None:
+            directory = self.add(CommunityDirectory.start())
+        if directory.default_community_id is None:
+            default = self.add(Community.found_default())
+            self.add(LeaderRoster.open(default.id))
+            directory.list_community(default)
+        return directory
+
+    def community(self, community_id: UUID | str) -> Community:
+        return self.get(Community, community_id, "community")
+
+    def roster(self, community_id: UUID | str) -> LeaderRoster:
+        return self.get(LeaderRoster, LeaderRoster.id_for(community_id), "community")
+
+    def leader(self, user_id: str) -> Leader:
+        return self.get(Leader, Leader.id_for(user_id), "community leader")
+
+    def leaders_of(self, *rosters: LeaderRoster) -> dict[str, Leader]:
+        return {
+            user_id: self.leader(user_id)
+            for roster in rosters
+            for user_id in roster.leaders
+        }
+
+
+def run(
+    app: OnboardingApplication,
+    actor: Actor,
+    decide: Callable[[UnitOfWork], object],
+    *,
+    assignment: bool = False,
+) -> CommandResult:
+    """Decide with a fresh unit of work, save everything, retry stale writes.
+
+    ``decide`` loads through the unit of work it is given and may return anything
+    (the result is ignored); ``assignment`` serialises it within this process.
+    """
+
+    def attempt() -> Sequence[Aggregate]:
+        unit = UnitOfWork(app)
+        decide(unit)
+        return unit.aggregates()
+
+    lock: AbstractContextManager[Any] = (
+        app.assignment_lock if assignment else nullcontext()
+    )
+    with acting_as(actor.user_id, actor.correlation_id):
+        for tries in range(CONFLICT_ATTEMPTS):
+            try:
+                with lock:
+                    return app.execute(attempt, attempts=1)
+            except ConcurrencyConflictError:
+                pause = min(MAX_BACKOFF_SECONDS, 0.002 * 2**tries)
+                time.sleep(random.uniform(0, pause))  # noqa: S311 - jitter, not secrecy
+    raise ConcurrencyConflictError("The record changed while saving; please try again.")

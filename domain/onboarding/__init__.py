@@ -1,0 +1,1 @@
+"""The onboarding context: NPOs, offerings, communities, leader assignment."""

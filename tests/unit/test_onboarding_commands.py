@@ -1,0 +1,373 @@
+"""Onboarding commands and views on the embedded stores (in-memory events, SQLite
+views, in-memory documents, local-disk blobs)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from adapters.embedded.blobs import LocalDiskBlobStore
+from adapters.embedded.bus import InMemoryMessageBus
+from adapters.embedded.cache import InMemoryCache
+from adapters.embedded.documents import InMemoryDocumentStore
+from adapters.embedded.views import SqliteRelationalStore
+from commands.onboarding import communities, flow, npos, offerings
+from commands.onboarding.application import Actor, OnboardingApplication
+from domain.onboarding.errors import (
+    NotAllowedError,
+    OnboardingNotFoundError,
+    StateConflictError,
+    UnreadableResourceError,
+    VersionConflictError,
+)
+from domain.onboarding.npo import Npo, VerificationStatus
+from projections.engine import ProjectionEngine
+from projections.onboarding.npos import NposView
+from projections.onboarding.offerings import OfferingDocuments
+from projections.views import ViewPorts
+from queries import onboarding as q
+from tests.support.onboarding import (
+    PDF_BYTES,
+    PNG_BYTES,
+    admin,
+    leader_user,
+    npo_user,
+    offering,
+    profile,
+)
+
+
+class World:
+    def __init__(self, tmp: Path) -> None:
+        self.app = OnboardingApplication(
+            env={"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        )
+        self.views = SqliteRelationalStore(None)
+        self.documents = InMemoryDocumentStore()
+        self.blobs = LocalDiskBlobStore(tmp, "http://testserver", "secret")
+        self.engine = ProjectionEngine(
+            self.views,
+            {"onboarding": self.app},
+            [NposView, OfferingDocuments],
+            ViewPorts(self.documents, InMemoryCache(), InMemoryMessageBus()),
+        )
+        self.admin = admin()
+
+    def catch_up(self) -> None:
+        self.engine.catch_up()
+
+    def npo(self, owner: Actor, **changes: Any) -> str:
+        return npos.create_npo(self.app, owner, profile(**changes)).ids[0]
+
+    def publish(self, owner: Actor, npo_id: str, **changes: Any) -> str:
+        offering_id = offerings.create_offering(
+            self.app, owner, npo_id, offering(**changes)
+        ).ids[0]
+        # What the Kafka consumer does when the message arrives.
+        flow.record_offering(self.app, npo_id, offering_id, "corr")
+        return offering_id
+
+    def community(self, tags: list[str], leaders: int, prefix: str = "l") -> str:
+        community_id = communities.create_community(
+            self.app, self.admin, name=f"C {tags}", description=None, tags=tags
+        ).ids[0]
+        for n in range(leaders):
+            communities.add_leader(
+                self.app, self.admin, community_id, f"{prefix}{n}", {"COMMUNITY_LEADER"}
+            )
+        return community_id
+
+    def get(self, npo_id: str) -> Npo:
+        found: object = self.app.repository.get(UUID(npo_id))
+        assert isinstance(found, Npo)
+        return found
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    made = World(tmp_path)
+    yield made
+    made.engine.stop()
+    made.views.close()
+    made.app.close()
+
+
+def test_the_npo_story_from_profile_to_approval(world: World) -> None:
+    owner, colleague = npo_user(), npo_user()
+    careers = world.community(["resume-writing"], leaders=2)
+    npo_id = world.npo(owner)
+    npos.add_member(world.app, owner, npo_id, colleague.user_id, {"NPO"})
+    world.catch_up()
+    record = q.get_npo(world.views, npo_id)
+    assert record is not None
+    assert (record.registration_status, record.leader_id) == ("PENDING", None)
+    assert record.members == [owner.user_id, colleague.user_id]
+
+    # A colleague publishes the first offering: the flow completes the NPO.
+    offering_id = world.publish(colleague, npo_id)
+    world.catch_up()
+    record = q.get_npo(world.views, npo_id)
+    assert record is not None
+    assert record.registration_status == "COMPLETE"
+    assert record.leader_id == "l0"
+    assert record.community_ids == [careers]
+    assert record.offering_ids == [offering_id]
+    assert q.npo_of_offering(world.views, offering_id) == npo_id
+
+    # Check candidates cannot see it yet; the NPO's members can.
+    candidate = q.Viewer("cand", frozenset({"CANDIDATE"}))
+    member = q.Viewer(owner.user_id, frozenset({"NPO"}))
+    assert q.get_offering(world.views, world.documents, candidate, offering_id) is None
+    seen = q.get_offering(world.views, world.documents, member, offering_id)
+    assert seen is not None
+    assert seen.document["description_html"] == "<p>Bring your <strong>CV</strong>.</p>"
+
+    # The leader verifies, an admin approves: now candidates see it.
+    npos.record_verification(
+        world.app, leader_user("l0"), npo_id, VerificationStatus.VERIFIED, None
+    )
+    npos.approve_npo(world.app, world.admin, npo_id)
+    world.catch_up()
+    assert q.get_offering(world.views, world.documents, candidate, offering_id)
+    report = q.npos_of_leader(world.views, "l0", None, None)
+    assert [(n.id, n.verification_status, n.approved) for n in report.items] == [
+        (npo_id, "VERIFIED", True)
+    ]
+    npo_report = q.npo_report(world.views, world.documents, member, npo_id)
+    assert npo_report is not None
+    assert npo_report.offering_counts == {"ACTIVE": 1}
+    assert q.npo_report(world.views, world.documents, candidate, npo_id) is None
+
+
+def test_only_npo_role_members_publish_and_edit(world: World) -> None:
+    owner = npo_user()
+    npo_id = world.npo(owner)
+    outsider = npo_user()
+    with pytest.raises(NotAllowedError):
+        offerings.create_offering(world.app, outsider, npo_id, offering())
+    # A member who lost the NPO role (roles come from the token) cannot publish.
+    npos.add_member(world.app, owner, npo_id, outsider.user_id, {"NPO"})
+    demoted = Actor(outsider.user_id, frozenset({"CANDIDATE"}), "c")
+    with pytest.raises(NotAllowedError):
+        offerings.create_offering(world.app, demoted, npo_id, offering())
+    offering_id = offerings.create_offering(
+        world.app, outsider, npo_id, offering()
+    ).ids[0]
+    with pytest.raises(VersionConflictError):
+        offerings.update_offering(world.app, owner, offering_id, offering(), 5)
+    offerings.update_offering(world.app, owner, offering_id, offering(title="Two"), 1)
+    npos.remove_member(world.app, owner, npo_id, outsider.user_id)
+    with pytest.raises(NotAllowedError):
+        offerings.update_offering(world.app, outsider, offering_id, offering(), None)
+    world.catch_up()
+    doc = world.documents.get("offerings_v1", offering_id)
+    assert doc is not None
+    assert (doc["title"], doc["version"], doc["_version"]) == ("Two", 2, 2)
+
+
+def test_upload_attach_and_refuse_by_content(world: World) -> None:
+    owner = npo_user()
+    npo_id = world.npo(owner)
+    offering_id = world.publish(owner, npo_id)
+    ticket = offerings.start_upload(
+        world.app,
+        world.blobs,
+        owner,
+        offering_id,
+        filename="guide.pdf",
+        content_type="application/pdf",
+        size=len(PDF_BYTES),
+    )
+    assert "/blobs/offerings/" in ticket.upload_url
+    key = f"offerings/{offering_id}/resources/{ticket.resource_id}"
+    world.blobs.put(key, PDF_BYTES, "application/pdf")
+    offerings.attach_upload(
+        world.app, world.blobs, owner, offering_id, ticket.resource_id
+    )
+
+    # A PNG uploaded as a PDF is refused, recorded and deleted.
+    liar = offerings.start_upload(
+        world.app,
+        world.blobs,
+        owner,
+        offering_id,
+        filename="fake.pdf",
+        content_type="application/pdf",
+        size=len(PNG_BYTES),
+    )
+    liar_key = f"offerings/{offering_id}/resources/{liar.resource_id}"
+    world.blobs.put(liar_key, PNG_BYTES, "application/pdf")
+    with pytest.raises(UnreadableResourceError, match="image/png, not application/pdf"):
+        offerings.attach_upload(
+            world.app, world.blobs, owner, offering_id, liar.resource_id
+        )
+    assert world.blobs.list(f"offerings/{offering_id}/") == [key]
+    world.catch_up()
+    doc = world.documents.get("offerings_v1", offering_id)
+    assert doc is not None
+    states = {r["filename"]: r["state"] for r in doc["resources"]}
+    assert states == {"guide.pdf": "READY", "fake.pdf": "REJECTED"}
+
+    # Deleting the offering deletes its files.
+    offerings.delete_offering(world.app, world.blobs, owner, offering_id, None)
+    assert world.blobs.list(f"offerings/{offering_id}/") == []
+
+
+def test_deleting_a_flagged_npo_frees_its_leader_for_the_next_in_line(
+    world: World,
+) -> None:
+    communities.set_policy(world.app, world.admin, 1, 3)
+    world.community(["resume-writing"], leaders=1)
+    first, second = npo_user(), npo_user()
+    first_id, second_id = world.npo(first), world.npo(second)
+    offering_id = world.publish(first, first_id)
+    world.publish(second, second_id)
+    assert world.get(first_id).leader_id == "l0"
+    assert world.get(second_id).waiting_in is not None
+
+    npos.record_verification(
+        world.app, leader_user("l0"), first_id, VerificationStatus.FLAGGED, "Fake EIN"
+    )
+    with pytest.raises(StateConflictError):
+        npos.approve_npo(world.app, world.admin, first_id)
+    with pytest.raises(NotAllowedError):
+        npos.delete_npo(world.app, first, first_id, "mine")
+    npos.delete_npo(world.app, world.admin, first_id, "Registration id is fake")
+
+    # Check the offering went down and the waiting NPO got the freed leader.
+    assert world.get(second_id).leader_id == "l0"
+    world.catch_up()
+    doc = world.documents.get("offerings_v1", offering_id)
+    assert doc is not None
+    assert (doc["status"], doc["status_reason"]) == (
+        "TAKEN_DOWN",
+        "The NPO was deleted.",
+    )
+    leaders = q.list_leaders(world.views)
+    assert [(r.leader_id, r.active_npos, r.effective_cap) for r in leaders] == [
+        ("l0", 1, 1)
+    ]
+    # A late message for an offering created in the race with the deletion.
+    late = offerings.create_offering
+    with pytest.raises(StateConflictError):
+        late(world.app, first, first_id, offering())
+
+
+def test_an_npo_matching_no_community_waits_in_the_default_until_placed(
+    world: World,
+) -> None:
+    housing = world.community(["rent-housing"], leaders=1)
+    owner = npo_user()
+    npo_id = world.npo(owner, service_areas=["gardening"])
+    world.publish(owner, npo_id, categories=["child_care"], tags=["kids"])
+    npo = world.get(npo_id)
+    # Check: the default community, which has no leaders yet: waiting.
+    assert npo.community_ids == [npo.waiting_in]
+    world.catch_up()
+    default = [c for c in q.list_communities(world.views) if c.is_default]
+    assert default[0].waiting == [npo_id]
+    # The admin places it (A2): it gets that community's leader.
+    npos.place_npo(world.app, world.admin, npo_id, [housing])
+    npo = world.get(npo_id)
+    assert (npo.leader_id, npo.waiting_in) == ("l0", None)
+    world.catch_up()
+    assert [c.waiting for c in q.list_communities(world.views) if c.is_default] == [[]]
+    with pytest.raises(OnboardingNotFoundError):
+        npos.place_npo(world.app, world.admin, npo_id, ["not-a-community"])
+
+
+def test_replaying_messages_has_no_second_effect(world: World) -> None:
+    world.community(["resume-writing"], leaders=2)
+    owner = npo_user()
+    npo_id = world.npo(owner)
+    offering_id = world.publish(owner, npo_id)
+    head = world.app.recorder.max_notification_id()
+    for _ in range(3):
+        result = flow.record_offering(world.app, npo_id, offering_id, "replay")
+        assert result.position is None
+    assert world.app.recorder.max_notification_id() == head
+    with pytest.raises(OnboardingNotFoundError):
+        flow.record_offering(world.app, npo_id, str(UUID(int=1)), "bad")
+
+
+def test_a_leader_leaving_hands_their_npos_to_the_others(world: World) -> None:
+    community_id = world.community(["resume-writing"], leaders=2)
+    owners = [npo_user() for _ in range(4)]
+    ids = [world.npo(o) for o in owners]
+    for owner, npo_id in zip(owners, ids, strict=True):
+        world.publish(owner, npo_id)
+    assert [world.get(i).leader_id for i in ids] == ["l0", "l1", "l0", "l1"]
+    communities.remove_leader(world.app, world.admin, community_id, "l0")
+    assert [world.get(i).leader_id for i in ids] == ["l1", "l1", "l1", "l1"]
+    world.catch_up()
+    community = q.get_community(world.views, community_id)
+    assert community is not None
+    assert community.leaders == ["l1"]
+
+
+def test_concurrent_completions_never_pass_a_cap(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Optimistic concurrency alone (the in-process lock is switched off)."""
+    world.app.assignment_lock = nullcontext()  # type: ignore[assignment]
+    # Switch threads often, so that decisions really interleave.
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    stale_writes = 0
+    save_changes = world.app.save_changes
+
+    def counting(*aggregates: Any) -> Any:
+        nonlocal stale_writes
+        try:
+            return save_changes(*aggregates)
+        except IntegrityError:
+            stale_writes += 1
+            raise
+
+    monkeypatch.setattr(world.app, "save_changes", counting)
+    communities.set_policy(world.app, world.admin, 3, 3)
+    world.community(["resume-writing"], leaders=3)
+    owners = [npo_user() for _ in range(20)]
+    pairs = []
+    for owner in owners:
+        npo_id = world.npo(owner)
+        pairs.append(
+            (
+                npo_id,
+                offerings.create_offering(world.app, owner, npo_id, offering()).ids[0],
+            )
+        )
+    start = threading.Barrier(len(pairs))
+    errors: list[BaseException] = []
+
+    def complete(npo_id: str, offering_id: str) -> None:
+        start.wait()
+        try:
+            flow.record_offering(world.app, npo_id, offering_id, "c")
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=complete, args=p) for p in pairs]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert errors == []
+    assert stale_writes > 0  # the version check did the work
+    leaders = [world.get(npo_id).leader_id for npo_id, _ in pairs]
+    assert (
+        sorted(leader for leader in leaders if leader)
+        == ["l0"] * 3 + ["l1"] * 3 + ["l2"] * 3
+    )
+    assert sum(1 for npo_id, _ in pairs if world.get(npo_id).waiting_in) == 11
