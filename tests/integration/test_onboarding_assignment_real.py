@@ -134,4 +134,4 @@ def test_one_hundred_completions_at_once_against_five_leaders_capped_at_ten(
     ]
     roster = app.repository.get(LeaderRoster.id_for(community_id))
     assert isinstance(roster, LeaderRoster)
-    assert [npo_id for npo_id, _ in roster.waiting] == queue[13:]
+    assert [str(entry[0]) for entry in roster.waiting] == queue[13:]
