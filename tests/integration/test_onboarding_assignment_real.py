@@ -132,6 +132,6 @@ def test_one_hundred_completions_at_once_against_five_leaders_capped_at_ten(
     assert [_npo(app, queue[i]).leader_id for i in range(3, 14)] == ["l5"] * CAP + [
         None
     ]
-    roster = app.repository.get(LeaderRoster.id_for(community_id))
-    assert isinstance(roster, LeaderRoster)
-    assert [str(entry[0]) for entry in roster.waiting] == queue[13:]
+    final: object = app.repository.get(LeaderRoster.id_for(community_id))
+    assert isinstance(final, LeaderRoster)
+    assert [npo_id for npo_id, _ in final.waiting] == queue[13:]
