@@ -45,6 +45,7 @@ from domain.onboarding.platform import (
     Catalogue,
     OnboardingPolicy,
 )
+from projections.onboarding.topics import OFFERINGS_TOPIC
 
 T = TypeVar("T", bound=Aggregate)
 
@@ -80,6 +81,8 @@ class OnboardingApplication(SpotlightApplication):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self.assignment_lock = threading.Lock()
+        # Where offering messages go and come from; the composition root sets it.
+        self.offerings_topic = OFFERINGS_TOPIC
 
 
 @dataclass(frozen=True)
