@@ -23,6 +23,8 @@ from domain.base import acting_as
 from domain.scheduling import (
     Availability,
     CalendarFeed,
+    Dispatch,
+    DispatchKind,
     Meeting,
     MeetingKind,
     MeetingSeries,
@@ -32,6 +34,7 @@ from domain.scheduling import (
     WeeklyRange,
     availability_id,
     calendar_feed_id,
+    dispatch_id,
     meeting_id,
     parse_clock,
     plan_biweekly_series,
@@ -131,6 +134,21 @@ class RotateCalendarToken(Command):
 
 class RevokeCalendarToken(Command):
     user_id: str
+
+
+class RequestDispatch(Command):
+    """Ask the notification subsystem to send something (once per key)."""
+
+    request_key: str = Field(min_length=1, max_length=200)
+    kind: DispatchKind
+    channel: Literal["email", "push"] = "email"
+    recipient_ids: list[str] = Field(min_length=1, max_length=500)
+    npo_id: str | None = None
+    leader_id: str | None = None
+    community_id: str | None = None
+    candidate_id: str | None = None
+    mentor_id: str | None = None
+    role: str | None = None
 
 
 class MarkNotificationRead(Command):
@@ -335,6 +353,21 @@ class SchedulingApplication(SpotlightApplication):
         return self.execute(decide)
 
     # -- notifications --------------------------------------------------------------
+
+    def request_dispatch(self, command: RequestDispatch) -> CommandResult:
+        the_id = dispatch_id(command.request_key)
+
+        def decide() -> list[Dispatch]:
+            if self._get(the_id, Dispatch) is not None:
+                return []
+            fields = command.model_dump(
+                exclude={"actor_id", "correlation_id", "request_key", "kind"}
+            )
+            with acting_as(command.actor_id, command.correlation_id):
+                return [Dispatch(id=the_id, kind=str(command.kind), **fields)]
+
+        result = self.execute(decide)
+        return CommandResult((str(the_id),), result.source, result.position)
 
     def mark_notification_read(self, command: MarkNotificationRead) -> CommandResult:
         """Idempotent: reading twice keeps the first time."""

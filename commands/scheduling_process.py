@@ -18,10 +18,14 @@ event (topic suffix)           commands
 ``Npo.MemberAdded/Removed``    (remembers members); with a leader, the member joins
                                or leaves the community's monthly series
 ``Npo.LeaderAssigned``         intro meeting [NPO members] + [leader], 1-2 weeks out;
-                               members and leader join the community's series
+                               members and leader join the community's series;
+                               dispatches: welcome (the leader), role training
+``Npo.WaitingForLeader``       dispatch: an alert to the admins
 ``Npo.LeaderUnassigned``       the intro with that leader is cancelled if upcoming
 ``Npo.Deleted``                the intro is cancelled if upcoming; members leave
-``Candidate.MentorAssigned``   intro candidate + mentor; biweekly 1:1 series
+                               the series; dispatch: members are told
+``Candidate.MentorAssigned``   intro candidate + mentor; biweekly 1:1 series;
+                               dispatch: welcome (the mentor)
 =============================  =====================================================
 
 Fields read (the onboarding context's ``domain.onboarding.npo.Npo`` events):
@@ -47,16 +51,18 @@ from commands.scheduling import (
     CancelMeeting,
     JoinSeries,
     LeaveSeries,
+    RequestDispatch,
     ScheduleIntroMeeting,
     SchedulingApplication,
 )
 from domain.base import SYSTEM_ACTOR
-from domain.scheduling import MeetingKind, SchedulingError
+from domain.scheduling import DispatchKind, MeetingKind, SchedulingError
 from projections.views import ProjectedEvent, Projection, SqlSession
 
 logger = logging.getLogger(__name__)
 
 PROCESS_MANAGER = "scheduling_process"
+ADMINS = "role:ADMIN"  # the admins as recipients of a dispatch
 TRIGGER_SOURCES = ("onboarding", "careers")
 
 INTRO_TITLE_NPO = "Introduction: your NPO and its community leader"
@@ -143,6 +149,25 @@ class SchedulingProcessManager(Projection):
     def _acting(item: ProjectedEvent) -> dict[str, str]:
         correlation = str(getattr(item.event, "correlation_id", "") or "-")
         return {"actor_id": SYSTEM_ACTOR, "correlation_id": correlation}
+
+    def _dispatch(
+        self,
+        item: ProjectedEvent,
+        purpose: str,
+        kind: DispatchKind,
+        recipients: list[str],
+        **about: str | None,
+    ) -> None:
+        if recipients:
+            self.scheduling.request_dispatch(
+                RequestDispatch(
+                    **self._acting(item),
+                    request_key=f"{self._key(item)}:{purpose}",
+                    kind=kind,
+                    recipient_ids=recipients,
+                    **about,
+                )
+            )
 
     def _npo_row(self, session: SqlSession, npo_id: str) -> tuple[Any, ...] | None:
         return session.fetchone(
@@ -252,6 +277,23 @@ class SchedulingProcessManager(Projection):
             )
         )
         state.leader_id, state.meeting_id = leader, result.ids[0]
+        self._dispatch(
+            item,
+            "welcome",
+            DispatchKind.WELCOME_LEADER,
+            members,
+            npo_id=state.npo_id,
+            leader_id=leader,
+            community_id=community,
+        )
+        self._dispatch(
+            item,
+            "training",
+            DispatchKind.ROLE_TRAINING,
+            members,
+            npo_id=state.npo_id,
+            role="NPO",
+        )
         if community:
             state.series_key = f"community:{community}"
             self.scheduling.join_series(
@@ -267,6 +309,16 @@ class SchedulingProcessManager(Projection):
                 )
             )
         self._save(session, state)
+
+    def _npo_waiting(self, session: SqlSession, item: ProjectedEvent) -> None:
+        self._dispatch(
+            item,
+            "admin-alert",
+            DispatchKind.ADMIN_ALERT_WAITING_NPO,
+            [ADMINS],
+            npo_id=str(item.originator_id),
+            community_id=_one(item.event, "community_id"),
+        )
 
     def _leader_unassigned(self, session: SqlSession, item: ProjectedEvent) -> None:
         state = self._npo_state(session, str(item.originator_id))
@@ -296,6 +348,14 @@ class SchedulingProcessManager(Projection):
                     now=_when(item.event),
                 )
             )
+        if members:
+            self._dispatch(
+                item,
+                "deleted",
+                DispatchKind.NPO_DELETED,
+                members,
+                npo_id=state.npo_id,
+            )
         if state.series_key and members:
             self.scheduling.leave_series(
                 LeaveSeries(
@@ -317,6 +377,14 @@ class SchedulingProcessManager(Projection):
         if mentor is None:
             return
         context = {"candidate_id": candidate, "mentor_id": mentor}
+        self._dispatch(
+            item,
+            "welcome",
+            DispatchKind.WELCOME_MENTOR,
+            [candidate],
+            candidate_id=candidate,
+            mentor_id=mentor,
+        )
         self.scheduling.schedule_intro_meeting(
             ScheduleIntroMeeting(
                 **self._acting(item),
@@ -348,6 +416,7 @@ _HANDLERS: dict[str, Callable[[SchedulingProcessManager, SqlSession, Any], None]
     "Npo.MemberAdded": SchedulingProcessManager._member_added,
     "Npo.MemberRemoved": SchedulingProcessManager._member_removed,
     "Npo.LeaderAssigned": SchedulingProcessManager._leader_assigned,
+    "Npo.WaitingForLeader": SchedulingProcessManager._npo_waiting,
     "Npo.LeaderUnassigned": SchedulingProcessManager._leader_unassigned,
     "Npo.Deleted": SchedulingProcessManager._npo_deleted,
     "Candidate.MentorAssigned": SchedulingProcessManager._mentor_assigned,

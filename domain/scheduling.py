@@ -599,25 +599,40 @@ class Meeting(SpotlightAggregate):
             duration=duration,
         )
         if slot is None:
-            meeting._not_booked(missing_availability=missing)
+            meeting._not_booked(
+                missing_availability=missing, attendee_ids=meeting.attendees
+            )
         else:
             organiser = availability.get(meeting.organiser_id)
             meeting._book(
                 starts_at=slot.start,
                 ends_at=slot.end,
                 time_zone=organiser.time_zone if organiser else "UTC",
+                kind=meeting.kind,
+                attendee_ids=meeting.attendees,
             )
         return meeting
 
+    # ``kind`` and ``attendee_ids`` repeat what ``Requested`` said, so that the
+    # integration event of a booking is complete on its own.
     @event("Booked")
-    def _book(self, starts_at: datetime, ends_at: datetime, time_zone: str) -> None:
+    def _book(
+        self,
+        starts_at: datetime,
+        ends_at: datetime,
+        time_zone: str,
+        kind: str,
+        attendee_ids: list[str],
+    ) -> None:
         self.status = MeetingStatus.BOOKED
         self.starts_at = starts_at
         self.ends_at = ends_at
         self.time_zone = time_zone
 
     @event("NoCommonSlot")
-    def _not_booked(self, missing_availability: list[str]) -> None:
+    def _not_booked(
+        self, missing_availability: list[str], attendee_ids: list[str]
+    ) -> None:
         self.status = MeetingStatus.NOT_BOOKED
         self.missing_availability = missing_availability
 
@@ -757,6 +772,46 @@ class CalendarFeed(SpotlightAggregate):
     @event("TokenRevoked")
     def _revoke(self) -> None:
         self.token_digest = None
+
+
+class DispatchKind(StrEnum):
+    """What the notification subsystem is asked to send (its templates)."""
+
+    WELCOME_LEADER = "welcome_leader"  # introduces the NPO's community leader
+    ROLE_TRAINING = "role_training"  # role-based training for the NPO's members
+    ADMIN_ALERT_WAITING_NPO = "admin_alert_waiting_npo"
+    NPO_DELETED = "npo_deleted"
+    WELCOME_MENTOR = "welcome_mentor"  # introduces the candidate's career mentor
+
+
+def dispatch_id(request_key: str) -> UUID:
+    return uuid5(SCHEDULING_NAMESPACE, f"dispatch:{request_key}")
+
+
+class Dispatch(SpotlightAggregate):
+    """A message the notification subsystem must send, to user ids (or
+    ``role:ADMIN``), about ids only; it leaves as an integration event."""
+
+    @event("Requested")
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        kind: str,
+        channel: str,
+        recipient_ids: list[str],
+        npo_id: str | None = None,
+        leader_id: str | None = None,
+        community_id: str | None = None,
+        candidate_id: str | None = None,
+        mentor_id: str | None = None,
+        role: str | None = None,
+    ) -> None:
+        if not recipient_ids:
+            raise SchedulingError("a dispatch needs recipients")
+        self.kind = kind
+        self.channel = channel
+        self.recipient_ids = recipient_ids
 
 
 class ReadReceipt(SpotlightAggregate):

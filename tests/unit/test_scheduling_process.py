@@ -197,3 +197,68 @@ def test_without_triggering_contexts_there_is_no_process_manager() -> None:
         {"scheduling": app, "onboarding": FakeOnboarding(env={})}
     )
     assert bound.sources == ("onboarding",)
+
+
+def dispatches(world: SchedulingWorld) -> list[dict[str, object]]:
+    found = []
+    for n in world.scheduling.recorder.select_notifications(start=None, limit=1000):
+        if n.topic.endswith("Dispatch.Requested"):
+            event = world.scheduling.mapper.to_domain_event(n)
+            found.append(
+                {
+                    k: v
+                    for k, v in vars(event).items()
+                    if k
+                    not in {
+                        "originator_id",
+                        "originator_version",
+                        "timestamp",
+                        "originator_topic",
+                        "actor_id",
+                        "correlation_id",
+                    }
+                    and v is not None
+                }
+            )
+    return found
+
+
+def test_what_must_be_sent_is_dispatched_once_with_ids_only(
+    world: SchedulingWorld,
+) -> None:
+    onboarding = onboarding_of(world)
+    waiting = onboarding.register("w-creator")
+    waiting.wait_for_leader("community-9")
+    onboarding.change(waiting)
+    npo = onboarding.register("creator")
+    npo.add_member("member")
+    npo.assign_leader("leader", "community-1")
+    onboarding.change(npo)
+    world.settle()
+    world.engine.rebuild(PROCESS_MANAGER)  # replays: nothing is sent twice
+    world.settle()
+
+    assert dispatches(world) == [
+        {
+            "kind": "admin_alert_waiting_npo",
+            "channel": "email",
+            "recipient_ids": ["role:ADMIN"],
+            "npo_id": str(waiting.id),
+            "community_id": "community-9",
+        },
+        {
+            "kind": "welcome_leader",
+            "channel": "email",
+            "recipient_ids": ["creator", "member"],
+            "npo_id": str(npo.id),
+            "leader_id": "leader",
+            "community_id": "community-1",
+        },
+        {
+            "kind": "role_training",
+            "channel": "email",
+            "recipient_ids": ["creator", "member"],
+            "npo_id": str(npo.id),
+            "role": "NPO",
+        },
+    ]
