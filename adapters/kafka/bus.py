@@ -16,9 +16,18 @@ from projections.ports import BackendUnavailableError, Message
 class KafkaMessageBus:
     """Producer made on first use, so the service starts while Kafka is down."""
 
-    def __init__(self, bootstrap_servers: str, client_id: str = "spotlight") -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        client_id: str = "spotlight",
+        *,
+        # How long a producer keeps trying to reach the cluster before failing
+        # (kafka-python's default is 30 s); tests of outages use a short one.
+        bootstrap_timeout_ms: int = 30_000,
+    ) -> None:
         self._bootstrap = bootstrap_servers
         self._client_id = client_id
+        self._bootstrap_timeout_ms = bootstrap_timeout_ms
         self._producer: Any = None
         self._lock = threading.Lock()
 
@@ -34,6 +43,7 @@ class KafkaMessageBus:
                         linger_ms=2,
                         request_timeout_ms=10_000,
                         max_block_ms=10_000,
+                        bootstrap_timeout_ms=self._bootstrap_timeout_ms,
                     )
                 except kafka.errors.KafkaError as error:
                     raise BackendUnavailableError(f"kafka: {error}") from error
@@ -72,6 +82,30 @@ class KafkaMessageBus:
                 headers=encoded_headers,
             )
             future.get(timeout=15)
+        except kafka.errors.KafkaError as error:
+            raise BackendUnavailableError(f"kafka: {error}") from error
+
+    def publish_many(self, messages: Sequence[Message]) -> None:
+        """Send a batch, then wait until the broker has all of it (acks=all).
+
+        Added for integration events (``projections.integration_events``): one wait
+        per batch instead of one per message. The idempotent producer keeps each
+        partition's order. If any message fails the whole call raises, and the
+        caller sends the batch again (at least once).
+        """
+        producer = self._get_producer()
+        try:
+            futures = [
+                producer.send(
+                    m.topic,
+                    key=m.key.encode() if m.key is not None else None,
+                    value=m.value,
+                    headers=[(k, v.encode()) for k, v in m.headers.items()],
+                )
+                for m in messages
+            ]
+            for future in futures:
+                future.get(timeout=15)
         except kafka.errors.KafkaError as error:
             raise BackendUnavailableError(f"kafka: {error}") from error
 
