@@ -11,20 +11,23 @@ from adapters.embedded.bus import InMemoryMessageBus
 from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
+from adapters.identity.services import IdentityServices, build_identity_services
 from adapters.settings import Settings
 from commands.base import SpotlightApplication
+from commands.identity import IdentityApplication, PersonalDataApplication
 from projections.engine import (
     PositionBoard,
     ProcessLocalLock,
     ProjectionEngine,
     WorkerLock,
 )
+from projections.identity import UserCacheView, UsersView
 from projections.ports import BlobStore, Cache, DocumentStore, MessageBus, Pingable
 from projections.views import Projection, RelationalStore, ViewPorts
 
 # Every bounded context's application, and every projection, is listed here once.
-APPLICATION_TYPES: tuple[type[SpotlightApplication], ...] = ()
-PROJECTION_TYPES: tuple[type[Projection], ...] = ()
+APPLICATION_TYPES: tuple[type[SpotlightApplication], ...] = (IdentityApplication,)
+PROJECTION_TYPES: tuple[type[Projection], ...] = (UsersView, UserCacheView)
 
 
 TApplication = TypeVar("TApplication", bound=SpotlightApplication)
@@ -43,6 +46,7 @@ class Container:
     views: RelationalStore
     applications: dict[str, SpotlightApplication]
     engine: ProjectionEngine
+    identity: IdentityServices
     # Each configured backend by name, for the readiness probe.
     backends: dict[str, Pingable] = field(default_factory=dict)
     _closers: list[Callable[[], None]] = field(default_factory=list)
@@ -103,13 +107,14 @@ def build_container(
     cache = cache or _cache(settings)
     bus = bus or _message_bus(settings)
     env = event_store_environment(settings)
+    views = _relational_store(settings)
+    identity = build_identity_services(settings, views, cache)
     applications = {
-        app_type.name: app_type(env=env)
+        app_type.name: _application(app_type, env, identity)
         for app_type in (
             APPLICATION_TYPES if application_types is None else application_types
         )
     }
-    views = _relational_store(settings)
     board = PositionBoard()
     engine = ProjectionEngine(
         views,
@@ -133,8 +138,10 @@ def build_container(
         views=views,
         applications=applications,
         engine=engine,
+        identity=identity,
     )
     container._closers.append(views.close)
+    container._closers.append(identity.close)
     container._closers.extend(app.close for app in applications.values())
     if settings.postgres_url:
         from adapters.postgres.database import PostgresHealth
@@ -157,6 +164,17 @@ def build_container(
             if callable(close):
                 container._closers.append(close)
     return container
+
+
+def _application(
+    app_type: type[SpotlightApplication],
+    env: dict[str, str],
+    identity: IdentityServices,
+) -> SpotlightApplication:
+    # Applications whose events hold personal data seal it with per-person keys.
+    if issubclass(app_type, PersonalDataApplication):
+        return app_type(env=env, vault=identity.vault)
+    return app_type(env=env)
 
 
 def _relational_store(settings: Settings) -> RelationalStore:
