@@ -9,8 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OidcIssuerSetting(BaseModel):
+    """An OpenID provider configured by URL and client ids (identity, issue 4)."""
+
+    name: str
+    issuer: str
+    client_ids: list[str] = Field(min_length=1)
+    discovery_url: str | None = None
 
 
 class Settings(BaseSettings):
@@ -46,6 +55,39 @@ class Settings(BaseSettings):
 
     # Signs embedded presigned URLs; must be overridden in production.
     signing_secret: str = "development-only-signing-secret"  # noqa: S105
+
+    # --- Identity (issue 4): OpenID Connect sign-in and the platform's tokens ------
+    # The built-in development issuer: on by default in development only; refused
+    # in production.
+    dev_issuer_enabled: bool | None = None
+    # Providers are enabled by giving their client ids (JSON lists in the env).
+    oidc_google_client_ids: list[str] = Field(default_factory=list)
+    oidc_apple_client_ids: list[str] = Field(default_factory=list)
+    oidc_facebook_app_ids: list[str] = Field(default_factory=list)
+    # Any other standard issuer: [{"name", "issuer", "client_ids", "discovery_url"}].
+    oidc_issuers: list[OidcIssuerSetting] = Field(default_factory=list)
+    oidc_leeway_seconds: int = Field(default=60, ge=0, le=300)
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
+
+    @model_validator(mode="after")
+    def _refuse_development_issuer_in_production(self) -> Settings:
+        if self.environment == "production" and self.dev_issuer_enabled:
+            raise ValueError(
+                "SPOTLIGHT_DEV_ISSUER_ENABLED: the development issuer signs tokens "
+                "for anyone and is refused in production"
+            )
+        return self
+
+    @property
+    def dev_issuer_active(self) -> bool:
+        if self.dev_issuer_enabled is None:
+            return self.environment == "development"
+        return self.dev_issuer_enabled and self.environment == "development"
+
+    @property
+    def identity_sqlite_path(self) -> Path:
+        return self.data_dir / "identity.sqlite"
 
     @model_validator(mode="after")
     def _refuse_unsafe_production_defaults(self) -> Settings:

@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from adapters.bootstrap import Container, build_container
 from adapters.embedded.blobs import LocalDiskBlobStore
 from adapters.http.errors import install_error_handlers
-from adapters.http.routers import health
+from adapters.http.routers import auth, health, me, users, well_known
 from adapters.http.routers.blobs import blob_router
+from adapters.http.routers.dev_issuer import dev_issuer_router
 from adapters.settings import Settings
 
 
@@ -45,6 +46,13 @@ def create_app(
     app.state.container = built
     install_error_handlers(app)
     app.include_router(health.router)
+    # Identity (issue 4): sign-in, own record, admin's users, public keys.
+    app.include_router(auth.router)
+    app.include_router(me.router)
+    app.include_router(users.router)
+    app.include_router(well_known.router)
+    if built.identity.dev_issuer is not None:
+        app.include_router(dev_issuer_router(built.identity.dev_issuer))
     if isinstance(built.blobs, LocalDiskBlobStore):
         app.include_router(blob_router(built.blobs))
     return app

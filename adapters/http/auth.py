@@ -1,0 +1,128 @@
+"""Authentication and authorization as FastAPI dependencies; every route uses them.
+
+``CurrentUserDep``: a verified platform access token, then the user's *current*
+roles and disabled flag from the user cache (the relational view when Redis misses
+or is down). So a disable or a role change applies as soon as the views have it,
+not only when the token expires.
+
+``require_roles(...)`` refuses with 403 a user holding none of the roles;
+``ensure_self_or_roles`` is the ownership check beside it (the user themselves, or
+someone holding one of the roles).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from adapters.bootstrap import Container
+from adapters.identity.services import IdentityServices
+from adapters.identity.tokens import InvalidAccessTokenError
+from commands.identity import IdentityApplication
+from domain.identity import Role
+from projections.identity import USERS_PROJECTION
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="The platform's access token from POST /auth/sign-in.",
+)
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: UUID
+    roles: frozenset[Role]
+
+    def has_any(self, *roles: Role) -> bool:
+        return bool(self.roles & set(roles))
+
+
+def unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        401,
+        detail,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+def forbidden(detail: str = "Your roles do not allow this.") -> HTTPException:
+    return HTTPException(403, detail)
+
+
+def container_of(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+def identity_of(request: Request) -> IdentityServices:
+    return container_of(request).identity
+
+
+def identity_application(request: Request) -> IdentityApplication:
+    return container_of(request).application(IdentityApplication)
+
+
+IdentityDep = Annotated[IdentityServices, Depends(identity_of)]
+IdentityAppDep = Annotated[IdentityApplication, Depends(identity_application)]
+
+
+def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> CurrentUser:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            401,
+            "Sign in and send the access token as 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    container = container_of(request)
+    identity = container.identity
+    try:
+        claims = identity.access_tokens.verify(credentials.credentials)
+    except InvalidAccessTokenError as error:
+        raise unauthorized(str(error)) from None
+    user = identity.directory.get(claims.user_id)
+    if user is None and claims.position is not None:
+        # A brand-new user whose sign-in the views have not applied yet.
+        container.engine.wait_for(
+            IdentityApplication.name,
+            claims.position,
+            [USERS_PROJECTION],
+            container.settings.read_your_writes_timeout_seconds,
+        )
+        user = identity.directory.get(claims.user_id)
+    if user is None:
+        raise unauthorized("The account no longer exists.")
+    if user.disabled:
+        raise unauthorized("The account is disabled.")
+    return CurrentUser(user.id, user.roles)
+
+
+CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
+
+
+def require_roles(*roles: Role) -> Callable[[CurrentUser], CurrentUser]:
+    """A dependency admitting users who hold any of ``roles``."""
+    allowed = frozenset(roles)
+
+    def check(user: CurrentUserDep) -> CurrentUser:
+        if not user.roles & allowed:
+            raise forbidden()
+        return user
+
+    return check
+
+
+AdminDep = Annotated[CurrentUser, Depends(require_roles(Role.ADMIN))]
+
+
+def ensure_self_or_roles(user: CurrentUser, owner_id: UUID, *roles: Role) -> None:
+    """Ownership: the owner themselves, or someone holding one of ``roles``."""
+    if user.id != owner_id and not user.has_any(*roles):
+        raise forbidden("You may only see or change your own record.")

@@ -1,0 +1,180 @@
+"""Sign-in with an OpenID Connect ID token; refresh; sign-out."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from adapters.http.auth import (
+    CurrentUserDep,
+    IdentityAppDep,
+    IdentityDep,
+    unauthorized,
+)
+from adapters.http.domain_errors import domain_errors
+from adapters.identity.services import IdentityServices
+from adapters.identity.stores import InvalidRefreshTokenError
+from adapters.oidc.verifier import IdTokenError, IssuerUnavailableError
+from commands.base import new_correlation_id
+from commands.identity import SignIn
+from domain.base import NotFoundError
+from domain.identity import Role
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class SignInRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id_token: str = Field(
+        min_length=1, max_length=16_384, description="The provider's ID token."
+    )
+    nonce: str = Field(
+        min_length=8,
+        max_length=512,
+        description="The nonce the client sent to the provider; must match.",
+    )
+    roles: list[Role] = Field(
+        default_factory=list,
+        max_length=2,
+        description="At first sign-in only: NPO and/or CANDIDATE (self-serve).",
+    )
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the scheme's name, not a secret
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+    user_id: UUID
+    roles: list[Role]
+    new_user: bool = False
+    consistency_token: str | None = None
+
+
+def _tokens(
+    identity: IdentityServices,
+    user_id: UUID,
+    roles: frozenset[Role],
+    *,
+    position: int | None,
+    refresh_token: str,
+    refresh_expires_in: int,
+    new_user: bool = False,
+    consistency_token: str | None = None,
+) -> TokenResponse:
+    access = identity.access_tokens.issue(user_id, roles, position)
+    return TokenResponse(
+        access_token=access.token,
+        expires_in=access.expires_in,
+        refresh_token=refresh_token,
+        refresh_expires_in=refresh_expires_in,
+        user_id=user_id,
+        roles=sorted(roles),
+        new_user=new_user,
+        consistency_token=consistency_token,
+    )
+
+
+@router.post(
+    "/sign-in",
+    responses={401: {"description": "The ID token is refused"}},
+)
+def sign_in(
+    body: SignInRequest, identity: IdentityDep, app: IdentityAppDep
+) -> TokenResponse:
+    """Exchange a verified ID token for the platform's access and refresh tokens.
+
+    The first sign-in creates the user (with the self-serve roles asked for). A new
+    provider is linked to an existing user only when it verified the same email.
+    """
+    try:
+        verified = identity.verifier.verify(body.id_token, body.nonce)
+    except IdTokenError as error:
+        raise unauthorized(str(error)) from None
+    except IssuerUnavailableError:
+        raise HTTPException(503, "The sign-in provider cannot be reached.") from None
+    with domain_errors():
+        outcome = app.sign_in(
+            SignIn(
+                correlation_id=new_correlation_id(),
+                issuer=verified.issuer,
+                subject=verified.subject,
+                email=verified.email,
+                email_verified=verified.email_verified,
+                given_name=verified.given_name,
+                family_name=verified.family_name,
+                sign_up_roles=frozenset(body.roles),
+            )
+        )
+    refresh = identity.refresh_tokens.issue(outcome.user_id)
+    return _tokens(
+        identity,
+        outcome.user_id,
+        outcome.roles,
+        position=outcome.result.position,
+        refresh_token=refresh.token,
+        refresh_expires_in=refresh.expires_in,
+        new_user=outcome.created,
+        consistency_token=outcome.result.consistency_token,
+    )
+
+
+@router.post(
+    "/refresh",
+    responses={401: {"description": "The refresh token is not valid"}},
+)
+def refresh(
+    body: RefreshRequest,
+    identity: IdentityDep,
+    app: IdentityAppDep,
+) -> TokenResponse:
+    """A new access token and the next refresh token; the one sent is spent.
+
+    Roles come fresh from the user's record, so a change shows in the new token.
+    """
+    try:
+        rotated = identity.refresh_tokens.rotate(body.refresh_token)
+    except InvalidRefreshTokenError as error:
+        raise unauthorized(str(error)) from None
+    try:
+        user = app.get_user(rotated.user_id)
+    except NotFoundError:
+        user = None
+    if user is None or not user.is_active:
+        identity.refresh_tokens.revoke_all(rotated.user_id)
+        raise unauthorized("The account is disabled or no longer exists.")
+    return _tokens(
+        identity,
+        user.id,
+        frozenset(user.roles),
+        position=None,
+        refresh_token=rotated.token,
+        refresh_expires_in=rotated.expires_in,
+    )
+
+
+@router.post("/sign-out", status_code=204)
+def sign_out(body: RefreshRequest, identity: IdentityDep) -> Response:
+    """Revoke this sign-in's refresh token (and its successors).
+
+    Always 204, so the answer tells nothing about the token.
+    """
+    identity.refresh_tokens.revoke(body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.post("/sign-out-everywhere", status_code=204)
+def sign_out_everywhere(user: CurrentUserDep, identity: IdentityDep) -> Response:
+    """Revoke every refresh token of the signed-in user."""
+    identity.refresh_tokens.revoke_all(user.id)
+    return Response(status_code=204)

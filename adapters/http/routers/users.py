@@ -1,0 +1,155 @@
+"""Admin's management of users: list, read, grant and revoke roles, disable, erase."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+
+from adapters.http.auth import (
+    AdminDep,
+    CurrentUserDep,
+    IdentityAppDep,
+    IdentityDep,
+    ensure_self_or_roles,
+)
+from adapters.http.consistency import read_your_writes
+from adapters.http.domain_errors import domain_errors
+from adapters.http.errors import ProblemError
+from adapters.http.routers.identity_schemas import (
+    CommandAccepted,
+    DisableRequest,
+    UserPageResponse,
+    UserResponse,
+)
+from commands.base import new_correlation_id
+from commands.identity import DisableUser, EnableUser, EraseUser, GrantRole, RevokeRole
+from domain.identity import Role
+from projections.identity import USER_CACHE_PROJECTION, USERS_PROJECTION
+from queries.identity import MAX_PAGE_SIZE
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+_fresh_users = Depends(read_your_writes(USERS_PROJECTION, USER_CACHE_PROJECTION))
+
+
+@router.get("", dependencies=[_fresh_users])
+def list_users(
+    admin: AdminDep,
+    identity: IdentityDep,
+    role: Role | None = None,
+    after: Annotated[
+        str | None, Query(alias="cursor", description="next_cursor of the last page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+) -> UserPageResponse:
+    """Users ordered by id, a page at a time, optionally only those with ``role``."""
+    page = identity.directory.list(role=role, after=after, limit=limit)
+    return UserPageResponse(
+        users=[UserResponse.of(u) for u in page.users], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{user_id}", dependencies=[_fresh_users])
+def read_user(
+    user_id: UUID, user: CurrentUserDep, identity: IdentityDep
+) -> UserResponse:
+    """One user: admins see anyone; everyone else only themselves."""
+    ensure_self_or_roles(user, user_id, Role.ADMIN)
+    found = identity.directory.get(user_id)
+    if found is None:
+        raise ProblemError(404, "No such user.")
+    return UserResponse.of(found)
+
+
+@router.put("/{user_id}/roles/{role}")
+def grant_role(
+    user_id: UUID, role: Role, admin: AdminDep, app: IdentityAppDep
+) -> CommandAccepted:
+    """Grant a role (admin only)."""
+    with domain_errors():
+        result = app.grant_role(
+            GrantRole(
+                actor_id=str(admin.id),
+                correlation_id=new_correlation_id(),
+                user_id=user_id,
+                role=role,
+            )
+        )
+    return CommandAccepted.of(result)
+
+
+@router.delete("/{user_id}/roles/{role}")
+def revoke_role(
+    user_id: UUID,
+    role: Role,
+    admin: AdminDep,
+    app: IdentityAppDep,
+    identity: IdentityDep,
+) -> CommandAccepted:
+    """Revoke a role (admin only); the user's refresh tokens are revoked too."""
+    with domain_errors():
+        result = app.revoke_role(
+            RevokeRole(
+                actor_id=str(admin.id),
+                correlation_id=new_correlation_id(),
+                user_id=user_id,
+                role=role,
+            )
+        )
+    identity.refresh_tokens.revoke_all(user_id)
+    return CommandAccepted.of(result)
+
+
+@router.post("/{user_id}/disable")
+def disable_user(
+    user_id: UUID,
+    body: DisableRequest,
+    admin: AdminDep,
+    app: IdentityAppDep,
+    identity: IdentityDep,
+) -> CommandAccepted:
+    """Disable an account that broke the rules (A1); its tokens stop working."""
+    with domain_errors():
+        result = app.disable(
+            DisableUser(
+                actor_id=str(admin.id),
+                correlation_id=new_correlation_id(),
+                user_id=user_id,
+                reason=body.reason,
+            )
+        )
+    identity.refresh_tokens.revoke_all(user_id)
+    return CommandAccepted.of(result)
+
+
+@router.post("/{user_id}/enable")
+def enable_user(user_id: UUID, admin: AdminDep, app: IdentityAppDep) -> CommandAccepted:
+    """Enable a disabled account again; the user signs in afresh."""
+    with domain_errors():
+        result = app.enable(
+            EnableUser(
+                actor_id=str(admin.id),
+                correlation_id=new_correlation_id(),
+                user_id=user_id,
+            )
+        )
+    return CommandAccepted.of(result)
+
+
+@router.delete("/{user_id}")
+def erase_user(
+    user_id: UUID, admin: AdminDep, app: IdentityAppDep, identity: IdentityDep
+) -> CommandAccepted:
+    """Erase an account and its personal data (admin only; irreversible)."""
+    with domain_errors():
+        result = app.erase(
+            EraseUser(
+                actor_id=str(admin.id),
+                correlation_id=new_correlation_id(),
+                user_id=user_id,
+            )
+        )
+    identity.refresh_tokens.revoke_all(user_id)
+    return CommandAccepted.of(result)

@@ -1,0 +1,154 @@
+"""Builds identity's adapters from ``Settings`` (called by the composition root)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+
+from adapters.embedded.views import SqliteRelationalStore
+from adapters.identity.stores import (
+    SqlPersonalDataVault,
+    SqlRefreshTokens,
+    SqlSigningKeys,
+)
+from adapters.identity.tokens import AccessTokens
+from adapters.oidc.dev_issuer import (
+    DEV_ISSUER_PATH,
+    DevelopmentIssuer,
+    RoutingTransport,
+)
+from adapters.oidc.verifier import IssuerConfig, OidcVerifier
+from adapters.settings import Settings
+from commands.personal_data import CachingVault
+from projections.ports import Cache
+from projections.views import RelationalStore
+from queries.identity import UserDirectory
+
+GOOGLE_ISSUER = "https://accounts.google.com"
+APPLE_ISSUER = "https://appleid.apple.com"
+FACEBOOK_ISSUER = "https://www.facebook.com"
+HTTP_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass
+class IdentityServices:
+    store: RelationalStore
+    vault: CachingVault
+    refresh_tokens: SqlRefreshTokens
+    signing_keys: SqlSigningKeys
+    access_tokens: AccessTokens
+    verifier: OidcVerifier
+    directory: UserDirectory
+    dev_issuer: DevelopmentIssuer | None
+    http: httpx.Client
+    _owned: list[RelationalStore] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.http.close()
+        for store in self._owned:
+            store.close()
+
+
+def configured_issuers(settings: Settings) -> list[IssuerConfig]:
+    issuers = []
+    if settings.oidc_google_client_ids:
+        issuers.append(
+            IssuerConfig(
+                name="google",
+                issuer=GOOGLE_ISSUER,
+                client_ids=tuple(settings.oidc_google_client_ids),
+                issuer_aliases=("accounts.google.com",),
+            )
+        )
+    if settings.oidc_apple_client_ids:
+        issuers.append(
+            IssuerConfig(
+                name="apple",
+                issuer=APPLE_ISSUER,
+                client_ids=tuple(settings.oidc_apple_client_ids),
+            )
+        )
+    if settings.oidc_facebook_app_ids:
+        # Limited Login ID tokens; Facebook publishes discovery under its issuer.
+        issuers.append(
+            IssuerConfig(
+                name="facebook",
+                issuer=FACEBOOK_ISSUER,
+                client_ids=tuple(settings.oidc_facebook_app_ids),
+                discovery_url=f"{FACEBOOK_ISSUER}/.well-known/openid-configuration/",
+            )
+        )
+    issuers.extend(
+        IssuerConfig(
+            name=extra.name,
+            issuer=extra.issuer,
+            client_ids=tuple(extra.client_ids),
+            discovery_url=extra.discovery_url,
+        )
+        for extra in settings.oidc_issuers
+    )
+    return issuers
+
+
+def identity_store(settings: Settings) -> RelationalStore:
+    """Identity's tables live beside the events: keys must outlast them."""
+    kind = settings.event_store_kind
+    if kind == "postgres":
+        from adapters.postgres.views import PostgresRelationalStore
+
+        assert settings.postgres_url
+        return PostgresRelationalStore(settings.postgres_url, max_connections=5)
+    if kind == "sqlite":
+        return SqliteRelationalStore(settings.identity_sqlite_path)
+    return SqliteRelationalStore(None)
+
+
+def build_identity_services(
+    settings: Settings,
+    views: RelationalStore,
+    cache: Cache,
+    *,
+    store: RelationalStore | None = None,
+    network: httpx.BaseTransport | None = None,
+) -> IdentityServices:
+    """``store`` and ``network`` are for tests (a schema, a fake provider)."""
+    owned = [] if store is not None else [identity_store(settings)]
+    store = store or owned[0]
+    issuers = configured_issuers(settings)
+    dev_issuer = None
+    local_handlers = []
+    if settings.dev_issuer_active:
+        dev_issuer = DevelopmentIssuer(
+            settings.public_base_url.rstrip("/") + DEV_ISSUER_PATH
+        )
+        issuers.append(dev_issuer.config)
+        local_handlers.append(dev_issuer.handle)
+    http = httpx.Client(
+        transport=RoutingTransport(local_handlers, network),
+        timeout=HTTP_TIMEOUT_SECONDS,
+        follow_redirects=False,
+    )
+    signing_keys = SqlSigningKeys(
+        store,
+        # A retired key verifies for as long as the tokens it signed can live.
+        retention_seconds=settings.access_token_ttl_seconds + 300,
+    )
+    return IdentityServices(
+        store=store,
+        vault=CachingVault(SqlPersonalDataVault(store)),
+        refresh_tokens=SqlRefreshTokens(store, settings.refresh_token_ttl_seconds),
+        signing_keys=signing_keys,
+        access_tokens=AccessTokens(
+            signing_keys,
+            issuer=settings.public_base_url.rstrip("/"),
+            ttl_seconds=settings.access_token_ttl_seconds,
+        ),
+        verifier=OidcVerifier(
+            issuers, http, leeway_seconds=settings.oidc_leeway_seconds
+        ),
+        directory=UserDirectory(views, cache),
+        dev_issuer=dev_issuer,
+        http=http,
+        _owned=owned,
+    )
