@@ -359,7 +359,9 @@ class ProjectionEngine:
                 raise _VersionSwitchedError(name)
             start = tracked_position(session, name, version, source)
             notifications = app.recorder.select_notifications(
-                start=start, limit=self.batch_size, inclusive_of_start=False
+                start=start,
+                limit=projection.batch_size or self.batch_size,
+                inclusive_of_start=False,
             )
             if not notifications:
                 return 0
@@ -507,7 +509,9 @@ class ProjectionEngine:
         while True:
             start = tracked_position(session, name, version, source)
             notifications = app.recorder.select_notifications(
-                start=start, limit=self.batch_size, inclusive_of_start=False
+                start=start,
+                limit=projection.batch_size or self.batch_size,
+                inclusive_of_start=False,
             )
             if not notifications:
                 return

@@ -77,9 +77,12 @@ class ProjectedEvent:
     def event_name(self) -> str:
         return self.topic.rsplit(".", 1)[-1]
 
-    @property
+    @cached_property
     def originator_id(self) -> UUID:
-        return UUID(str(self.notification.originator_id))
+        originator_id = self.notification.originator_id
+        if isinstance(originator_id, UUID):
+            return originator_id
+        return UUID(str(originator_id))
 
     @property
     def originator_version(self) -> int:
@@ -127,6 +130,7 @@ class Projection(ABC):
     - ``setup`` creates this version's storage; it must be idempotent.
     - ``apply`` handles a batch in order; it may ignore events it does not use.
     - ``drop`` removes this version's storage once another version is live.
+    - ``batch_size`` overrides the engine's batch size for this projection.
     - ``retry_forever`` keeps retrying a failing batch (for outbound messages that
       must catch up when a broker returns); otherwise the engine retries a bounded
       number of times and then stops this projection only, showing the error.
@@ -135,6 +139,9 @@ class Projection(ABC):
     name: ClassVar[str]
     sources: ClassVar[tuple[str, ...]]
     retry_forever: ClassVar[bool] = False
+    # Events per batch when not the engine's default: stores whose updates cost far
+    # more than inserts (FerretDB) gain from larger batches.
+    batch_size: ClassVar[int | None] = None
 
     def __init__(self, names: ViewNames, ports: ViewPorts) -> None:
         self.names = names

@@ -23,6 +23,9 @@ class MongoDocumentStore:
             url,
             serverSelectionTimeoutMS=timeout_ms,
             connectTimeoutMS=timeout_ms,
+            # A server that stops answering becomes an error the caller can retry,
+            # never a thread blocked for ever.
+            socketTimeoutMS=30_000,
             uuidRepresentation="standard",
         )
         self._db = self._client[database]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import ClassVar
 
 from eventsourcing.domain import event
 
@@ -31,7 +32,7 @@ class NotesTable(Projection):
     """A PostgreSQL/SQLite view: one row per note, plus a count per author."""
 
     name = "notes_table"
-    sources = ("notebook",)
+    sources: ClassVar[tuple[str, ...]] = ("notebook",)
 
     def setup(self, session: SqlSession) -> None:
         session.execute(
@@ -80,7 +81,7 @@ class NotesDocuments(Projection):
     """A MongoDB view and a Redis cache, written idempotently by version."""
 
     name = "notes_documents"
-    sources = ("notebook",)
+    sources: ClassVar[tuple[str, ...]] = ("notebook",)
 
     def setup(self, session: SqlSession) -> None:
         return None
