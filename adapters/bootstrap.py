@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -15,6 +15,8 @@ from adapters.identity.services import IdentityServices, build_identity_services
 from adapters.settings import Settings
 from commands.base import SpotlightApplication
 from commands.identity import IdentityApplication, PersonalDataApplication
+from commands.scheduling import SchedulingApplication
+from commands.scheduling_process import process_manager_for
 from projections.engine import (
     PositionBoard,
     ProcessLocalLock,
@@ -22,12 +24,33 @@ from projections.engine import (
     WorkerLock,
 )
 from projections.identity import UserCacheView, UsersView
+from projections.notifications import notification_projections
 from projections.ports import BlobStore, Cache, DocumentStore, MessageBus, Pingable
+from projections.scheduling import MeetingsProjection
+from projections.scheduling_integration_events import SchedulingIntegrationEvents
 from projections.views import Projection, RelationalStore, ViewPorts
 
 # Every bounded context's application, and every projection, is listed here once.
-APPLICATION_TYPES: tuple[type[SpotlightApplication], ...] = (IdentityApplication,)
-PROJECTION_TYPES: tuple[type[Projection], ...] = (UsersView, UserCacheView)
+APPLICATION_TYPES: tuple[type[SpotlightApplication], ...] = (
+    IdentityApplication,
+    SchedulingApplication,
+)
+PROJECTION_TYPES: tuple[type[Projection], ...] = (
+    UsersView,
+    UserCacheView,
+    MeetingsProjection,
+    SchedulingIntegrationEvents,
+)
+
+# Projections made from the built applications: their sources follow the contexts
+# that run here, and process managers command an application.
+ProjectionFactory = Callable[
+    [Mapping[str, SpotlightApplication]], Sequence[type[Projection]]
+]
+PROJECTION_FACTORIES: tuple[ProjectionFactory, ...] = (
+    notification_projections,  # scheduling + onboarding/careers when present
+    process_manager_for,  # onboarding/careers events -> scheduling commands
+)
 
 
 TApplication = TypeVar("TApplication", bound=SpotlightApplication)
@@ -119,7 +142,7 @@ def build_container(
     engine = ProjectionEngine(
         views,
         applications,
-        PROJECTION_TYPES if projection_types is None else projection_types,
+        _projections(applications, projection_types),
         ViewPorts(documents, cache, bus),
         board=board,
         lock=_worker_lock(settings),
@@ -175,6 +198,16 @@ def _application(
     if issubclass(app_type, PersonalDataApplication):
         return app_type(env=env, vault=identity.vault)
     return app_type(env=env)
+
+
+def _projections(
+    applications: Mapping[str, SpotlightApplication],
+    overridden: tuple[type[Projection], ...] | None,
+) -> tuple[type[Projection], ...]:
+    if overridden is not None:
+        return overridden
+    made = (p for make in PROJECTION_FACTORIES for p in make(applications))
+    return (*PROJECTION_TYPES, *made)
 
 
 def _relational_store(settings: Settings) -> RelationalStore:

@@ -12,7 +12,10 @@ from adapters.embedded.blobs import LocalDiskBlobStore
 from adapters.http.errors import install_error_handlers
 from adapters.http.routers import auth, health, me, users, well_known
 from adapters.http.routers.blobs import blob_router
+from adapters.http.routers.calendar import router as calendar_router
 from adapters.http.routers.dev_issuer import dev_issuer_router
+from adapters.http.routers.me_notifications import router as notifications_router
+from adapters.http.routers.meetings import router as meetings_router
 from adapters.settings import Settings
 
 
@@ -51,6 +54,10 @@ def create_app(
     app.include_router(me.router)
     app.include_router(users.router)
     app.include_router(well_known.router)
+    # Scheduling: notifications, availability, meetings, calendar feeds.
+    app.include_router(notifications_router)
+    app.include_router(meetings_router)
+    app.include_router(calendar_router)
     if built.identity.dev_issuer is not None:
         app.include_router(dev_issuer_router(built.identity.dev_issuer))
     if isinstance(built.blobs, LocalDiskBlobStore):
