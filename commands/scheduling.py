@@ -45,7 +45,7 @@ from domain.scheduling import (
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
-MAX_PARTY_SIZE = 50
+MAX_PARTY_SIZE = 200  # an NPO has at most 200 members
 
 
 # --- Command messages -----------------------------------------------------------

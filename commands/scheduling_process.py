@@ -46,6 +46,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from eventsourcing.application import Application
+from pydantic import ValidationError
 
 from commands.scheduling import (
     CancelMeeting,
@@ -128,9 +129,10 @@ class SchedulingProcessManager(Projection):
                 continue
             try:
                 handler(self, session, item)
-            except SchedulingError as error:
-                # A rule refused (e.g. no slot for a series): the trigger stays
-                # handled; the refusal is logged without personal data.
+            except (SchedulingError, ValidationError) as error:
+                # A rule refused (e.g. no slot for a series, a party too large):
+                # the trigger stays handled; the refusal is logged without
+                # personal data.
                 logger.warning(
                     "scheduling refused %s at %s:%d: %s",
                     item.event_name,

@@ -262,3 +262,29 @@ def test_what_must_be_sent_is_dispatched_once_with_ids_only(
             "role": "NPO",
         },
     ]
+
+
+def test_a_refused_command_does_not_stop_the_process_manager(
+    world: SchedulingWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Nobody entered availability: the mentoring series cannot be planned.
+    candidate = Candidate(id=uuid4())
+    candidate.assign_mentor("cand", "mentor")
+    world.others["careers"].save(candidate)
+    world.free("creator", "UTC", EVERY_DAY)
+    world.free("leader", "UTC", EVERY_DAY)
+    onboarding = onboarding_of(world)
+    npo = onboarding.register("creator")
+    npo.assign_leader("leader", "community-1")
+    onboarding.change(npo)
+
+    world.settle()
+
+    assert "scheduling refused MentorAssigned" in caplog.text
+    assert {m.kind for m in meetings_of(world.store, "cand")} == {"intro"}
+    assert {m.kind for m in meetings_of(world.store, "creator")} == {
+        "intro",
+        "community",
+    }
+    statuses = {s.name: s for s in world.engine.status()}
+    assert statuses[PROCESS_MANAGER].lag == 0
