@@ -25,6 +25,7 @@ from domain.scheduling import (
     CalendarFeed,
     Dispatch,
     DispatchKind,
+    Erasure,
     Meeting,
     MeetingKind,
     MeetingSeries,
@@ -35,6 +36,7 @@ from domain.scheduling import (
     availability_id,
     calendar_feed_id,
     dispatch_id,
+    erasure_id,
     meeting_id,
     parse_clock,
     plan_biweekly_series,
@@ -149,6 +151,10 @@ class RequestDispatch(Command):
     candidate_id: str | None = None
     mentor_id: str | None = None
     role: str | None = None
+
+
+class ForgetUser(Command):
+    user_id: str
 
 
 class MarkNotificationRead(Command):
@@ -349,6 +355,31 @@ class SchedulingApplication(SpotlightApplication):
             with acting_as(command.actor_id, command.correlation_id):
                 feed.revoke()
             return [feed]
+
+        return self.execute(decide)
+
+    # -- erasure ----------------------------------------------------------------------
+
+    def forget_user(self, command: ForgetUser) -> CommandResult:
+        """Once per user: clear their availability, stop their feed, and tell the
+        views to drop what they hold about them."""
+        the_id = erasure_id(command.user_id)
+
+        def decide() -> list[Aggregate]:
+            if self._get(the_id, Erasure) is not None:
+                return []
+            changed: list[Aggregate] = []
+            with acting_as(command.actor_id, command.correlation_id):
+                availability = self._get(availability_id(command.user_id), Availability)
+                if availability is not None:
+                    availability.change(WeeklyAvailability.of("UTC", ()))
+                    changed.append(availability)
+                feed = self._get(calendar_feed_id(command.user_id), CalendarFeed)
+                if feed is not None:
+                    feed.revoke()
+                    changed.append(feed)
+                changed.append(Erasure(id=the_id, user_id=command.user_id))
+            return changed
 
         return self.execute(decide)
 

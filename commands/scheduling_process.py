@@ -26,6 +26,8 @@ event (topic suffix)           commands
                                the series; dispatch: members are told
 ``Candidate.MentorAssigned``   intro candidate + mentor; biweekly 1:1 series;
                                dispatch: welcome (the mentor)
+``User.Erased`` (identity)     forget the user: availability cleared, feed revoked,
+                               views drop their rows
 =============================  =====================================================
 
 Fields read (the onboarding context's ``domain.onboarding.npo.Npo`` events):
@@ -50,6 +52,7 @@ from pydantic import ValidationError
 
 from commands.scheduling import (
     CancelMeeting,
+    ForgetUser,
     JoinSeries,
     LeaveSeries,
     RequestDispatch,
@@ -64,7 +67,7 @@ logger = logging.getLogger(__name__)
 
 PROCESS_MANAGER = "scheduling_process"
 ADMINS = "role:ADMIN"  # the admins as recipients of a dispatch
-TRIGGER_SOURCES = ("onboarding", "careers")
+TRIGGER_SOURCES = ("identity", "onboarding", "careers")
 
 INTRO_TITLE_NPO = "Introduction: your NPO and its community leader"
 INTRO_TITLE_MENTOR = "Introduction: you and your career mentor"
@@ -370,6 +373,13 @@ class SchedulingProcessManager(Projection):
             f"DELETE FROM {self._table()} WHERE npo_id = %s", (state.npo_id,)
         )
 
+    # -- identity -----------------------------------------------------------------
+
+    def _user_erased(self, session: SqlSession, item: ProjectedEvent) -> None:
+        self.scheduling.forget_user(
+            ForgetUser(**self._acting(item), user_id=str(item.originator_id))
+        )
+
     # -- careers ------------------------------------------------------------------
 
     def _mentor_assigned(self, session: SqlSession, item: ProjectedEvent) -> None:
@@ -414,6 +424,7 @@ class SchedulingProcessManager(Projection):
 
 
 _HANDLERS: dict[str, Callable[[SchedulingProcessManager, SqlSession, Any], None]] = {
+    "User.Erased": SchedulingProcessManager._user_erased,
     "Npo.Registered": SchedulingProcessManager._npo_registered,
     "Npo.MemberAdded": SchedulingProcessManager._member_added,
     "Npo.MemberRemoved": SchedulingProcessManager._member_removed,

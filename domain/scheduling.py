@@ -814,6 +814,19 @@ class Dispatch(SpotlightAggregate):
         self.recipient_ids = recipient_ids
 
 
+def erasure_id(user_id: str) -> UUID:
+    return uuid5(SCHEDULING_NAMESPACE, f"erasure:{user_id}")
+
+
+class Erasure(SpotlightAggregate):
+    """A user was erased (C1): views drop their availability, notifications,
+    feed and attendance; their availability is cleared in the log too."""
+
+    @event("Requested")
+    def __init__(self, *, id: UUID, user_id: str) -> None:
+        self.user_id = user_id
+
+
 class ReadReceipt(SpotlightAggregate):
     """A user has read a notification (one per user and notification)."""
 

@@ -215,6 +215,9 @@ class NotificationsProjection(Projection):
             if suffix == "ReadReceipt.Read":
                 self._read(session, reads, item)
                 continue
+            if suffix == "Erasure.Requested":
+                self._erase(session, str(getattr(item.event, "user_id", "")))
+                continue
             if suffix in {"Meeting.Requested", "MeetingSeries.Created"}:
                 self._remember_subjects(session, subjects, item)
             elif suffix == "MeetingSeries.AttendeesJoined":
@@ -249,6 +252,10 @@ class NotificationsProjection(Projection):
                         for user in dict.fromkeys(notice.recipients)
                     ],
                 )
+
+    def _erase(self, session: SqlSession, user_id: str) -> None:
+        for table in self._tables():
+            session.execute(f"DELETE FROM {table} WHERE user_id = %s", (user_id,))
 
     @staticmethod
     def _read(session: SqlSession, reads: str, item: ProjectedEvent) -> None:

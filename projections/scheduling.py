@@ -249,7 +249,21 @@ class MeetingsProjection(Projection):
         )
 
 
+def _erased(
+    self: MeetingsProjection, session: SqlSession, item: ProjectedEvent
+) -> None:
+    _, attendees, availability, feeds = self._tables()
+    user_id = getattr(item.event, "user_id", "")
+    for table, column in (
+        (attendees, "user_id"),
+        (availability, "user_id"),
+        (feeds, "user_id"),
+    ):
+        session.execute(f"DELETE FROM {table} WHERE {column} = %s", (user_id,))
+
+
 _HANDLERS = {
+    "Erasure.Requested": _erased,
     "Meeting.Requested": MeetingsProjection._meeting_requested,
     "Meeting.Booked": MeetingsProjection._meeting_booked,
     "Meeting.NoCommonSlot": MeetingsProjection._meeting_not_booked,

@@ -86,3 +86,19 @@ class Candidate(SpotlightAggregate):
 
 class FakeCareers(SpotlightApplication):
     name = "careers"
+
+
+class User(SpotlightAggregate):
+    """Identity's user, as far as scheduling cares: it can be erased."""
+
+    @event("Registered")
+    def __init__(self, id: UUID) -> None:
+        pass
+
+    @event("Erased")
+    def erase(self) -> None:
+        pass
+
+
+class FakeIdentity(SpotlightApplication):
+    name = "identity"

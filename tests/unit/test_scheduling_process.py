@@ -9,12 +9,23 @@ from uuid import uuid4
 import pytest
 
 from adapters.embedded.views import SqliteRelationalStore
-from commands.scheduling import SchedulingApplication
+from commands.scheduling import RotateCalendarToken, SchedulingApplication
 from commands.scheduling_process import PROCESS_MANAGER, process_manager_for
 from domain.base import acting_as
 from domain.scheduling import MeetingStatus
-from queries.scheduling import list_meetings, list_notifications, meetings_of
-from tests.support.onboarding_fake import Candidate, FakeCareers, FakeOnboarding
+from queries.scheduling import (
+    availability_of,
+    list_meetings,
+    list_notifications,
+    meetings_of,
+)
+from tests.support.onboarding_fake import (
+    Candidate,
+    FakeCareers,
+    FakeIdentity,
+    FakeOnboarding,
+    User,
+)
 from tests.support.scheduling import SchedulingWorld
 
 EVERY_DAY = [(d, "08:00", "18:00") for d in range(7)]
@@ -27,12 +38,15 @@ def world() -> Iterator[SchedulingWorld]:
         SchedulingApplication(env=env),
         FakeOnboarding(env=env),
         FakeCareers(env=env),
+        FakeIdentity(env=env),
     ]
     store = SqliteRelationalStore(None)
-    scheduling, onboarding, careers = apps
+    scheduling, onboarding, careers, identity = apps
     assert isinstance(scheduling, SchedulingApplication)
     yield SchedulingWorld(
-        scheduling, {"onboarding": onboarding, "careers": careers}, store
+        scheduling,
+        {"onboarding": onboarding, "careers": careers, "identity": identity},
+        store,
     )
     for app in apps:
         app.close()
@@ -288,3 +302,40 @@ def test_a_refused_command_does_not_stop_the_process_manager(
     }
     statuses = {s.name: s for s in world.engine.status()}
     assert statuses[PROCESS_MANAGER].lag == 0
+
+
+def test_an_erased_user_is_forgotten_by_every_scheduling_view(
+    world: SchedulingWorld,
+) -> None:
+    user = User(id=uuid4())
+    me = str(user.id)
+    for who in (me, "leader"):
+        world.free(who, "Europe/Berlin", EVERY_DAY)
+    onboarding = onboarding_of(world)
+    npo = onboarding.register(me)
+    npo.assign_leader("leader", "community-1")
+    onboarding.change(npo)
+    world.scheduling.rotate_calendar_token(
+        RotateCalendarToken(actor_id=me, correlation_id="c", user_id=me)
+    )
+    world.settle()
+    assert availability_of(world.store, me) is not None
+    assert list_notifications(world.store, me).items
+
+    user.erase()
+    world.others["identity"].save(user)
+    world.settle()
+
+    assert availability_of(world.store, me) is None
+    assert list_notifications(world.store, me).items == []
+    assert meetings_of(world.store, me) == []
+    with world.store.transaction() as session:
+        rows = session.fetchall(
+            "SELECT user_id FROM calendar_feeds_v1 WHERE user_id = %s", (me,)
+        )
+    assert rows == []
+    # The leader keeps the meeting, without the erased attendee.
+    intro = next(m for m in meetings_of(world.store, "leader") if m.kind == "intro")
+    assert intro.attendees == ("leader",)
+    # In the log, the availability is cleared.
+    assert world.scheduling.availability_of([me]) == {}
