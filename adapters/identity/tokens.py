@@ -99,13 +99,17 @@ class AccessTokens:
                 algorithms=[PLATFORM_JWT_ALGORITHM],
                 audience=PLATFORM_AUDIENCE,
                 issuer=self._issuer,
-                leeway=self._leeway,
-                options={"require": ["exp", "iat", "nbf", "sub", "iss", "aud"]},
+                # Times are checked below against our clock (testable, one leeway).
+                options={
+                    "require": ["exp", "iat", "nbf", "sub", "iss", "aud"],
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
-        except jwt.ExpiredSignatureError:
-            raise InvalidAccessTokenError("The access token has expired.") from None
         except jwt.PyJWTError:
             raise InvalidAccessTokenError("The access token is not valid.") from None
+        self._check_times(claims)
         try:
             user_id = UUID(str(claims["sub"]))
             roles = frozenset(Role(r) for r in claims.get("roles", []))
@@ -115,3 +119,16 @@ class AccessTokens:
         return AccessClaims(
             user_id, roles, position if isinstance(position, int) else None
         )
+
+    def _check_times(self, claims: dict[str, object]) -> None:
+        now = self._clock()
+        expires, not_before, issued = claims["exp"], claims["nbf"], claims["iat"]
+        if not all(isinstance(t, int | float) for t in (expires, not_before, issued)):
+            raise InvalidAccessTokenError("The access token is not valid.")
+        assert isinstance(expires, int | float)
+        assert isinstance(not_before, int | float)
+        assert isinstance(issued, int | float)
+        if now > expires + self._leeway:
+            raise InvalidAccessTokenError("The access token has expired.")
+        if max(not_before, issued) > now + self._leeway:
+            raise InvalidAccessTokenError("The access token is not valid yet.")

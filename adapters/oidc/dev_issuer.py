@@ -100,6 +100,17 @@ class DevelopmentIssuer:
             claims, self._key, algorithm="ES256", headers={"kid": self.kid}
         )
 
+    def sign(
+        self, claims: dict[str, Any], headers: dict[str, Any] | None = None
+    ) -> str:
+        """Sign any claims with this issuer's key (tests forge bad tokens with it)."""
+        return jwt.encode(
+            claims,
+            self._key,
+            algorithm="ES256",
+            headers={"kid": self.kid, **(headers or {})},
+        )
+
     def handle(self, request: httpx.Request) -> httpx.Response | None:
         """Answer discovery and JWKS fetches made inside the process."""
         url = str(request.url).split("?", 1)[0]

@@ -1,0 +1,473 @@
+"""Identity over HTTP on the embedded stores: sign-in, profile, roles, attacks."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from uuid import uuid4
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from adapters.bootstrap import Container
+from adapters.http.app import create_app
+from adapters.identity.tokens import PLATFORM_AUDIENCE
+from adapters.oidc.dev_issuer import DevelopmentIssuer
+from adapters.settings import Settings
+from commands.identity import BootstrapAdmin, IdentityApplication
+from tests.support.identity import SignedIn, dev_id_token, sign_in
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    # One app for the module: every test signs in users of its own.
+    with TestClient(create_app(Settings(event_store="popo"))) as test_client:
+        yield test_client
+
+
+def container(client: TestClient) -> Container:
+    built: Container = client.app.state.container  # type: ignore[attr-defined]
+    return built
+
+
+def issuer(client: TestClient) -> DevelopmentIssuer:
+    dev = container(client).identity.dev_issuer
+    assert dev is not None
+    return dev
+
+
+def admin(client: TestClient) -> SignedIn:
+    email = f"admin-{uuid4().hex[:8]}@example.org"
+    app = container(client).application(IdentityApplication)
+    app.bootstrap_admin(
+        BootstrapAdmin(actor_id="system", correlation_id="test", email=email)
+    )
+    return sign_in(client, email)
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+def me(client: TestClient, who: SignedIn, after: str | None = None) -> Any:
+    params = {"after": after} if after else {}
+    return client.get("/me", headers=who.headers, params=params)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _hs256_with(key_pem: bytes, claims: dict[str, Any], kid: str) -> str:
+    header = _b64(json.dumps({"alg": "HS256", "kid": kid, "typ": "JWT"}).encode())
+    payload = _b64(json.dumps(claims).encode())
+    signature = hmac.new(key_pem, f"{header}.{payload}".encode(), hashlib.sha256)
+    return f"{header}.{payload}.{_b64(signature.digest())}"
+
+
+def _alg_none(claims: dict[str, Any], kid: str) -> str:
+    header = _b64(json.dumps({"alg": "none", "kid": kid}).encode())
+    return f"{header}.{_b64(json.dumps(claims).encode())}."
+
+
+def _tamper(token: str, **changes: Any) -> str:
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims.update(changes)
+    return f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
+
+
+def _public_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+# --- The happy path --------------------------------------------------------------
+
+
+def test_sign_in_then_read_and_update_my_profile(client: TestClient) -> None:
+    ada = sign_in(client, "ada@example.org", roles=("CANDIDATE",), given_name="Ada")
+    assert ada.body["new_user"] is True
+    assert ada.body["roles"] == ["CANDIDATE"]
+
+    response = me(client, ada)
+    assert response.status_code == 200, response.text
+    assert response.json()["email"] == "ada@example.org"
+    assert response.json()["first_name"] == "Ada"
+
+    patch = client.patch(
+        "/me",
+        headers=ada.headers,
+        json={
+            "phone": "+14155550100",
+            "date_of_birth": "1990-05-17",
+            "gender": "prefer_not_to_say",
+            "address": {"line1": "1 Main St", "city": "Springfield", "country": "US"},
+        },
+    )
+    assert patch.status_code == 200, patch.text
+    body = me(client, ada, patch.json()["consistency_token"]).json()
+    assert body["phone"] == "+14155550100"
+    assert body["gender"] == "prefer_not_to_say"
+    assert body["address"]["city"] == "Springfield"
+    assert body["first_name"] == "Ada"
+
+    # Check signing in again is the same user, not a new one.
+    again = sign_in(client, "ada@example.org")
+    assert again.user_id == ada.user_id
+    assert again.body["new_user"] is False
+
+
+def test_jwks_publishes_the_key_that_signs_access_tokens(client: TestClient) -> None:
+    ada = sign_in(client)
+    kid = jwt.get_unverified_header(ada.access_token)["kid"]
+    jwks = client.get("/.well-known/jwks.json").json()
+    key = next(k for k in jwks["keys"] if k["kid"] == kid)
+    public = jwt.PyJWK(key).key
+    claims = jwt.decode(
+        ada.access_token, public, algorithms=["ES256"], audience=PLATFORM_AUDIENCE
+    )
+    assert claims["sub"] == ada.user_id
+    assert "d" not in key  # never the private part
+
+
+def test_refresh_rotates_and_sign_out_revokes(client: TestClient) -> None:
+    ada = sign_in(client)
+    refreshed = client.post("/auth/refresh", json={"refresh_token": ada.refresh_token})
+    assert refreshed.status_code == 200, refreshed.text
+    successor = refreshed.json()["refresh_token"]
+
+    # Check the spent token is refused, and its reuse revoked the successor too.
+    assert_problem(
+        client.post("/auth/refresh", json={"refresh_token": ada.refresh_token}), 401
+    )
+    assert_problem(client.post("/auth/refresh", json={"refresh_token": successor}), 401)
+
+    # Check sign-out revokes that sign-in's refresh token.
+    bob = sign_in(client)
+    out = client.post("/auth/sign-out", json={"refresh_token": bob.refresh_token})
+    assert out.status_code == 204
+    assert_problem(
+        client.post("/auth/refresh", json={"refresh_token": bob.refresh_token}), 401
+    )
+
+
+# --- Roles and admin ---------------------------------------------------------------
+
+
+def test_role_escalation_by_a_non_admin_is_forbidden(client: TestClient) -> None:
+    eve = sign_in(client, roles=("CANDIDATE",))
+    assert_problem(
+        client.put(f"/users/{eve.user_id}/roles/ADMIN", headers=eve.headers), 403
+    )
+    assert_problem(client.put("/me/roles/ADMIN", headers=eve.headers), 403)
+    assert_problem(
+        client.post(
+            f"/users/{eve.user_id}/disable", headers=eve.headers, json={"reason": "x"}
+        ),
+        403,
+    )
+    # Check sign-up cannot pick an admin-granted role either.
+    nonce = uuid4().hex
+    token = dev_id_token(client, f"{uuid4().hex[:8]}@example.org", nonce)
+    response = client.post(
+        "/auth/sign-in", json={"id_token": token, "nonce": nonce, "roles": ["ADMIN"]}
+    )
+    assert_problem(response, 403)
+
+
+def test_admin_grants_revokes_and_disables(client: TestClient) -> None:
+    root = admin(client)
+    ada = sign_in(client, roles=("CANDIDATE",))
+
+    granted = client.put(
+        f"/users/{ada.user_id}/roles/CAREER_MENTOR", headers=root.headers
+    )
+    assert granted.status_code == 200, granted.text
+    body = me(client, ada, granted.json()["consistency_token"]).json()
+    assert body["roles"] == ["CANDIDATE", "CAREER_MENTOR"]
+
+    # Check the new role applies at once, with the token issued before the grant.
+    listed = client.get(
+        "/users",
+        params={"role": "CAREER_MENTOR", "after": granted.json()["consistency_token"]},
+        headers=root.headers,
+    )
+    assert listed.status_code == 200
+    assert [u["id"] for u in listed.json()["users"]] == [ada.user_id]
+
+    revoked = client.delete(
+        f"/users/{ada.user_id}/roles/CANDIDATE", headers=root.headers
+    )
+    assert revoked.status_code == 200
+    body = me(client, ada, revoked.json()["consistency_token"]).json()
+    assert body["roles"] == ["CAREER_MENTOR"]
+
+
+def test_a_disabled_users_tokens_stop_working(client: TestClient) -> None:
+    root = admin(client)
+    email = f"{uuid4().hex[:8]}@example.org"
+    ada = sign_in(client, email)
+    assert me(client, ada).status_code == 200
+
+    disabled = client.post(
+        f"/users/{ada.user_id}/disable",
+        headers=root.headers,
+        json={"reason": "broke the rules"},
+    )
+    assert disabled.status_code == 200, disabled.text
+    # Wait for the views to have it (the admin's read), then use the user's token.
+    seen = client.get(
+        f"/users/{ada.user_id}",
+        headers=root.headers,
+        params={"after": disabled.json()["consistency_token"]},
+    )
+    assert seen.json()["disabled"] is True
+    assert_problem(me(client, ada), 401)
+    assert_problem(
+        client.post("/auth/refresh", json={"refresh_token": ada.refresh_token}), 401
+    )
+    # Check signing in afresh is refused too.
+    nonce = uuid4().hex
+    token = dev_id_token(client, email, nonce)
+    refused = client.post("/auth/sign-in", json={"id_token": token, "nonce": nonce})
+    assert_problem(refused, 403)
+
+    # Check enabling lets the user back in.
+    enabled = client.post(f"/users/{ada.user_id}/enable", headers=root.headers)
+    assert enabled.status_code == 200
+    client.get(
+        f"/users/{ada.user_id}",
+        headers=root.headers,
+        params={"after": enabled.json()["consistency_token"]},
+    )
+    assert me(client, ada).status_code == 200
+
+
+def test_users_see_only_themselves(client: TestClient) -> None:
+    ada, bob = sign_in(client), sign_in(client)
+    assert client.get(f"/users/{ada.user_id}", headers=ada.headers).status_code == 200
+    assert_problem(client.get(f"/users/{bob.user_id}", headers=ada.headers), 403)
+    assert_problem(client.get("/users", headers=ada.headers), 403)
+
+
+def test_erasing_myself_ends_my_tokens(client: TestClient) -> None:
+    ada = sign_in(client, "erase-me@example.org")
+    erased = client.delete("/me", headers=ada.headers)
+    assert erased.status_code == 200, erased.text
+    root = admin(client)
+    gone = client.get(
+        f"/users/{ada.user_id}",
+        headers=root.headers,
+        params={"after": erased.json()["consistency_token"]},
+    )
+    assert_problem(gone, 404)
+    assert_problem(me(client, ada), 401)
+    assert_problem(
+        client.post("/auth/refresh", json={"refresh_token": ada.refresh_token}), 401
+    )
+    # Check the same person may sign up again, as a new user.
+    again = sign_in(client, "erase-me@example.org")
+    assert again.user_id != ada.user_id
+
+
+# --- Bad input --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"phone": "555-0100"}, "phone"),
+        ({"date_of_birth": "17/05/1990"}, "date_of_birth"),
+        ({"date_of_birth": "2999-01-01"}, "date_of_birth"),
+        ({"first_name": "   "}, "first_name"),
+        ({"last_name": "x" * 101}, "last_name"),
+        ({"gender": "robot"}, "gender"),
+        (
+            {"address": {"line1": "1 Main", "city": "X", "country": "usa"}},
+            "address.country",
+        ),
+        ({"address": {"city": "X", "country": "US"}}, "address.line1"),
+        ({"email": "new@example.org"}, "email"),
+        ({"roles": ["ADMIN"]}, "roles"),
+    ],
+)
+def test_malformed_profile_fields_are_422_naming_the_field(
+    client: TestClient, body: dict[str, Any], field: str
+) -> None:
+    ada = sign_in(client)
+    problem = assert_problem(client.patch("/me", headers=ada.headers, json=body), 422)
+    assert field in [e["field"] for e in problem["errors"]]
+
+
+# --- Attacks on the platform's access token ---------------------------------------
+
+
+def _access_claims(client: TestClient, user_id: str, **changes: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": container(client).settings.public_base_url,
+        "aud": PLATFORM_AUDIENCE,
+        "sub": user_id,
+        "roles": ["ADMIN"],
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+    }
+    claims.update(changes)
+    return claims
+
+
+def _platform_sign(client: TestClient, claims: dict[str, Any], **headers: Any) -> str:
+    key = container(client).identity.signing_keys.current()
+    return jwt.encode(
+        claims, key.private_key, algorithm="ES256", headers={"kid": key.kid, **headers}
+    )
+
+
+AccessAttack = Callable[[TestClient, SignedIn], str]
+
+ACCESS_ATTACKS: dict[str, AccessAttack] = {
+    "expired": lambda c, u: _platform_sign(
+        c, _access_claims(c, u.user_id, exp=int(time.time()) - 300)
+    ),
+    "not yet valid": lambda c, u: _platform_sign(
+        c,
+        _access_claims(
+            c, u.user_id, nbf=int(time.time()) + 600, iat=int(time.time()) + 600
+        ),
+    ),
+    "wrong audience": lambda c, u: _platform_sign(
+        c, _access_claims(c, u.user_id, aud="another-api")
+    ),
+    "wrong issuer": lambda c, u: _platform_sign(
+        c, _access_claims(c, u.user_id, iss="https://evil.example")
+    ),
+    "tampered": lambda _c, u: _tamper(u.access_token, roles=["ADMIN"]),
+    "alg none": lambda c, u: _alg_none(
+        _access_claims(c, u.user_id),
+        container(c).identity.signing_keys.current().kid,
+    ),
+    "HS256 signed with the public key": lambda c, u: _hs256_with(
+        _public_pem(container(c).identity.signing_keys.current().private_key),
+        _access_claims(c, u.user_id),
+        container(c).identity.signing_keys.current().kid,
+    ),
+    "unknown key id": lambda c, u: jwt.encode(
+        _access_claims(c, u.user_id),
+        ec.generate_private_key(ec.SECP256R1()),
+        algorithm="ES256",
+        headers={"kid": "not-ours"},
+    ),
+    "signed by a stranger with our key id": lambda c, u: jwt.encode(
+        _access_claims(c, u.user_id),
+        ec.generate_private_key(ec.SECP256R1()),
+        algorithm="ES256",
+        headers={"kid": container(c).identity.signing_keys.current().kid},
+    ),
+    "garbage": lambda _c, _u: "not-a-token",
+}
+
+
+@pytest.mark.parametrize("attack", sorted(ACCESS_ATTACKS))
+def test_access_token_attacks_get_401_problem(client: TestClient, attack: str) -> None:
+    victim = sign_in(client)
+    token = ACCESS_ATTACKS[attack](client, victim)
+    response = client.get("/me", headers={"Authorization": f"Bearer {token}"})
+    problem = assert_problem(response, 401)
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert problem["title"] == "Unauthorized"
+
+
+def test_no_token_gets_401_problem(client: TestClient) -> None:
+    response = client.get("/me")
+    assert_problem(response, 401)
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+# --- Attacks on sign-in (the provider's ID token) ---------------------------------
+
+
+def _id_claims(dev: DevelopmentIssuer, nonce: str, **changes: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": dev.issuer,
+        "aud": dev.client_id,
+        "sub": uuid4().hex,
+        "iat": now,
+        "exp": now + 300,
+        "nonce": nonce,
+        "email": f"{uuid4().hex[:8]}@example.org",
+        "email_verified": True,
+    }
+    claims.update(changes)
+    return claims
+
+
+IdAttack = Callable[[DevelopmentIssuer, str], str]
+
+ID_TOKEN_ATTACKS: dict[str, IdAttack] = {
+    "expired": lambda d, n: d.sign(
+        _id_claims(d, n, exp=int(time.time()) - 300, iat=int(time.time()) - 900)
+    ),
+    "not yet valid": lambda d, n: d.sign(_id_claims(d, n, iat=int(time.time()) + 600)),
+    "wrong audience": lambda d, n: d.sign(_id_claims(d, n, aud="someone-else")),
+    "wrong issuer": lambda d, n: d.sign(_id_claims(d, n, iss="https://evil.example")),
+    "tampered": lambda d, n: _tamper(d.sign(_id_claims(d, n)), sub="victim"),
+    "alg none": lambda d, n: _alg_none(_id_claims(d, n), d.kid),
+    "HS256 signed with the public key": lambda d, n: _hs256_with(
+        _public_pem(d._key), _id_claims(d, n), d.kid
+    ),
+    "unknown key id": lambda d, n: d.sign(_id_claims(d, n), {"kid": "unknown"}),
+    "wrong nonce": lambda d, _n: d.sign(_id_claims(d, "another-nonce-value")),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(ID_TOKEN_ATTACKS))
+def test_id_token_attacks_get_401_problem(client: TestClient, attack: str) -> None:
+    nonce = uuid4().hex
+    token = ID_TOKEN_ATTACKS[attack](issuer(client), nonce)
+    response = client.post("/auth/sign-in", json={"id_token": token, "nonce": nonce})
+    assert_problem(response, 401)
+
+
+# --- Settings -----------------------------------------------------------------------
+
+
+def test_production_refuses_the_development_issuer() -> None:
+    with pytest.raises(ValidationError, match="development issuer"):
+        Settings(
+            environment="production",
+            dev_issuer_enabled=True,
+            signing_secret="s3cret-for-prod",
+            postgres_url="postgresql://x@127.0.0.1/x",
+        )
+
+
+def test_production_has_no_development_issuer_routes(tmp_path: Any) -> None:
+    settings = Settings(
+        environment="production",
+        signing_secret="s3cret-for-prod",
+        postgres_url="postgresql://nobody@127.0.0.1:1/none",
+        event_store="popo",
+        run_projections_in_api=False,
+    )
+    app = create_app(settings)
+    paths = app.openapi()["paths"]
+    assert not any(p.startswith("/dev-issuer") for p in paths)

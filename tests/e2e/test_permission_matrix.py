@@ -1,0 +1,212 @@
+"""Who may call what: every route of the OpenAPI document, every role, anonymous.
+
+``MATRIX`` says, per route, who is let through: ``PUBLIC`` (anyone), ``SIGNED_IN``
+(any signed-in user, whatever their roles) or a set of roles. Each route is called
+by an anonymous client, a signed-in user without roles and one user per role.
+Refused anonymous calls must be 401, refused signed-in calls 403, and let-through
+calls anything else (404 and 422 are fine: the probe sends made-up ids and empty
+bodies). Ownership (a user sees only their own record) is tested per context.
+
+A route missing from the table fails ``test_every_route_has_an_entry``: add the
+route's entry with the route.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from uuid import uuid4
+
+import pytest
+from fastapi.testclient import TestClient
+
+from adapters.bootstrap import Container
+from adapters.http.app import create_app
+from adapters.settings import Settings
+from commands.identity import BootstrapAdmin, IdentityApplication
+from domain.identity import Role
+from tests.support.identity import SignedIn, sign_in
+
+ANONYMOUS = "anonymous"
+NO_ROLE = "signed in, no role"
+PERSONAS = (ANONYMOUS, NO_ROLE, *(r.value for r in Role))
+
+
+@dataclass(frozen=True)
+class Access:
+    allowed: frozenset[str]
+    # Path parameters that must hold a particular value for the probe.
+    sample: tuple[tuple[str, str], ...] = ()
+
+
+PUBLIC = Access(frozenset(PERSONAS))
+SIGNED_IN = Access(frozenset(PERSONAS) - {ANONYMOUS})
+
+
+def roles(*allowed: Role, sample: tuple[tuple[str, str], ...] = ()) -> Access:
+    return Access(frozenset(r.value for r in allowed), sample)
+
+
+ADMIN = roles(Role.ADMIN)
+NPO = roles(Role.NPO)
+LEADER = roles(Role.COMMUNITY_LEADER)
+
+MATRIX: dict[str, Access] = {
+    # Health, public keys, the development issuer: public by nature.
+    "GET /health/live": PUBLIC,
+    "GET /health/ready": PUBLIC,
+    "GET /.well-known/jwks.json": PUBLIC,
+    "GET /dev-issuer/.well-known/openid-configuration": PUBLIC,
+    "GET /dev-issuer/jwks": PUBLIC,
+    "POST /dev-issuer/token": PUBLIC,
+    # Identity: the body carries the credential.
+    "POST /auth/sign-in": PUBLIC,
+    "POST /auth/refresh": PUBLIC,
+    "POST /auth/sign-out": PUBLIC,
+    "POST /auth/sign-out-everywhere": SIGNED_IN,
+    "GET /me": SIGNED_IN,
+    "PATCH /me": SIGNED_IN,
+    "PUT /me/roles/{role}": Access(SIGNED_IN.allowed, (("role", "CANDIDATE"),)),
+    "GET /users": ADMIN,
+    "GET /users/{user_id}": ADMIN,  # or the user themselves (ownership test)
+    "PUT /users/{user_id}/roles/{role}": ADMIN,
+    "DELETE /users/{user_id}/roles/{role}": ADMIN,
+    "POST /users/{user_id}/disable": ADMIN,
+    "POST /users/{user_id}/enable": ADMIN,
+    "DELETE /users/{user_id}": ADMIN,
+    # Scheduling: own notifications, availability, meetings and calendar.
+    "GET /calendar/{feed_token}.ics": PUBLIC,  # the secret token is the credential
+    "GET /me/calendar.ics": SIGNED_IN,
+    "POST /me/calendar-token": SIGNED_IN,
+    "DELETE /me/calendar-token": SIGNED_IN,
+    "GET /me/meetings": SIGNED_IN,
+    "GET /me/notifications": SIGNED_IN,
+    "POST /me/notifications/{notification_id}/read": SIGNED_IN,
+    "GET /me/availability": SIGNED_IN,
+    "PUT /me/availability": SIGNED_IN,
+    # Onboarding: communities, NPOs, offerings.
+    "GET /communities": SIGNED_IN,
+    "POST /communities": roles(Role.COMMUNITY_LEADER, Role.ADMIN),
+    "POST /communities/default": ADMIN,
+    "GET /communities/{community_id}": SIGNED_IN,
+    "PUT /communities/{community_id}": roles(Role.COMMUNITY_LEADER, Role.ADMIN),
+    "PUT /communities/{community_id}/leaders/{user_id}": ADMIN,
+    "DELETE /communities/{community_id}/leaders/{user_id}": ADMIN,
+    "GET /leaders": ADMIN,
+    "PUT /leaders/{user_id}/cap": ADMIN,
+    "GET /me/assigned-npos": LEADER,
+    "GET /me/npos": SIGNED_IN,
+    "POST /npos": NPO,
+    "GET /npos": ADMIN,
+    "GET /npos/{npo_id}": SIGNED_IN,
+    "PUT /npos/{npo_id}": NPO,
+    "DELETE /npos/{npo_id}": ADMIN,
+    "POST /npos/{npo_id}/approval": ADMIN,
+    "PUT /npos/{npo_id}/communities": ADMIN,
+    "PUT /npos/{npo_id}/members/{user_id}": NPO,
+    "DELETE /npos/{npo_id}/members/{user_id}": NPO,
+    "GET /npos/{npo_id}/offerings": SIGNED_IN,
+    "POST /npos/{npo_id}/offerings": NPO,
+    "GET /npos/{npo_id}/report": SIGNED_IN,
+    "POST /npos/{npo_id}/verification": LEADER,
+    "GET /offering-categories": SIGNED_IN,
+    "POST /offering-categories": ADMIN,
+    "GET /offerings/{offering_id}": SIGNED_IN,
+    "PUT /offerings/{offering_id}": NPO,
+    "DELETE /offerings/{offering_id}": NPO,
+    "POST /offerings/{offering_id}/resources": NPO,
+    "DELETE /offerings/{offering_id}/resources/{resource_id}": NPO,
+    "POST /offerings/{offering_id}/resources/{resource_id}/attach": NPO,
+    "GET /offerings/{offering_id}/resources/{resource_id}/download": SIGNED_IN,
+    "POST /offerings/{offering_id}/takedown": ADMIN,
+    "GET /onboarding-policy": ADMIN,
+    "PUT /onboarding-policy": ADMIN,
+    # Last: it erases whoever is let through.
+    "DELETE /me": SIGNED_IN,
+}
+
+
+@dataclass
+class Probe:
+    client: TestClient
+    personas: dict[str, SignedIn | None]
+    routes: set[str]
+
+
+@pytest.fixture(scope="module")
+def probe() -> Iterator[Probe]:
+    with TestClient(create_app(Settings(event_store="popo"))) as client:
+        container: Container = client.app.state.container  # type: ignore[attr-defined]
+        email = f"root-{uuid4().hex[:8]}@example.org"
+        container.application(IdentityApplication).bootstrap_admin(
+            BootstrapAdmin(actor_id="system", correlation_id="matrix", email=email)
+        )
+        root = sign_in(client, email)
+        personas: dict[str, SignedIn | None] = {
+            ANONYMOUS: None,
+            NO_ROLE: sign_in(client),
+        }
+        last = None
+        for role in Role:
+            persona = root if role is Role.ADMIN else sign_in(client)
+            if role is not Role.ADMIN:
+                last = client.put(
+                    f"/users/{persona.user_id}/roles/{role.value}", headers=root.headers
+                )
+                assert last.status_code == 200, last.text
+            personas[role.value] = persona
+        assert last is not None
+        # Wait until the views know every role granted.
+        client.get(
+            "/users",
+            headers=root.headers,
+            params={"after": last.json()["consistency_token"]},
+        )
+        paths = client.app.openapi()["paths"]  # type: ignore[attr-defined]
+        routes = {f"{m.upper()} {p}" for p, ops in paths.items() for m in ops}
+        yield Probe(client, personas, routes)
+
+
+def test_every_route_has_an_entry(probe: Probe) -> None:
+    missing = sorted(probe.routes - set(MATRIX))
+    assert not missing, f"add these routes to MATRIX: {missing}"
+
+
+def _url(path: str, access: Access) -> str:
+    samples = dict(access.sample)
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in samples:
+            return samples[name]
+        if name == "role":
+            return Role.CAREER_MENTOR.value
+        return str(uuid4())
+
+    return re.sub(r"\{([^}]+)\}", fill, path)
+
+
+@pytest.mark.parametrize("route", list(MATRIX))
+def test_route_lets_through_exactly_its_entry(probe: Probe, route: str) -> None:
+    if route not in probe.routes:
+        pytest.skip(f"{route} is not served in this configuration")
+    method, path = route.split(" ", 1)
+    access = MATRIX[route]
+    url = _url(path, access)
+    body: dict[str, str] | None = {} if method in {"POST", "PUT", "PATCH"} else None
+    wrong = []
+    for persona in PERSONAS:
+        signed_in = probe.personas[persona]
+        headers = signed_in.headers if signed_in else {}
+        response = probe.client.request(method, url, headers=headers, json=body)
+        if persona in access.allowed:
+            if response.status_code in {401, 403}:
+                wrong.append(f"{persona}: refused with {response.status_code}")
+        else:
+            expected = 401 if signed_in is None else 403
+            if response.status_code != expected:
+                wrong.append(f"{persona}: {response.status_code}, expected {expected}")
+            elif response.headers["content-type"] != "application/problem+json":
+                wrong.append(f"{persona}: refusal is not a problem document")
+    assert not wrong, f"{route}: " + "; ".join(wrong)
