@@ -15,6 +15,8 @@ from adapters.identity.services import IdentityServices, build_identity_services
 from adapters.settings import Settings
 from commands.base import SpotlightApplication
 from commands.identity import IdentityApplication, PersonalDataApplication
+from commands.onboarding.application import OnboardingApplication
+from commands.onboarding.flow import offering_flow_consumer
 from commands.scheduling import SchedulingApplication
 from commands.scheduling_process import process_manager_for
 from projections.engine import (
@@ -25,6 +27,7 @@ from projections.engine import (
 )
 from projections.identity import UserCacheView, UsersView
 from projections.notifications import notification_projections
+from projections.onboarding.integration import onboarding_projections
 from projections.ports import BlobStore, Cache, DocumentStore, MessageBus, Pingable
 from projections.scheduling import MeetingsProjection
 from projections.scheduling_integration_events import SchedulingIntegrationEvents
@@ -34,6 +37,7 @@ from projections.views import Projection, RelationalStore, ViewPorts
 APPLICATION_TYPES: tuple[type[SpotlightApplication], ...] = (
     IdentityApplication,
     SchedulingApplication,
+    OnboardingApplication,
 )
 PROJECTION_TYPES: tuple[type[Projection], ...] = (
     UsersView,
@@ -50,6 +54,7 @@ ProjectionFactory = Callable[
 PROJECTION_FACTORIES: tuple[ProjectionFactory, ...] = (
     notification_projections,  # scheduling + onboarding/careers when present
     process_manager_for,  # onboarding/careers events -> scheduling commands
+    onboarding_projections,  # NPOs and offerings views; the offering flow's topic
 )
 
 
@@ -99,11 +104,14 @@ def event_store_environment(settings: Settings) -> dict[str, str]:
             raise ValueError("the postgres event store needs SPOTLIGHT_POSTGRES_URL")
         from adapters.postgres.database import eventsourcing_environment
 
-        return eventsourcing_environment(
+        env = eventsourcing_environment(
             settings.postgres_url,
             settings.postgres_pool_size,
             settings.postgres_max_overflow,
         )
+        if settings.postgres_schema:
+            env["POSTGRES_SCHEMA"] = settings.postgres_schema
+        return env
     if kind == "sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return {
@@ -138,6 +146,9 @@ def build_container(
             APPLICATION_TYPES if application_types is None else application_types
         )
     }
+    onboarding = applications.get(OnboardingApplication.name)
+    if isinstance(onboarding, OnboardingApplication):
+        onboarding.offerings_topic = settings.onboarding_offerings_topic
     board = PositionBoard()
     engine = ProjectionEngine(
         views,
@@ -173,6 +184,8 @@ def build_container(
         container._background.append(
             lambda: _start_listener(settings, applications, engine, board)
         )
+    if isinstance(onboarding, OnboardingApplication):
+        container._background.append(lambda: _start_offering_flow(container))
     # Only real backends are probed and closed; embedded ones live in the process.
     real = {
         "s3": (container.blobs, settings.s3_endpoint),
@@ -214,7 +227,9 @@ def _relational_store(settings: Settings) -> RelationalStore:
     if settings.postgres_url:
         from adapters.postgres.views import PostgresRelationalStore
 
-        return PostgresRelationalStore(settings.postgres_url)
+        return PostgresRelationalStore(
+            settings.postgres_url, schema=settings.postgres_schema
+        )
     if settings.event_store_kind == "popo":
         return SqliteRelationalStore(None)  # in memory, like the events
     return SqliteRelationalStore(settings.views_sqlite_path)
@@ -246,6 +261,15 @@ def _start_listener(
     )
     listener.start()
     return listener.stop
+
+
+def _start_offering_flow(container: Container) -> Callable[[], None]:
+    """The seed's offering flow consumer, beside the projections (issue 5)."""
+    consumer = offering_flow_consumer(
+        container.application(OnboardingApplication), container.views, container.bus
+    )
+    consumer.start()
+    return consumer.stop
 
 
 def _blob_store(settings: Settings) -> BlobStore:

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     postgres_url: str | None = None
     postgres_pool_size: int = Field(default=5, ge=1)
     postgres_max_overflow: int = Field(default=10, ge=0)
+    # Events and views go in this schema instead of ``public`` (tests isolate runs).
+    postgres_schema: str | None = Field(
+        default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$"
+    )
 
     # The projection engine.
     run_projections_in_api: bool = True
@@ -52,6 +56,9 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_access_key: str = "spotlight"
     s3_secret_key: str = "spotlight-secret"  # noqa: S105 - moto accepts any credentials
+
+    # Onboarding (issue 5): the seed's offering flow (offering created -> NPO).
+    onboarding_offerings_topic: str = "spotlight.onboarding.offerings"
 
     # Signs embedded presigned URLs; must be overridden in production.
     signing_secret: str = "development-only-signing-secret"  # noqa: S105

@@ -10,7 +10,16 @@ from fastapi import FastAPI
 from adapters.bootstrap import Container, build_container
 from adapters.embedded.blobs import LocalDiskBlobStore
 from adapters.http.errors import install_error_handlers
-from adapters.http.routers import auth, health, me, users, well_known
+from adapters.http.routers import (
+    auth,
+    communities,
+    health,
+    me,
+    npos,
+    offerings,
+    users,
+    well_known,
+)
 from adapters.http.routers.blobs import blob_router
 from adapters.http.routers.calendar import router as calendar_router
 from adapters.http.routers.dev_issuer import dev_issuer_router
@@ -58,6 +67,14 @@ def create_app(
     app.include_router(notifications_router)
     app.include_router(meetings_router)
     app.include_router(calendar_router)
+    # Onboarding (issue 5): NPOs, offerings, communities, leaders, reports.
+    app.include_router(npos.router)
+    app.include_router(npos.me_router)
+    app.include_router(offerings.router)
+    app.include_router(offerings.categories_router)
+    app.include_router(communities.router)
+    app.include_router(communities.leaders_router)
+    app.include_router(communities.policy_router)
     if built.identity.dev_issuer is not None:
         app.include_router(dev_issuer_router(built.identity.dev_issuer))
     if isinstance(built.blobs, LocalDiskBlobStore):

@@ -1,0 +1,331 @@
+"""NPOs: profile and members (NP1), verification (CL1), approval and deletion (A3,
+A1), placement (A2), and the NPO's and the leader's reports (NP5, CL6)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, status
+
+from adapters.http.auth import CurrentUser, CurrentUserDep, require_roles
+from adapters.http.consistency import read_your_writes
+from adapters.http.routers.onboarding_common import (
+    NPO_VIEWS,
+    OFFERING_VIEWS,
+    Accepted,
+    ContainerDep,
+    CorrelationDep,
+    OnboardingDep,
+    actor_of,
+    not_found,
+    onboarding_errors,
+    user_roles,
+    viewer_of,
+)
+from adapters.http.routers.onboarding_schemas import (
+    AssignedNpo,
+    AssignedNpoPage,
+    NpoOut,
+    NpoPage,
+    NpoProfileIn,
+    NpoReportOut,
+    OfferingIn,
+    OfferingOut,
+    OfferingPage,
+    PlacementIn,
+    ReasonIn,
+    VerificationIn,
+)
+from commands.onboarding import npos, offerings
+from domain.identity import Role
+from domain.onboarding.npo import VerificationStatus
+from queries import onboarding as q
+
+router = APIRouter(prefix="/npos", tags=["npos"])
+me_router = APIRouter(prefix="/me", tags=["npos"])
+
+NpoUser = Annotated[CurrentUser, Depends(require_roles(Role.NPO))]
+LeaderUser = Annotated[CurrentUser, Depends(require_roles(Role.COMMUNITY_LEADER))]
+AdminUser = Annotated[CurrentUser, Depends(require_roles(Role.ADMIN))]
+Cursor = Annotated[
+    str | None, Query(alias="cursor", description="next_cursor of the last page")
+]
+Limit = Annotated[int, Query(ge=1, le=q.MAX_PAGE_SIZE)]
+
+_fresh_npos = Depends(read_your_writes(*NPO_VIEWS))
+_fresh_offerings = Depends(read_your_writes(*OFFERING_VIEWS))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_npo(
+    body: NpoProfileIn, user: NpoUser, app: OnboardingDep, correlation: CorrelationDep
+) -> Accepted:
+    """Create an NPO profile (NPO role). The platform assigns its id (the first of
+    ``ids``); its registration is PENDING until its first offering is recorded."""
+    with onboarding_errors():
+        result = npos.create_npo(
+            app, actor_of(user, correlation), body.model_dump(mode="json")
+        )
+    return Accepted.of(result)
+
+
+@router.get("", dependencies=[_fresh_npos])
+def list_npos(
+    *,
+    user: AdminUser,
+    container: ContainerDep,
+    registration_status: Annotated[
+        str | None, Query(pattern="^(PENDING|COMPLETE)$")
+    ] = None,
+    verification_status: Annotated[
+        str | None, Query(pattern="^(UNVERIFIED|VERIFIED|FLAGGED)$")
+    ] = None,
+    approved: bool | None = None,
+    waiting_for_leader: bool | None = None,
+    cursor: Cursor = None,
+    limit: Limit = q.DEFAULT_PAGE_SIZE,
+) -> NpoPage:
+    """Admins: NPOs not deleted, filtered (to approve, flagged, waiting...)."""
+    with onboarding_errors():
+        page = q.npos_admin(
+            container.views,
+            registration=registration_status,
+            verification=verification_status,
+            approved=approved,
+            waiting=waiting_for_leader,
+            cursor=cursor,
+            limit=limit,
+        )
+    viewer = viewer_of(user)
+    return NpoPage(
+        items=[NpoOut.of(n, viewer) for n in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{npo_id}", dependencies=[_fresh_npos])
+def read_npo(npo_id: UUID, user: CurrentUserDep, container: ContainerDep) -> NpoOut:
+    """An NPO: all of it for its members, its leader and admins; the public part of
+    an approved NPO for anyone signed in."""
+    viewer = viewer_of(user)
+    found = q.visible_npo(container.views, viewer, str(npo_id))
+    if found is None:
+        raise not_found("NPO")
+    return NpoOut.of(found, viewer)
+
+
+@router.put("/{npo_id}")
+def update_npo(
+    npo_id: UUID,
+    body: NpoProfileIn,
+    user: NpoUser,
+    app: OnboardingDep,
+    correlation: CorrelationDep,
+) -> Accepted:
+    """Change the profile (its members only)."""
+    with onboarding_errors():
+        result = npos.update_npo(
+            app, actor_of(user, correlation), npo_id, body.model_dump(mode="json")
+        )
+    return Accepted.of(result)
+
+
+@router.put("/{npo_id}/members/{user_id}")
+def add_member(
+    *,
+    npo_id: UUID,
+    user_id: UUID,
+    user: NpoUser,
+    app: OnboardingDep,
+    container: ContainerDep,
+    correlation: CorrelationDep,
+) -> Accepted:
+    """The creator adds a user who holds the NPO role (again: no change)."""
+    with onboarding_errors():
+        roles = user_roles(container, user_id)
+        result = npos.add_member(
+            app, actor_of(user, correlation), npo_id, str(user_id), roles
+        )
+    return Accepted.of(result)
+
+
+@router.delete("/{npo_id}/members/{user_id}")
+def remove_member(
+    npo_id: UUID,
+    user_id: UUID,
+    user: NpoUser,
+    app: OnboardingDep,
+    correlation: CorrelationDep,
+) -> Accepted:
+    """The creator removes a member (not themselves)."""
+    with onboarding_errors():
+        result = npos.remove_member(
+            app, actor_of(user, correlation), npo_id, str(user_id)
+        )
+    return Accepted.of(result)
+
+
+@router.post("/{npo_id}/verification")
+def verify_npo(
+    npo_id: UUID,
+    body: VerificationIn,
+    user: LeaderUser,
+    app: OnboardingDep,
+    correlation: CorrelationDep,
+) -> Accepted:
+    """The assigned leader records the check of the registration id (CL1):
+    VERIFIED, or FLAGGED with a reason."""
+    with onboarding_errors():
+        result = npos.record_verification(
+            app,
+            actor_of(user, correlation),
+            npo_id,
+            VerificationStatus(body.status),
+            body.reason,
+        )
+    return Accepted.of(result)
+
+
+@router.post("/{npo_id}/approval")
+def approve_npo(
+    npo_id: UUID, user: AdminUser, app: OnboardingDep, correlation: CorrelationDep
+) -> Accepted:
+    """An admin approves a VERIFIED NPO (A3): its offerings become visible."""
+    with onboarding_errors():
+        result = npos.approve_npo(app, actor_of(user, correlation), npo_id)
+    return Accepted.of(result)
+
+
+@router.delete("/{npo_id}")
+def delete_npo(
+    npo_id: UUID,
+    body: ReasonIn,
+    user: AdminUser,
+    app: OnboardingDep,
+    correlation: CorrelationDep,
+) -> Accepted:
+    """An admin deletes an NPO (a flagged one, A1): its offerings are taken down,
+    its members told, its leader's slot given to the longest-waiting NPO."""
+    with onboarding_errors():
+        result = npos.delete_npo(app, actor_of(user, correlation), npo_id, body.reason)
+    return Accepted.of(result)
+
+
+@router.put("/{npo_id}/communities")
+def place_npo(
+    npo_id: UUID,
+    body: PlacementIn,
+    user: AdminUser,
+    app: OnboardingDep,
+    correlation: CorrelationDep,
+) -> Accepted:
+    """An admin places the NPO in communities (A2); the first one provides its
+    leader if it is waiting for one."""
+    with onboarding_errors():
+        result = npos.place_npo(
+            app,
+            actor_of(user, correlation),
+            npo_id,
+            [str(c) for c in body.community_ids],
+        )
+    return Accepted.of(result)
+
+
+@router.get("/{npo_id}/report", dependencies=[_fresh_offerings])
+def npo_report(
+    npo_id: UUID, user: CurrentUserDep, container: ContainerDep
+) -> NpoReportOut:
+    """NP5 (first cut), for the NPO's members and admins: the profile, its status,
+    and every offering with its status."""
+    viewer = viewer_of(user)
+    report = q.npo_report(container.views, container.documents, viewer, str(npo_id))
+    if report is None:
+        raise not_found("NPO")
+    return NpoReportOut(
+        npo=NpoOut.of(report.npo, viewer),
+        offerings=[OfferingOut(**o) for o in report.offerings],
+        offering_counts=report.offering_counts,
+    )
+
+
+@router.get("/{npo_id}/offerings", dependencies=[_fresh_offerings])
+def list_offerings(
+    *,
+    npo_id: UUID,
+    user: CurrentUserDep,
+    container: ContainerDep,
+    status_filter: Annotated[
+        list[str] | None,
+        Query(
+            alias="status",
+            description="Insiders may ask for TAKEN_DOWN too; others see ACTIVE.",
+        ),
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = q.DEFAULT_PAGE_SIZE,
+) -> OfferingPage:
+    """An NPO's offerings, oldest first."""
+    with onboarding_errors():
+        page = q.offerings_of_npo(
+            container.views,
+            container.documents,
+            viewer_of(user),
+            str(npo_id),
+            statuses=[s for s in status_filter or ["ACTIVE"] if s != "DELETED"],
+            cursor=cursor,
+            limit=limit,
+        )
+    if page is None:
+        raise not_found("NPO")
+    return OfferingPage(
+        items=[OfferingOut(**o) for o in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post("/{npo_id}/offerings", status_code=status.HTTP_201_CREATED)
+def create_offering(
+    npo_id: UUID,
+    body: OfferingIn,
+    user: NpoUser,
+    app: OnboardingDep,
+    correlation: CorrelationDep,
+) -> Accepted:
+    """A member with the NPO role adds an offering (its id comes first in ``ids``).
+    The first one completes the NPO's registration through the Kafka flow."""
+    with onboarding_errors():
+        result = offerings.create_offering(
+            app, actor_of(user, correlation), npo_id, body.content()
+        )
+    return Accepted.of(result)
+
+
+@me_router.get("/npos", dependencies=[_fresh_npos])
+def my_npos(
+    user: CurrentUserDep,
+    container: ContainerDep,
+    cursor: Cursor = None,
+    limit: Limit = q.DEFAULT_PAGE_SIZE,
+) -> NpoPage:
+    """The NPOs I am a member of."""
+    viewer = viewer_of(user)
+    with onboarding_errors():
+        page = q.npos_of_member(container.views, viewer.user_id, cursor, limit)
+    return NpoPage(
+        items=[NpoOut.of(n, viewer) for n in page.items], next_cursor=page.next_cursor
+    )
+
+
+@me_router.get("/assigned-npos", dependencies=[_fresh_npos])
+def my_assigned_npos(
+    user: LeaderUser,
+    container: ContainerDep,
+    cursor: Cursor = None,
+    limit: Limit = q.DEFAULT_PAGE_SIZE,
+) -> AssignedNpoPage:
+    """A leader's report (CL6, first cut): the NPOs assigned to me, with their
+    registration and verification status."""
+    with onboarding_errors():
+        page = q.npos_of_leader(container.views, str(user.id), cursor, limit)
+    return AssignedNpoPage(
+        items=[AssignedNpo.of(n) for n in page.items], next_cursor=page.next_cursor
+    )

@@ -1,0 +1,68 @@
+"""The onboarding context's integration events (the seed's offering flow, out side).
+
+When an offering is created, a message naming the NPO and the offering goes to
+``OFFERINGS_TOPIC``, keyed by the offering id. The engine publishes it after the
+command committed, so creating an offering never fails because Kafka is down; the
+consumer (``commands.onboarding.flow``) records the mapping and completes the NPO.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any, ClassVar
+
+from domain.onboarding.offering import Offering
+from projections.integration_events import IntegrationEventsProjection, Outbound
+from projections.onboarding.npos import NposView
+from projections.onboarding.offerings import OfferingDocuments
+from projections.onboarding.topics import OFFERING_CREATED, OFFERINGS_TOPIC
+from projections.views import Projection
+
+INTEGRATION_PROJECTION = "onboarding_integration_events"
+
+
+def offering_routes(topic: str) -> tuple[Outbound, ...]:
+    return (
+        Outbound(
+            Offering.Created,
+            topic=topic,
+            event_type=OFFERING_CREATED,
+            fields=("npo_id",),
+        ),
+    )
+
+
+class OnboardingIntegrationEvents(IntegrationEventsProjection):
+    name = INTEGRATION_PROJECTION
+    sources: ClassVar[tuple[str, ...]] = ("onboarding",)
+    outbound = offering_routes(OFFERINGS_TOPIC)
+
+
+@cache
+def integration_events_for(topic: str) -> type[IntegrationEventsProjection]:
+    """The same projection publishing on another topic (set in ``Settings``)."""
+    if topic == OFFERINGS_TOPIC:
+        return OnboardingIntegrationEvents
+
+    class OnboardingIntegrationEventsOn(IntegrationEventsProjection):
+        name = INTEGRATION_PROJECTION
+        sources: ClassVar[tuple[str, ...]] = ("onboarding",)
+        outbound = offering_routes(topic)
+
+    return OnboardingIntegrationEventsOn
+
+
+def onboarding_projections(
+    applications: Mapping[str, Any],
+) -> Sequence[type[Projection]]:
+    """The onboarding views and publisher, when the onboarding context runs here.
+
+    The composition root configures the topic on the application
+    (``offerings_topic``); the consumer reads the same attribute.
+    """
+    app = applications.get("onboarding")
+    if app is None:
+        return ()
+    topic = getattr(app, "offerings_topic", OFFERINGS_TOPIC)
+    return (NposView, OfferingDocuments, integration_events_for(topic))
