@@ -26,6 +26,7 @@ from projections.engine import (
     WorkerLock,
 )
 from projections.identity import UserCacheView, UsersView
+from projections.identity_integration_events import IdentityIntegrationEvents
 from projections.notifications import notification_projections
 from projections.onboarding.integration import onboarding_projections
 from projections.ports import BlobStore, Cache, DocumentStore, MessageBus, Pingable
@@ -42,6 +43,7 @@ APPLICATION_TYPES: tuple[type[SpotlightApplication], ...] = (
 PROJECTION_TYPES: tuple[type[Projection], ...] = (
     UsersView,
     UserCacheView,
+    IdentityIntegrationEvents,
     MeetingsProjection,
     SchedulingIntegrationEvents,
 )

@@ -26,6 +26,7 @@ from adapters.identity.tokens import InvalidAccessTokenError
 from commands.identity import IdentityApplication
 from domain.identity import Role
 from projections.identity import USERS_PROJECTION
+from queries.identity import UserInfo
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -37,6 +38,8 @@ _bearer = HTTPBearer(
 class CurrentUser:
     id: UUID
     roles: frozenset[Role]
+    # What the request's user lookup found, so a route needs no second read.
+    info: UserInfo | None = None
 
     def has_any(self, *roles: Role) -> bool:
         return bool(self.roles & set(roles))
@@ -101,7 +104,7 @@ def current_user(
         raise unauthorized("The account no longer exists.")
     if user.disabled:
         raise unauthorized("The account is disabled.")
-    return CurrentUser(user.id, user.roles)
+    return CurrentUser(user.id, user.roles, user)
 
 
 CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]

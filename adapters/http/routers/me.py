@@ -29,7 +29,7 @@ router = APIRouter(prefix="/me", tags=["me"])
 )
 def read_me(user: CurrentUserDep, identity: IdentityDep) -> UserResponse:
     """Your profile and roles (from the user cache; the view if Redis is down)."""
-    found = identity.directory.get(user.id)
+    found = user.info or identity.directory.get(user.id)
     if found is None:
         raise ProblemError(404, "No such user.")
     return UserResponse.of(found)
