@@ -98,7 +98,9 @@ def identity_store(settings: Settings) -> RelationalStore:
         from adapters.postgres.views import PostgresRelationalStore
 
         assert settings.postgres_url
-        return PostgresRelationalStore(settings.postgres_url, max_connections=5)
+        return PostgresRelationalStore(
+            settings.postgres_url, max_connections=5, schema=settings.postgres_schema
+        )
     if kind == "sqlite":
         return SqliteRelationalStore(settings.identity_sqlite_path)
     return SqliteRelationalStore(None)

@@ -40,9 +40,14 @@ ALL_IDENTITY_PROJECTIONS = (
 
 
 @pytest.fixture
-def settings(postgres_url: str, redis_url: str, kafka_bootstrap: str) -> Settings:
+def settings(
+    postgres_url: str, postgres_schema: str, redis_url: str, kafka_bootstrap: str
+) -> Settings:
     return Settings(
-        postgres_url=postgres_url, redis_url=redis_url, kafka_bootstrap=kafka_bootstrap
+        postgres_url=postgres_url,
+        postgres_schema=postgres_schema,
+        redis_url=redis_url,
+        kafka_bootstrap=kafka_bootstrap,
     )
 
 
@@ -91,10 +96,10 @@ def test_me_is_served_from_redis_and_role_changes_show(client: TestClient) -> No
 
 
 def test_when_redis_is_down_requests_fall_back_to_postgres(
-    postgres_url: str,
+    postgres_url: str, postgres_schema: str
 ) -> None:
     # Nothing listens on port 1: every Redis call fails fast.
-    settings = Settings(postgres_url=postgres_url, event_store="postgres")
+    settings = Settings(postgres_url=postgres_url, postgres_schema=postgres_schema)
     dead_redis = RedisCache("redis://127.0.0.1:1/0", timeout_seconds=0.2)
     container = build_container(settings, cache=dead_redis)
     with TestClient(create_app(container=container)) as client:
