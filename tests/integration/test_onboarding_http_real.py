@@ -18,7 +18,7 @@ from adapters.http.app import create_app
 from adapters.s3.blobs import S3BlobStore
 from adapters.settings import Settings
 from tests.support.onboarding import PDF_BYTES, PNG_BYTES, offering
-from tests.support.onboarding_http import OnboardingClient
+from tests.support.onboarding_http import OnboardingClient, fresh_database
 
 
 @pytest.fixture
@@ -26,33 +26,35 @@ def world(
     *,
     tmp_path: Path,
     postgres_url: str,
-    postgres_schema: str,
     mongo_url: str,
     redis_url: str,
     kafka_bootstrap: str,
     s3_endpoint: str,
 ) -> Iterator[OnboardingClient]:
     run = uuid.uuid4().hex[:10]
-    settings = Settings(
-        data_dir=tmp_path,
-        postgres_url=postgres_url,
-        postgres_schema=postgres_schema,
-        mongo_url=mongo_url,
-        mongo_database=f"it_onb_{run}",
-        redis_url=redis_url,
-        kafka_bootstrap=kafka_bootstrap,
-        s3_endpoint=s3_endpoint,
-        s3_bucket=f"it-onb-{run}",
-        onboarding_offerings_topic=f"it-onb-offerings-{run}",
-    )
-    container: Container = build_container(settings)
-    assert isinstance(container.blobs, S3BlobStore)
-    container.blobs.ensure_bucket()
-    try:
-        with TestClient(create_app(container=container)) as client:
-            yield OnboardingClient.start(client, container, f"admin-{run}@example.org")
-    finally:
-        container.close()
+    with fresh_database(postgres_url) as database_url:
+        settings = Settings(
+            data_dir=tmp_path,
+            postgres_url=database_url,
+            mongo_url=mongo_url,
+            mongo_database=f"it_onb_{run}",
+            redis_url=redis_url,
+            kafka_bootstrap=kafka_bootstrap,
+            s3_endpoint=s3_endpoint,
+            s3_bucket=f"it-onb-{run}",
+            onboarding_offerings_topic=f"it-onb-offerings-{run}",
+        )
+        container: Container = build_container(settings)
+        assert isinstance(container.blobs, S3BlobStore)
+        container.blobs.ensure_bucket()
+        try:
+            with TestClient(create_app(container=container)) as client:
+                yield OnboardingClient.start(
+                    client, container, f"admin-{run}@example.org"
+                )
+        finally:
+            container.documents.drop("offerings_v1")
+            container.close()
 
 
 def test_the_npo_story_over_http(world: OnboardingClient) -> None:
