@@ -49,7 +49,9 @@ def test_only_members_and_insiders(world: OnboardingClient) -> None:
     world.wait_for_npo(npo_id, owner)
 
     def status(method: str, url: str, who: SignedIn, json: Any = None) -> int:
-        return client.request(method, url, headers=who.headers, json=json).status_code
+        response = client.request(method, url, headers=who.headers, json=json)
+        code: int = response.status_code
+        return code
 
     # An NPO user who is not a member changes nothing of it.
     assert status("PUT", f"/npos/{npo_id}", stranger, json=profile()) == 403
