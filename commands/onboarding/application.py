@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
@@ -70,6 +70,13 @@ class Actor:
 
 class OnboardingApplication(SpotlightApplication):
     name = "onboarding"
+    # Recently used aggregates stay in memory; each read brings a copy up to date
+    # with the events recorded since (by any process), so hot ones (rosters, the
+    # directory, the policy) cost one small query instead of a snapshot and events.
+    env: ClassVar[dict[str, str]] = {
+        "AGGREGATE_CACHE_MAXSIZE": "5000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
     # Rosters, leaders and the directory change with every assignment; a snapshot
     # every 50 events keeps loading them cheap however long the history.
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
@@ -176,12 +183,27 @@ class UnitOfWork:
     def leader(self, user_id: str) -> Leader:
         return self.get(Leader, Leader.id_for(user_id), "community leader")
 
-    def leaders_of(self, *rosters: LeaderRoster) -> dict[str, Leader]:
-        return {
-            user_id: self.leader(user_id)
-            for roster in rosters
-            for user_id in roster.leaders
-        }
+    def leaders_of(self, *rosters: LeaderRoster) -> Mapping[str, Leader]:
+        """The rosters' leaders, each loaded only when the round-robin asks for it
+        (usually just the next one in turn)."""
+        return _LazyLeaders(self, [u for r in rosters for u in r.leaders])
+
+
+class _LazyLeaders(Mapping[str, Leader]):
+    def __init__(self, unit: UnitOfWork, user_ids: list[str]) -> None:
+        self._unit = unit
+        self._user_ids = list(dict.fromkeys(user_ids))
+
+    def __getitem__(self, user_id: str) -> Leader:
+        if user_id not in self._user_ids:
+            raise KeyError(user_id)
+        return self._unit.leader(user_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._user_ids)
+
+    def __len__(self) -> int:
+        return len(self._user_ids)
 
 
 def run(
