@@ -98,8 +98,9 @@ class UserDirectory:
         self.cache_misses = 0
         self.cache_errors = 0
 
-    def get(self, user_id: UUID) -> UserInfo | None:
-        document = self._from_cache(user_id)
+    def get(self, user_id: UUID, *, use_cache: bool = True) -> UserInfo | None:
+        """The user, or None. ``use_cache=False`` when the cache may lag the view."""
+        document = self._from_cache(user_id) if use_cache else None
         if document is None:
             document = self._from_view(user_id)
         return UserInfo.from_document(document) if document else None
@@ -157,12 +158,22 @@ class UserDirectory:
     # -- The view ------------------------------------------------------------------
 
     def _from_view(self, user_id: UUID) -> UserDocument | None:
-        with self._views.transaction() as session:
-            row = session.fetchone(
-                f"SELECT {SELECT_USER_COLUMNS} FROM {self._table()} WHERE id = %s",
-                (str(user_id),),
-            )
-        return document_from_row(row) if row else None
+        for attempt in (1, 2):
+            table = self._table()  # outside the transaction: it may query too
+            try:
+                with self._views.transaction() as session:
+                    row = session.fetchone(
+                        f"SELECT {SELECT_USER_COLUMNS} FROM {table} WHERE id = %s",
+                        (str(user_id),),
+                    )
+                return document_from_row(row) if row else None
+            except Exception:
+                # A rebuild may have switched versions and dropped the old table:
+                # look up the live version once more before giving up.
+                if attempt == 2:
+                    raise
+                self._versions.pop(USERS_PROJECTION, None)
+        return None
 
     def _table(self) -> str:
         return ViewNames(USERS_PROJECTION, self._version(USERS_PROJECTION)).table(

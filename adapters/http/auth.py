@@ -17,16 +17,22 @@ from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from adapters.bootstrap import Container
+from adapters.http.consistency import parse_consistency_token
+from adapters.http.errors import ProblemError
 from adapters.identity.services import IdentityServices
 from adapters.identity.tokens import InvalidAccessTokenError
 from commands.identity import IdentityApplication
 from domain.identity import Role
-from projections.identity import USERS_PROJECTION
+from projections.identity import USER_CACHE_PROJECTION, USERS_PROJECTION
 from queries.identity import UserInfo
+
+# How long a read-your-writes request waits for the cache once the view has the write.
+CACHE_CATCH_UP_SECONDS = 0.5
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -90,7 +96,8 @@ def current_user(
         claims = identity.access_tokens.verify(credentials.credentials)
     except InvalidAccessTokenError as error:
         raise unauthorized(str(error)) from None
-    user = identity.directory.get(claims.user_id)
+    use_cache = not getattr(request.state, "user_cache_lags", False)
+    user = identity.directory.get(claims.user_id, use_cache=use_cache)
     if user is None and claims.position is not None:
         # A brand-new user whose sign-in the views have not applied yet.
         container.engine.wait_for(
@@ -99,7 +106,7 @@ def current_user(
             [USERS_PROJECTION],
             container.settings.read_your_writes_timeout_seconds,
         )
-        user = identity.directory.get(claims.user_id)
+        user = identity.directory.get(claims.user_id, use_cache=use_cache)
     if user is None:
         raise unauthorized("The account no longer exists.")
     if user.disabled:
@@ -108,6 +115,46 @@ def current_user(
 
 
 CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
+
+
+async def fresh_user_reads(
+    request: Request,
+    after: Annotated[
+        str | None, Query(description="Consistency token from a command's answer.")
+    ] = None,
+    spotlight_after: Annotated[str | None, Header()] = None,
+) -> None:
+    """Read-your-writes for routes reading users (``?after=`` or ``Spotlight-After``).
+
+    Waits for the relational view (504 if it cannot catch up in time), then briefly
+    for the cache; a cache still behind (Redis down, say) is skipped for this request
+    and the view answers.
+    """
+    token = after or spotlight_after
+    if token is None:
+        return
+    source, position = parse_consistency_token(token)
+    container = container_of(request)
+    if source not in container.applications:
+        raise HTTPException(422, f"after: unknown source {source!r}")
+    timeout = container.settings.read_your_writes_timeout_seconds
+    lag = await run_in_threadpool(
+        container.engine.wait_for, source, position, [USERS_PROJECTION], timeout
+    )
+    if lag:
+        raise ProblemError(
+            504,
+            f"The views are {lag} event(s) behind {token}; try again shortly.",
+            lag=lag,
+        )
+    cache_lag = await run_in_threadpool(
+        container.engine.wait_for,
+        source,
+        position,
+        [USER_CACHE_PROJECTION],
+        min(timeout, CACHE_CATCH_UP_SECONDS),
+    )
+    request.state.user_cache_lags = bool(cache_lag)
 
 
 def require_roles(*roles: Role) -> Callable[[CurrentUser], CurrentUser]:

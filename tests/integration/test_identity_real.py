@@ -111,6 +111,14 @@ def test_when_redis_is_down_requests_fall_back_to_postgres(
             assert response.status_code == 200, response.text
             assert response.json()["first_name"] == "Ada"
         assert container.identity.directory.cache_errors >= 1
+
+        # Check read-your-writes still answers: the view has the write, the cache
+        # (stuck behind a dead Redis) is skipped.
+        patched = client.patch("/me", headers=ada.headers, json={"first_name": "Adah"})
+        after = patched.json()["consistency_token"]
+        response = client.get("/me", headers=ada.headers, params={"after": after})
+        assert response.status_code == 200, response.text
+        assert response.json()["first_name"] == "Adah"
     container.close()
 
 

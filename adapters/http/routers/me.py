@@ -6,8 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from adapters.http.auth import CurrentUserDep, IdentityAppDep, IdentityDep
-from adapters.http.consistency import read_your_writes
+from adapters.http.auth import (
+    CurrentUserDep,
+    IdentityAppDep,
+    IdentityDep,
+    fresh_user_reads,
+)
 from adapters.http.domain_errors import domain_errors
 from adapters.http.errors import ProblemError
 from adapters.http.routers.identity_schemas import (
@@ -18,14 +22,13 @@ from adapters.http.routers.identity_schemas import (
 from commands.base import new_correlation_id
 from commands.identity import ChooseRole, EraseUser, UpdateProfile
 from domain.identity import Role
-from projections.identity import USER_CACHE_PROJECTION, USERS_PROJECTION
 
 router = APIRouter(prefix="/me", tags=["me"])
 
 
 @router.get(
     "",
-    dependencies=[Depends(read_your_writes(USERS_PROJECTION, USER_CACHE_PROJECTION))],
+    dependencies=[Depends(fresh_user_reads)],
 )
 def read_me(user: CurrentUserDep, identity: IdentityDep) -> UserResponse:
     """Your profile and roles (from the user cache; the view if Redis is down)."""

@@ -13,8 +13,8 @@ from adapters.http.auth import (
     IdentityAppDep,
     IdentityDep,
     ensure_self_or_roles,
+    fresh_user_reads,
 )
-from adapters.http.consistency import read_your_writes
 from adapters.http.domain_errors import domain_errors
 from adapters.http.errors import ProblemError
 from adapters.http.routers.identity_schemas import (
@@ -26,12 +26,11 @@ from adapters.http.routers.identity_schemas import (
 from commands.base import new_correlation_id
 from commands.identity import DisableUser, EnableUser, EraseUser, GrantRole, RevokeRole
 from domain.identity import Role
-from projections.identity import USER_CACHE_PROJECTION, USERS_PROJECTION
 from queries.identity import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-_fresh_users = Depends(read_your_writes(USERS_PROJECTION, USER_CACHE_PROJECTION))
+_fresh_users = Depends(fresh_user_reads)
 
 
 @router.get("", dependencies=[_fresh_users])

@@ -1,0 +1,196 @@
+"""The users view, the user cache and the directory that reads them, embedded."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from uuid import UUID
+
+import pytest
+
+from adapters.embedded.bus import InMemoryMessageBus
+from adapters.embedded.cache import InMemoryCache
+from adapters.embedded.documents import InMemoryDocumentStore
+from adapters.embedded.views import SqliteRelationalStore
+from commands.base import new_correlation_id
+from commands.identity import (
+    BootstrapAdmin,
+    EraseUser,
+    GrantRole,
+    IdentityApplication,
+    SignIn,
+    UpdateProfile,
+)
+from domain.identity import Role
+from projections.engine import ProjectionEngine
+from projections.identity import USER_KEY, UserCacheView, UsersView
+from projections.views import ViewNames, ViewPorts
+from queries.identity import UserDirectory
+from tests.support.identity import identity_application
+
+
+class FlakyCache(InMemoryCache):
+    """A cache whose reads fail while ``down``; counts the attempts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+        self.reads = 0
+
+    def get(self, key: str) -> bytes | None:
+        self.reads += 1
+        if self.down:
+            raise ConnectionError("redis is down")
+        return super().get(key)
+
+
+@pytest.fixture
+def app() -> Iterator[IdentityApplication]:
+    application = identity_application()
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def cache() -> FlakyCache:
+    return FlakyCache()
+
+
+@pytest.fixture
+def store() -> Iterator[SqliteRelationalStore]:
+    views = SqliteRelationalStore(None)
+    yield views
+    views.close()
+
+
+@pytest.fixture
+def engine(
+    app: IdentityApplication, cache: FlakyCache, store: SqliteRelationalStore
+) -> ProjectionEngine:
+    ports = ViewPorts(InMemoryDocumentStore(), cache, InMemoryMessageBus())
+    return ProjectionEngine(store, {"identity": app}, [UsersView, UserCacheView], ports)
+
+
+def sign_in(app: IdentityApplication, subject: str, email: str) -> UUID:
+    return app.sign_in(
+        SignIn(
+            correlation_id=new_correlation_id(),
+            issuer="https://accounts.google.com",
+            subject=subject,
+            email=email,
+            email_verified=True,
+            given_name="Ada",
+            family_name="Lovelace",
+            sign_up_roles=frozenset({Role.CANDIDATE}),
+        )
+    ).user_id
+
+
+def test_views_follow_the_user_and_forget_them_on_erasure(
+    app: IdentityApplication,
+    engine: ProjectionEngine,
+    cache: FlakyCache,
+    store: SqliteRelationalStore,
+) -> None:
+    user_id = sign_in(app, "g-1", "ada@example.org")
+    admin_id = app.bootstrap_admin(
+        BootstrapAdmin(actor_id="system", correlation_id="c", email="root@example.org")
+    ).user_id
+    app.update_profile(
+        UpdateProfile(
+            actor_id=str(user_id),
+            correlation_id="c",
+            user_id=user_id,
+            phone="+14155550100",
+        )
+    )
+    app.grant_role(
+        GrantRole(
+            actor_id=str(admin_id),
+            correlation_id="c",
+            user_id=user_id,
+            role=Role.CAREER_MENTOR,
+        )
+    )
+    engine.catch_up()
+    directory = UserDirectory(store, cache)
+
+    # Check the cache holds the whole document and the directory answers from it.
+    key = ViewNames("user_cache", 1).key_prefix(USER_KEY) + str(user_id)
+    document = json.loads(cache.get(key) or b"{}")
+    assert document["phone"] == "+14155550100"
+    assert document["roles"] == ["CANDIDATE", "CAREER_MENTOR"]
+    found = directory.get(user_id)
+    assert found is not None
+    assert found.roles == {Role.CANDIDATE, Role.CAREER_MENTOR}
+    assert directory.cache_hits == 1
+
+    # Check a missing key is answered by the view.
+    cache.delete(key)
+    found = directory.get(user_id)
+    assert found is not None
+    assert found.phone == "+14155550100"
+    assert directory.cache_misses == 1
+    listed = directory.list(role=Role.CAREER_MENTOR)
+    assert [u.id for u in listed.users] == [user_id]
+
+    app.erase(EraseUser(actor_id=str(user_id), correlation_id="c", user_id=user_id))
+    engine.catch_up()
+    assert directory.get(user_id) is None
+    assert cache.get(key) is None
+
+    # Check a rebuild from the events (personal fields now read as erased) brings
+    # back the admin and not the erased user.
+    version = engine.rebuild("users")
+    assert version == 2
+    rebuilt = UserDirectory(store, cache, version_ttl_seconds=0)
+    assert rebuilt.get(user_id, use_cache=False) is None
+    assert rebuilt.get(admin_id, use_cache=False) is not None
+
+
+def test_a_failing_cache_opens_the_breaker_and_the_view_answers(
+    app: IdentityApplication,
+    engine: ProjectionEngine,
+    cache: FlakyCache,
+    store: SqliteRelationalStore,
+) -> None:
+    user_id = sign_in(app, "g-2", "bob@example.org")
+    engine.catch_up()
+    now = [0.0]
+    directory = UserDirectory(
+        store, cache, cache_retry_after_seconds=5, clock=lambda: now[0]
+    )
+    cache.down = True
+    for _ in range(3):
+        assert directory.get(user_id) is not None
+    # Check only the first read tried Redis; the others went straight to the view.
+    assert cache.reads == 1
+    assert directory.cache_errors == 1
+
+    now[0] += 6
+    cache.down = False
+    assert directory.get(user_id) is not None
+    assert cache.reads == 2
+    assert directory.cache_hits == 1
+
+
+def test_concurrent_first_sign_ins_make_one_user(app: IdentityApplication) -> None:
+    results: list[UUID] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def run() -> None:
+        start.wait()
+        try:
+            results.append(sign_in(app, "same-subject", "carol@example.org"))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(set(results)) == 1
