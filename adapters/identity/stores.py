@@ -35,6 +35,29 @@ def _bytes(value: Any) -> bytes:
     return bytes(value)  # psycopg answers memoryview, SQLite bytes
 
 
+_SETUP_LOCK = threading.Lock()
+
+
+def _create_tables(
+    store: RelationalStore, statements: Callable[[SqlSession], list[str]]
+) -> None:
+    """Run idempotent DDL once per process, surviving a race with another process.
+
+    PostgreSQL's ``CREATE TABLE IF NOT EXISTS`` can still fail when two sessions
+    create the same table at once; the second attempt then finds it there.
+    """
+    with _SETUP_LOCK:
+        for attempt in (1, 2):
+            try:
+                with store.transaction() as session:
+                    for statement in statements(session):
+                        session.execute(statement)
+                return
+            except Exception:
+                if attempt == 2:
+                    raise
+
+
 # --- Personal-data keys -------------------------------------------------------------
 
 
@@ -55,15 +78,16 @@ class SqlPersonalDataVault:
     def setup(self) -> None:
         if self._ready:
             return
-        with self._store.transaction() as session:
-            dialect = session.dialect
-            session.execute(
+        _create_tables(
+            self._store,
+            lambda session: [
                 f"CREATE TABLE IF NOT EXISTS {self.TABLE} ("
                 "subject_id TEXT PRIMARY KEY, "
-                f"data_key {_BINARY[dialect]}, "
-                f"created_at {_FLOAT[dialect]} NOT NULL, "
-                f"destroyed_at {_FLOAT[dialect]})"
-            )
+                f"data_key {_BINARY[session.dialect]}, "
+                f"created_at {_FLOAT[session.dialect]} NOT NULL, "
+                f"destroyed_at {_FLOAT[session.dialect]})"
+            ],
+        )
         self._ready = True
 
     def key_for_encryption(self, subject_id: UUID) -> bytes:
@@ -144,25 +168,22 @@ class SqlRefreshTokens:
     def setup(self) -> None:
         if self._ready:
             return
-        with self._store.transaction() as session:
-            real = _FLOAT[session.dialect]
-            session.execute(
+        _create_tables(
+            self._store,
+            lambda session: [
                 f"CREATE TABLE IF NOT EXISTS {self.TABLE} ("
                 "token_hash TEXT PRIMARY KEY, "
                 "user_id TEXT NOT NULL, "
                 "family_id TEXT NOT NULL, "
-                f"issued_at {real} NOT NULL, "
-                f"expires_at {real} NOT NULL, "
-                f"revoked_at {real})"
-            )
-            session.execute(
+                f"issued_at {_FLOAT[session.dialect]} NOT NULL, "
+                f"expires_at {_FLOAT[session.dialect]} NOT NULL, "
+                f"revoked_at {_FLOAT[session.dialect]})",
                 f"CREATE INDEX IF NOT EXISTS {self.TABLE}_user "
-                f"ON {self.TABLE} (user_id)"
-            )
-            session.execute(
+                f"ON {self.TABLE} (user_id)",
                 f"CREATE INDEX IF NOT EXISTS {self.TABLE}_family "
-                f"ON {self.TABLE} (family_id)"
-            )
+                f"ON {self.TABLE} (family_id)",
+            ],
+        )
         self._ready = True
 
     def issue(self, user_id: UUID) -> IssuedRefreshToken:
@@ -314,15 +335,16 @@ class SqlSigningKeys:
     def setup(self) -> None:
         if self._ready:
             return
-        with self._store.transaction() as session:
-            real = _FLOAT[session.dialect]
-            session.execute(
+        _create_tables(
+            self._store,
+            lambda session: [
                 f"CREATE TABLE IF NOT EXISTS {self.TABLE} ("
                 "kid TEXT PRIMARY KEY, "
                 "private_key_pem TEXT NOT NULL, "
-                f"created_at {real} NOT NULL, "
-                f"retired_at {real})"
-            )
+                f"created_at {_FLOAT[session.dialect]} NOT NULL, "
+                f"retired_at {_FLOAT[session.dialect]})"
+            ],
+        )
         self._ready = True
 
     def current(self) -> SigningKey:

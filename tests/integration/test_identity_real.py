@@ -8,6 +8,7 @@ included), not in Redis, not on the Kafka topic, not in the logs of the test.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +23,7 @@ from adapters.bootstrap import Container, build_container
 from adapters.http.app import create_app
 from adapters.redis.cache import RedisCache
 from adapters.settings import Settings
-from commands.identity import BootstrapAdmin, IdentityApplication
+from commands.identity import BootstrapAdmin, IdentityApplication, SignIn
 from projections.identity import USER_CACHE_PROJECTION, USERS_PROJECTION
 from projections.identity_integration_events import (
     IDENTITY_INTEGRATION_PROJECTION,
@@ -271,3 +272,37 @@ def test_erasure_leaves_no_personal_data_in_any_store(
     assert client.get("/me", headers=zelda.headers).status_code == 401
     app = container.application(IdentityApplication)
     assert app.get_user(UUID(zelda.user_id)).erased
+
+
+def test_concurrent_first_sign_ins_on_postgres_make_one_user(
+    client: TestClient,
+) -> None:
+    app = container_of(client).application(IdentityApplication)
+    subject, email = uuid4().hex, f"race-{uuid4().hex[:8]}@example.org"
+    results: list[UUID] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def run() -> None:
+        start.wait()
+        try:
+            outcome = app.sign_in(
+                SignIn(
+                    correlation_id="race",
+                    issuer="https://accounts.google.com",
+                    subject=subject,
+                    email=email,
+                    email_verified=True,
+                )
+            )
+            results.append(outcome.user_id)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(set(results)) == 1
