@@ -14,9 +14,10 @@ from adapters.embedded.views import SqliteRelationalStore
 from adapters.identity.services import IdentityServices, build_identity_services
 from adapters.settings import Settings
 from commands.base import SpotlightApplication
-from commands.identity import IdentityApplication, PersonalDataApplication
+from commands.identity import IdentityApplication
 from commands.onboarding.application import OnboardingApplication
 from commands.onboarding.flow import offering_flow_consumer
+from commands.personal_data import PersonalDataApplication
 from commands.scheduling import SchedulingApplication
 from commands.scheduling_process import process_manager_for
 from projections.engine import (

@@ -20,12 +20,10 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import JSONTranscoder, Mapper, Transcoding
-from eventsourcing.utils import EnvType
 from pydantic import BaseModel, ConfigDict, Field
 
-from commands.base import CommandResult, SpotlightApplication
-from commands.personal_data import PersonalDataMapper, PersonalDataVault
+from commands.base import CommandResult
+from commands.personal_data import PersonalDataApplication
 from domain.base import NotFoundError, acting_as
 from domain.identity import (
     ActorNotAllowedError,
@@ -150,43 +148,6 @@ class BootstrapOutcome:
 
 
 # --- The application ------------------------------------------------------------
-
-
-class DateAsISO(Transcoding):
-    """Dates inside events (not personal ones, which are strings) as ISO text."""
-
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
-
-
-class PersonalDataApplication(SpotlightApplication):
-    """An application whose events may hold personal data, sealed per person."""
-
-    def __init__(self, env: EnvType | None = None, *, vault: PersonalDataVault) -> None:
-        # Set before the base constructor builds the mapper that needs it.
-        self.vault = vault
-        super().__init__(env=env)
-
-    def construct_mapper(self) -> PersonalDataMapper:
-        factory_mapper: Mapper[UUID] = self.factory.mapper(
-            transcoder=self.construct_transcoder()
-        )
-        return PersonalDataMapper(
-            transcoder=factory_mapper.transcoder,
-            compressor=factory_mapper.compressor,
-            cipher=factory_mapper.cipher,
-            vault=self.vault,
-        )
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
 
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)

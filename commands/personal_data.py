@@ -31,8 +31,9 @@ from eventsourcing.persistence import (
     StoredEvent,
     find_id_convertor,
 )
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import EnvType, resolve_topic
 
+from commands.base import SpotlightApplication
 from domain.base import DomainError
 from domain.personal_data import ERASED, personal_fields_of
 
@@ -245,3 +246,26 @@ def _subject_of(event_class: type[Any], state: dict[str, Any]) -> UUID:
     field: str | None = getattr(event_class, "personal_data_subject_field", None)
     subject = state[field] if field else state["originator_id"]
     return subject if isinstance(subject, UUID) else UUID(str(subject))
+
+
+class PersonalDataApplication(SpotlightApplication):
+    """An application whose events may hold personal data, sealed per person.
+
+    The composition root gives every such application the vault.
+    """
+
+    def __init__(self, env: EnvType | None = None, *, vault: PersonalDataVault) -> None:
+        # Set before the base constructor builds the mapper that needs it.
+        self.vault = vault
+        super().__init__(env=env)
+
+    def construct_mapper(self) -> PersonalDataMapper:
+        plain: Mapper[UUID] = self.factory.mapper(
+            transcoder=self.construct_transcoder()
+        )
+        return PersonalDataMapper(
+            transcoder=plain.transcoder,
+            compressor=plain.compressor,
+            cipher=plain.cipher,
+            vault=self.vault,
+        )
