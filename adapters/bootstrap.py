@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from adapters.embedded.blobs import LocalDiskBlobStore
 from adapters.embedded.bus import InMemoryMessageBus
@@ -16,7 +17,7 @@ from adapters.settings import Settings
 from commands.base import SpotlightApplication
 from commands.identity import IdentityApplication
 from commands.onboarding.application import OnboardingApplication
-from commands.onboarding.flow import offering_flow_consumer
+from commands.onboarding.flow import OFFERING_FLOW_CONSUMER, offering_flow_consumer
 from commands.personal_data import PersonalDataApplication
 from commands.scheduling import SchedulingApplication
 from commands.scheduling_process import process_manager_for
@@ -267,12 +268,27 @@ def _start_listener(
 
 
 def _start_offering_flow(container: Container) -> Callable[[], None]:
-    """The seed's offering flow consumer, beside the projections (issue 5)."""
+    """The seed's offering flow consumer, beside the projections (issue 5).
+
+    Its consumer group is named after the event store it writes to, so a test or
+    another deployment sharing the broker never takes this one's messages.
+    """
     consumer = offering_flow_consumer(
-        container.application(OnboardingApplication), container.views, container.bus
+        container.application(OnboardingApplication),
+        container.views,
+        container.bus,
+        group_id=f"{OFFERING_FLOW_CONSUMER}.{_event_store_scope(container.settings)}",
     )
     consumer.start()
     return consumer.stop
+
+
+def _event_store_scope(settings: Settings) -> str:
+    if settings.event_store_kind != "postgres" or not settings.postgres_url:
+        return settings.event_store_kind
+    url = urlsplit(settings.postgres_url)
+    scope = f"{url.hostname}-{url.port or 5432}-{url.path.strip('/')}"
+    return f"{scope}-{settings.postgres_schema}" if settings.postgres_schema else scope
 
 
 def _blob_store(settings: Settings) -> BlobStore:
