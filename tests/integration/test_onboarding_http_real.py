@@ -368,3 +368,72 @@ def test_unmatched_npos_wait_in_the_default_community_until_an_admin_places_them
         )
     )
     assert (npo["leader_id"], npo["community_ids"]) == (leader.user_id, [housing])
+
+
+def test_caps_and_a_leader_leaving_move_npos_first_in_first_out(
+    world: OnboardingClient,
+) -> None:
+    client, admin = world.client, world.admin
+    world.ok(
+        client.put(
+            "/onboarding-policy",
+            json={"leader_npo_cap": 1, "communities_per_leader": 1},
+            headers=admin.headers,
+        )
+    )
+    first, second = world.leader(), world.leader()
+    careers = world.community(admin, ["resume-writing"], first, second)
+    # CL5: one community per leader here.
+    other = world.community(admin, ["rent-housing"])
+    refused = client.put(
+        f"/communities/{other}/leaders/{first.user_id}", headers=admin.headers
+    )
+    assert refused.status_code == 409
+    owners = [world.user("NPO") for _ in range(3)]
+    ids = [world.npo(owner) for owner in owners]
+    for owner, npo_id in zip(owners, ids, strict=True):
+        world.offering(owner, npo_id)
+        world.wait_for_npo(npo_id, owner, leader=npo_id != ids[2])
+    # A raised cap serves the waiting NPO at once.
+    raised = world.ok(
+        client.put(
+            f"/leaders/{first.user_id}/cap", json={"npo_cap": 2}, headers=admin.headers
+        )
+    )
+    third = world.ok(
+        client.get(
+            f"/npos/{ids[2]}?after={raised['consistency_token']}",
+            headers=owners[2].headers,
+        )
+    )
+    assert third["leader_id"] == first.user_id
+    # The first leader leaves: their two NPOs wait (the second leader is full).
+    left = world.ok(
+        client.delete(
+            f"/communities/{careers}/leaders/{first.user_id}", headers=admin.headers
+        )
+    )
+    after = left["consistency_token"]
+    community = world.ok(
+        client.get(f"/communities/{careers}?after={after}", headers=admin.headers)
+    )
+    assert community["leaders"] == [second.user_id]
+    assert community["waiting"] == [ids[0], ids[2]]  # in completion order
+    # A higher default cap serves them, first completed first.
+    served = world.ok(
+        client.put(
+            "/onboarding-policy",
+            json={"leader_npo_cap": 3, "communities_per_leader": 1},
+            headers=admin.headers,
+        )
+    )
+    mine = world.ok(
+        client.get(
+            f"/me/assigned-npos?after={served['consistency_token']}",
+            headers=second.headers,
+        )
+    )
+    assert sorted(n["id"] for n in mine["items"]) == sorted(ids)
+    assert (
+        world.ok(client.get("/me/assigned-npos", headers=first.headers))["items"] == []
+    )
