@@ -27,12 +27,16 @@ from adapters.http.errors import ProblemError
 from adapters.identity.services import IdentityServices
 from adapters.identity.tokens import InvalidAccessTokenError
 from commands.identity import IdentityApplication
+from domain.base import NotFoundError
 from domain.identity import Role
 from projections.identity import USER_CACHE_PROJECTION, USERS_PROJECTION
 from queries.identity import UserInfo
 
 # How long a read-your-writes request waits for the cache once the view has the write.
 CACHE_CATCH_UP_SECONDS = 0.5
+# How long a new user's first requests wait for the views before asking the write
+# model instead.
+NEW_USER_WAIT = 0.5
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -99,14 +103,17 @@ def current_user(
     use_cache = not getattr(request.state, "user_cache_lags", False)
     user = identity.directory.get(claims.user_id, use_cache=use_cache)
     if user is None and claims.position is not None:
-        # A brand-new user whose sign-in the views have not applied yet.
-        container.engine.wait_for(
+        # A brand-new user whose sign-in the views have not applied yet: wait a
+        # little for them, then ask the write model, which always knows.
+        lag = container.engine.wait_for(
             IdentityApplication.name,
             claims.position,
             [USERS_PROJECTION],
-            container.settings.read_your_writes_timeout_seconds,
+            min(container.settings.read_your_writes_timeout_seconds, NEW_USER_WAIT),
         )
         user = identity.directory.get(claims.user_id, use_cache=use_cache)
+        if user is None and lag:
+            user = _from_write_model(container, claims.user_id)
     if user is None:
         raise unauthorized("The account no longer exists.")
     if user.disabled:
@@ -115,6 +122,30 @@ def current_user(
 
 
 CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
+
+
+def _from_write_model(container: Container, user_id: UUID) -> UserInfo | None:
+    try:
+        user = container.application(IdentityApplication).get_user(user_id)
+    except NotFoundError:
+        return None
+    if user.erased:
+        return None
+    return UserInfo(
+        id=user.id,
+        version=user.version,
+        email=user.email,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        date_of_birth=user.date_of_birth.isoformat() if user.date_of_birth else None,
+        address=user.address.to_state() if user.address else None,
+        gender=user.gender.value if user.gender else None,
+        phone=user.phone,
+        roles=frozenset(user.roles),
+        disabled=user.disabled,
+        created_at=user.created_on.isoformat(),
+        updated_at=user.modified_on.isoformat(),
+    )
 
 
 async def fresh_user_reads(

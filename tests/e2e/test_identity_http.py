@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from adapters.bootstrap import Container
+from adapters.bootstrap import Container, build_container
 from adapters.http.app import create_app
 from adapters.identity.tokens import PLATFORM_AUDIENCE
 from adapters.oidc.dev_issuer import DevelopmentIssuer
@@ -471,3 +471,17 @@ def test_production_has_no_development_issuer_routes(tmp_path: Any) -> None:
     app = create_app(settings)
     paths = app.openapi()["paths"]
     assert not any(p.startswith("/dev-issuer") for p in paths)
+
+
+def test_a_new_user_is_let_in_while_the_views_lag() -> None:
+    # The views exist but no projection runs: they never learn of the new user.
+    settings = Settings(event_store="popo", run_projections_in_api=False)
+    container = build_container(settings)
+    container.engine.setup()
+    with TestClient(create_app(container=container)) as lagging:
+        ada = sign_in(lagging, given_name="Ada")
+        response = me(lagging, ada)
+        assert response.status_code == 200, response.text
+        assert response.json()["first_name"] == "Ada"
+        assert response.json()["roles"] == []
+    container.close()
