@@ -101,7 +101,10 @@ class Container:
             self._closers.pop()()
 
 
-def event_store_environment(settings: Settings) -> dict[str, str]:
+def event_store_environment(
+    settings: Settings,
+    application_types: tuple[type[SpotlightApplication], ...] = APPLICATION_TYPES,
+) -> dict[str, str]:
     kind = settings.event_store_kind
     if kind == "postgres":
         if not settings.postgres_url:
@@ -118,11 +121,18 @@ def event_store_environment(settings: Settings) -> dict[str, str]:
         return env
     if kind == "sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return {
+        env = {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(settings.sqlite_path),
             "SQLITE_LOCK_TIMEOUT": "10",
         }
+        # eventsourcing's SQLite tables are not named per application: give each
+        # application a file of its own (``IDENTITY_SQLITE_DBNAME``, …), or every log
+        # would hold every context's events.
+        for app_type in application_types:
+            key = f"{app_type.name.upper()}_SQLITE_DBNAME"
+            env[key] = str(settings.sqlite_events_path(app_type.name))
+        env["SQLITE_DBNAME"] = str(settings.sqlite_events_path("other"))
+        return env
     return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
 
@@ -141,14 +151,14 @@ def build_container(
     documents = documents or _document_store(settings)
     cache = cache or _cache(settings)
     bus = bus or _message_bus(settings)
-    env = event_store_environment(settings)
+    if application_types is None:
+        application_types = APPLICATION_TYPES
+    env = event_store_environment(settings, application_types)
     views = _relational_store(settings)
     identity = build_identity_services(settings, views, cache)
     applications = {
         app_type.name: _application(app_type, env, identity)
-        for app_type in (
-            APPLICATION_TYPES if application_types is None else application_types
-        )
+        for app_type in application_types
     }
     onboarding = applications.get(OnboardingApplication.name)
     if isinstance(onboarding, OnboardingApplication):
@@ -163,6 +173,7 @@ def build_container(
         lock=_worker_lock(settings),
         batch_size=settings.projection_batch_size,
         idle_wait_seconds=settings.projection_idle_wait_seconds,
+        namespace=settings.postgres_schema or "",
     )
     for app in applications.values():
         app.on_recorded(engine.wake)  # commands in this process wake it at once
@@ -243,8 +254,12 @@ def _worker_lock(settings: Settings) -> WorkerLock:
     if settings.postgres_url:
         from adapters.postgres.locks import AdvisoryWorkerLock
 
-        return AdvisoryWorkerLock(settings.postgres_url)
-    return ProcessLocalLock()
+        return AdvisoryWorkerLock(settings.postgres_url, settings.postgres_schema or "")
+    if settings.event_store_kind == "popo":
+        return ProcessLocalLock()  # nothing outlives or is shared beyond this process
+    from adapters.embedded.locks import FileWorkerLock
+
+    return FileWorkerLock(settings.data_dir / "locks")
 
 
 def _start_listener(
@@ -261,7 +276,11 @@ def _start_listener(
         for name, app in applications.items()
     ]
     listener = PostgresNotificationListener(
-        settings.postgres_url, channels, engine.wake, board
+        settings.postgres_url,
+        channels,
+        engine.wake,
+        board,
+        namespace=settings.postgres_schema or "",
     )
     listener.start()
     return listener.stop

@@ -111,9 +111,8 @@ class Settings(BaseSettings):
             return self.event_store
         return "postgres" if self.postgres_url else "sqlite"
 
-    @property
-    def sqlite_path(self) -> Path:
-        return self.data_dir / "events.sqlite"
+    def sqlite_events_path(self, application: str) -> Path:
+        return self.data_dir / f"events-{application}.sqlite"
 
     @property
     def views_sqlite_path(self) -> Path:

@@ -39,6 +39,14 @@ logger = logging.getLogger(__name__)
 
 POSITIONS_CHANNEL = "spotlight_positions"
 
+
+def positions_channel(namespace: str) -> str:
+    """The NOTIFY channel for positions of one deployment sharing a database."""
+    return f"{POSITIONS_CHANNEL}_{namespace}" if namespace else POSITIONS_CHANNEL
+
+
+SCHEMA_LOCK_KEY = 0x5370_6F74  # any constant shared by every process of the service
+
 TRACKING_SCHEMA = (
     """
     CREATE TABLE IF NOT EXISTS projection_tracking (
@@ -74,33 +82,89 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def serialise_schema_changes(session: SqlSession) -> None:
+    """Hold a lock until commit so concurrent set-ups do not race on DDL.
+
+    PostgreSQL's ``CREATE TABLE IF NOT EXISTS`` is not safe against a concurrent
+    twin (it can fail on a unique index of the catalogue); SQLite has one writer.
+    """
+    if session.dialect == "postgres":
+        session.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_KEY,))
+
+
 def ensure_tracking_schema(store: RelationalStore) -> None:
     with store.transaction() as session:
+        serialise_schema_changes(session)
         for statement in TRACKING_SCHEMA:
             session.execute(statement)
 
 
 def tracked_position(
-    session: SqlSession, projection: str, version: int, source: str
+    session: SqlSession,
+    projection: str,
+    version: int,
+    source: str,
+    *,
+    lock: bool = False,
 ) -> int:
-    row = session.fetchone(
+    """Where a projection's version has got to in a source's log.
+
+    With ``lock`` (PostgreSQL), the row stays locked until commit: a second applier
+    waits here and then reads the position the first one recorded, instead of
+    applying the same batch again.
+    """
+    sql = (
         "SELECT position FROM projection_tracking "
-        "WHERE projection = %s AND version = %s AND source = %s",
-        (projection, version, source),
+        "WHERE projection = %s AND version = %s AND source = %s"
     )
+    if lock and session.dialect == "postgres":
+        sql += " FOR UPDATE"
+    row = session.fetchone(sql, (projection, version, source))
     return int(row[0]) if row else 0
 
 
-def record_position(
-    session: SqlSession, projection: str, version: int, source: str, position: int
+def start_tracking(
+    session: SqlSession, projection: str, version: int, sources: Sequence[str]
 ) -> None:
-    session.execute(
-        "INSERT INTO projection_tracking (projection, version, source, position) "
-        "VALUES (%s, %s, %s, %s) "
-        "ON CONFLICT (projection, version, source) "
-        "DO UPDATE SET position = excluded.position",
-        (projection, version, source, position),
+    """Make the tracking rows exist, so appliers can lock them."""
+    for source in sources:
+        session.execute(
+            "INSERT INTO projection_tracking (projection, version, source, position) "
+            "VALUES (%s, %s, %s, 0) ON CONFLICT (projection, version, source) "
+            "DO NOTHING",
+            (projection, version, source),
+        )
+
+
+def record_position(
+    session: SqlSession,
+    projection: str,
+    version: int,
+    source: str,
+    *,
+    expected: int,
+    position: int,
+) -> None:
+    """Move the tracked position from ``expected`` to ``position``, or refuse.
+
+    The compare-and-set makes a batch apply at most once even if two appliers race
+    (e.g. a CLI catch-up beside a worker): the loser's transaction rolls back.
+    """
+    row = session.fetchone(
+        "UPDATE projection_tracking SET position = %s WHERE projection = %s "
+        "AND version = %s AND source = %s AND position = %s RETURNING position",
+        (position, projection, version, source, expected),
     )
+    if row is None and expected == 0:
+        # No tracking row yet (set-up not run by this engine): the first one wins.
+        row = session.fetchone(
+            "INSERT INTO projection_tracking (projection, version, source, position) "
+            "VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (projection, version, source) DO NOTHING RETURNING position",
+            (projection, version, source, position),
+        )
+    if row is None:
+        raise ConcurrentApplierError(f"{projection} v{version} {source}@{expected}")
 
 
 def active_version(session: SqlSession, projection: str) -> int:
@@ -224,6 +288,10 @@ class ProjectionStatus:
         return sum(s.lag for s in self.sources)
 
 
+class ConcurrentApplierError(Exception):
+    """Another applier recorded this batch first; ours was rolled back."""
+
+
 class _VersionSwitchedError(Exception):
     """A rebuild made another version live; this batch belongs to the old one."""
 
@@ -248,6 +316,7 @@ class ProjectionEngine:
         max_attempts: int = 5,
         retry_delay_seconds: float = 0.2,
         before_position_recorded: BatchHook | None = None,
+        namespace: str = "",
     ) -> None:
         for projection in projections:
             missing = set(projection.sources) - set(applications)
@@ -264,6 +333,9 @@ class ProjectionEngine:
         self.max_attempts = max_attempts
         self.retry_delay_seconds = retry_delay_seconds
         self.before_position_recorded = before_position_recorded
+        # Deployments sharing a database (one schema each) must not hear each
+        # other's positions.
+        self.positions_channel = positions_channel(namespace)
         self._runners: dict[str, _Runner] = {}
         self._schema_ready = False
 
@@ -276,7 +348,12 @@ class ProjectionEngine:
         ensure_tracking_schema(self.store)
         for name in self.projection_types:
             with self.store.transaction() as session:
-                self.instance(name, active_version(session, name)).setup(session)
+                serialise_schema_changes(session)
+                version = active_version(session, name)
+                self.instance(name, version).setup(session)
+                start_tracking(
+                    session, name, version, self.projection_types[name].sources
+                )
                 self._load_positions(session, name)
         self._schema_ready = True
 
@@ -350,6 +427,14 @@ class ProjectionEngine:
         return total
 
     def _process_source_batch(self, projection: Projection, source: str) -> int:
+        for _ in range(3):
+            try:
+                return self._apply_source_batch(projection, source)
+            except ConcurrentApplierError:
+                continue  # someone else applied that batch; read the next one
+        return 0
+
+    def _apply_source_batch(self, projection: Projection, source: str) -> int:
         app = self.applications[source]
         name, version = projection.names.projection, projection.names.version
         with self.store.transaction() as session:
@@ -357,7 +442,7 @@ class ProjectionEngine:
                 session, name, version
             ):
                 raise _VersionSwitchedError(name)
-            start = tracked_position(session, name, version, source)
+            start = tracked_position(session, name, version, source, lock=True)
             notifications = app.recorder.select_notifications(
                 start=start,
                 limit=projection.batch_size or self.batch_size,
@@ -370,12 +455,14 @@ class ProjectionEngine:
             if self.before_position_recorded is not None:
                 self.before_position_recorded(name, events)
             last = notifications[-1].id
-            record_position(session, name, version, source, last)
+            record_position(
+                session, name, version, source, expected=start, position=last
+            )
             if session.dialect == "postgres":
                 # Delivered at commit: API processes without a runner learn of it.
                 session.execute(
                     "SELECT pg_notify(%s, %s)",
-                    (POSITIONS_CHANNEL, f"{name}|{version}|{source}|{last}"),
+                    (self.positions_channel, f"{name}|{version}|{source}|{last}"),
                 )
         if self._is_live(name, version):
             self.board.advance(name, source, last)
@@ -467,9 +554,11 @@ class ProjectionEngine:
                 "updated_at = %s WHERE projection = %s",
                 (new_version, REBUILDING, _now(), name),
             )
+            serialise_schema_changes(session)
             fresh = self.instance(name, new_version)
             fresh.drop(session)  # leftovers of an interrupted rebuild
             fresh.setup(session)
+            start_tracking(session, name, new_version, fresh.sources)
         sources = self.projection_types[name].sources
         total = sum(
             self.applications[s].recorder.max_notification_id() or 0 for s in sources
@@ -518,7 +607,14 @@ class ProjectionEngine:
             projection.apply(
                 session, [ProjectedEvent(source, n, app.mapper) for n in notifications]
             )
-            record_position(session, name, version, source, notifications[-1].id)
+            record_position(
+                session,
+                name,
+                version,
+                source,
+                expected=start,
+                position=notifications[-1].id,
+            )
 
 
 class _Runner(threading.Thread):

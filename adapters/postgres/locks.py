@@ -10,9 +10,9 @@ from typing import Any
 import psycopg
 
 
-def _lock_key(name: str) -> int:
-    # A stable signed 64-bit key from the projection's name.
-    return zlib.crc32(f"spotlight-projection:{name}".encode()) - 2**31
+def _lock_key(namespace: str, name: str) -> int:
+    # A stable key from the deployment's namespace (schema) and projection name.
+    return zlib.crc32(f"spotlight-projection:{namespace}:{name}".encode()) - 2**31
 
 
 class AdvisoryWorkerLock:
@@ -22,8 +22,9 @@ class AdvisoryWorkerLock:
     standby worker takes over.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, namespace: str = "") -> None:
         self._url = url
+        self._namespace = namespace
         self._held: dict[str, psycopg.Connection[Any]] = {}
         self._mutex = threading.Lock()
 
@@ -38,7 +39,7 @@ class AdvisoryWorkerLock:
             except psycopg.OperationalError:
                 return False
             row = connection.execute(
-                "SELECT pg_try_advisory_lock(%s)", (_lock_key(name),)
+                "SELECT pg_try_advisory_lock(%s)", (_lock_key(self._namespace, name),)
             ).fetchone()
             if not (row and row[0]):
                 connection.close()
@@ -52,5 +53,7 @@ class AdvisoryWorkerLock:
         if connection is not None:
             # Closing the session releases the lock even if unlock fails.
             with contextlib.suppress(psycopg.Error):
-                connection.execute("SELECT pg_advisory_unlock(%s)", (_lock_key(name),))
+                connection.execute(
+                    "SELECT pg_advisory_unlock(%s)", (_lock_key(self._namespace, name),)
+                )
             connection.close()

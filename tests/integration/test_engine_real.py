@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -236,3 +237,31 @@ def test_listen_notify_wakes_the_engine_and_tells_other_processes(
         engine.stop()
         engine_listener.stop()
         api_listener.stop()
+
+
+def test_two_appliers_racing_without_a_lock_still_apply_each_event_once(
+    notebook: Notebook, make_stores: Callable[[], Stores]
+) -> None:
+    stores = make_stores()
+    write_notes(notebook, 60)
+    # Small batches and no shared worker lock: the tracked position's
+    # compare-and-set is all that keeps the two apart.
+    appliers = [engine_for(notebook, stores, batch_size=5) for _ in range(2)]
+    errors: list[BaseException] = []
+
+    def catch_up(engine: ProjectionEngine) -> None:
+        try:
+            engine.catch_up("notes_table")
+        except BaseException as error:  # noqa: BLE001 - reported by the assert below
+            errors.append(error)
+
+    threads = [threading.Thread(target=catch_up, args=(e,)) for e in appliers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert errors == []
+    with stores.views.transaction() as session:
+        counts = session.fetchall("SELECT author, notes FROM note_counts_v1")
+    assert sorted(counts) == [("author-0", 20), ("author-1", 20), ("author-2", 20)]
