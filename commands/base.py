@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from copy import deepcopy
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import Application
+from eventsourcing.application import Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.utils import strtobool
 
 from domain.base import DomainError
 
@@ -38,10 +41,65 @@ class CommandResult:
         return f"{self.source}:{self.position}"
 
 
+class CopyUnderLockRepository(Repository[UUID]):
+    """eventsourcing 9.5's repository, with the cache copy taken under the lock.
+
+    The library fast-forwards a cached aggregate in place under a per-aggregate lock
+    but deep-copies it for the caller *outside* that lock, so a reader can copy it
+    while another thread changes it ("dictionary changed size during iteration").
+    Here the copy is taken holding the same lock.
+    """
+
+    def get(
+        self,
+        aggregate_id: UUID,
+        *,
+        version: int | None = None,
+        deepcopy_from_cache: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        copy_here = (
+            self.cache is not None
+            and version is None
+            and deepcopy_from_cache
+            and self.deepcopy_from_cache
+        )
+        if not copy_here:
+            return super().get(
+                aggregate_id,
+                version=version,
+                deepcopy_from_cache=deepcopy_from_cache,
+                **kwargs,
+            )
+        cached = super().get(aggregate_id, deepcopy_from_cache=False, **kwargs)
+        lock = self._use_fastforward_lock(aggregate_id)
+        try:
+            with lock:
+                return deepcopy(cached)
+        finally:
+            self._disuse_fastforward_lock(aggregate_id)
+
+
 class SpotlightApplication(Application[UUID]):
     """A bounded context. Subclasses set ``name``: it names tables and env keys."""
 
     name = "spotlight"
+
+    def construct_repository(self) -> Repository[UUID]:
+        # As the library builds it, but with CopyUnderLockRepository.
+        maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return CopyUnderLockRepository(
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=int(maxsize) if maxsize else None,
+            fastforward=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD, "y")),
+            fastforward_skipping=strtobool(
+                self.env.get(self.AGGREGATE_CACHE_FASTFORWARD_SKIPPING, "n")
+            ),
+            deepcopy_from_cache=strtobool(
+                self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")
+            ),
+        )
 
     def on_recorded(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after each save (the engine wakes on it in-process)."""

@@ -22,7 +22,11 @@ from adapters.settings import Settings
 
 projections_cli = typer.Typer(help="Run, inspect and rebuild projections.")
 events_cli = typer.Typer(help="Look at the event logs.")
-console = Console()
+
+
+def console() -> Console:
+    """A console sized for the terminal at the time of the command."""
+    return Console()
 
 
 @projections_cli.command("status")
@@ -57,7 +61,7 @@ def status() -> None:
                     item.state,
                     item.last_error or "",
                 )
-        console.print(table)
+        console().print(table)
     finally:
         container.close()
 
@@ -70,7 +74,7 @@ def run() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     container.start_projections()
-    console.print(
+    console().print(
         f"running {len(container.engine.projection_types)} projection(s); Ctrl-C stops"
     )
     try:
@@ -95,7 +99,7 @@ def rebuild(name: str = typer.Argument(..., help="The projection to rebuild.")) 
             TextColumn("{task.fields[rate]:>10} events/s"),
             TimeRemainingColumn(),
         )
-        with Progress(*columns, console=console) as progress:
+        with Progress(*columns, console=console()) as progress:
             task = progress.add_task(f"rebuilding {name}", total=None, rate="-")
 
             def report(done: int, total: int) -> None:
@@ -105,7 +109,7 @@ def rebuild(name: str = typer.Argument(..., help="The projection to rebuild.")) 
                 )
 
             version = container.engine.rebuild(name, report)
-        console.print(f"{name} now serves version {version}")
+        console().print(f"{name} now serves version {version}")
     finally:
         container.close()
 
@@ -134,6 +138,6 @@ def tail(
                     str(notification.originator_id),
                     str(getattr(event, "actor_id", "")),
                 )
-        console.print(table)
+        console().print(table)
     finally:
         container.close()
