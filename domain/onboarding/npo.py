@@ -129,6 +129,7 @@ class Npo(SpotlightAggregate):
         self.completed_at: str | None = None
         self.verification = VerificationStatus.UNVERIFIED.value
         self.verification_reason: str | None = None
+        self.verified_registration_id: str | None = None
         self.approved = False
         self.deleted = False
         self.offering_ids: list[str] = []
@@ -372,7 +373,17 @@ class Npo(SpotlightAggregate):
     # -- Verification and approval --------------------------------------------------
 
     class Verified(SpotlightAggregate.Event):
+        """v2 records which registration id the leader checked (CL1), so an audit
+        still shows it after the NPO edits its profile."""
+
         leader_id: str
+        registration_id: str | None
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # v1 did not record it; None says "not recorded", never a guess.
+            state["registration_id"] = None
 
     class Flagged(SpotlightAggregate.Event):
         leader_id: str
@@ -389,7 +400,10 @@ class Npo(SpotlightAggregate):
             raise StateConflictError("The NPO is approved; its verification is final.")
         if status is VerificationStatus.VERIFIED:
             if self.verification != VerificationStatus.VERIFIED.value:
-                self._verify(leader_id=leader_id)
+                self._verify(
+                    leader_id=leader_id,
+                    registration_id=str(self.profile.get("registration_id", "")),
+                )
         elif status is VerificationStatus.FLAGGED:
             why = v.text(reason, "reason", max_length=2000, multiline=True)
             assert why is not None
@@ -399,9 +413,10 @@ class Npo(SpotlightAggregate):
             raise InvalidFieldError("status", "must be VERIFIED or FLAGGED")
 
     @event(Verified)
-    def _verify(self, leader_id: str) -> None:
+    def _verify(self, leader_id: str, registration_id: str | None) -> None:
         self.verification = VerificationStatus.VERIFIED.value
         self.verification_reason = None
+        self.verified_registration_id = registration_id
 
     @event(Flagged)
     def _flag(self, leader_id: str, reason: str) -> None:
