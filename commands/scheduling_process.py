@@ -61,6 +61,7 @@ from commands.scheduling import (
 )
 from domain.base import SYSTEM_ACTOR
 from domain.scheduling import DispatchKind, MeetingKind, SchedulingError
+from projections.notifications import ids, one_id
 from projections.views import ProjectedEvent, Projection, SqlSession
 
 logger = logging.getLogger(__name__)
@@ -73,22 +74,6 @@ INTRO_TITLE_NPO = "Introduction: your NPO and its community leader"
 INTRO_TITLE_MENTOR = "Introduction: you and your career mentor"
 COMMUNITY_TITLE = "Monthly community meeting"
 MENTORING_TITLE = "Career mentoring 1:1"
-
-
-def _ids(event: Any, *names: str) -> list[str]:
-    for name in names:
-        value = getattr(event, name, None)
-        if value is None:
-            continue
-        if isinstance(value, list | tuple | set | frozenset):
-            return [str(v) for v in value]
-        return [str(value)]
-    return []
-
-
-def _one(event: Any, *names: str) -> str | None:
-    found = _ids(event, *names)
-    return found[0] if found else None
 
 
 def _when(event: Any) -> datetime:
@@ -220,14 +205,14 @@ class SchedulingProcessManager(Projection):
 
     def _npo_registered(self, session: SqlSession, item: ProjectedEvent) -> None:
         state = self._npo_state(session, str(item.originator_id))
-        creator = _one(item.event, "creator_id")
+        creator = one_id(item.event, "creator_id")
         if creator and creator not in state.members:
             state.members.append(creator)
         self._save(session, state)
 
     def _member_added(self, session: SqlSession, item: ProjectedEvent) -> None:
         state = self._npo_state(session, str(item.originator_id))
-        user = _one(item.event, "user_id")
+        user = one_id(item.event, "user_id")
         if user is None or user in state.members:
             return
         state.members.append(user)
@@ -247,7 +232,7 @@ class SchedulingProcessManager(Projection):
 
     def _member_removed(self, session: SqlSession, item: ProjectedEvent) -> None:
         state = self._npo_state(session, str(item.originator_id))
-        user = _one(item.event, "user_id")
+        user = one_id(item.event, "user_id")
         if user is None or user not in state.members:
             return
         state.members.remove(user)
@@ -262,11 +247,11 @@ class SchedulingProcessManager(Projection):
     def _leader_assigned(self, session: SqlSession, item: ProjectedEvent) -> None:
         e = item.event
         state = self._npo_state(session, str(item.originator_id))
-        leader = _one(e, "leader_id")
-        members = _ids(e, "member_ids") or state.members
+        leader = one_id(e, "leader_id")
+        members = ids(e, "member_ids") or state.members
         if leader is None or not members:
             return
-        community = _one(e, "community_id")
+        community = one_id(e, "community_id")
         context = {"npo_id": state.npo_id, "leader_id": leader}
         if community:
             context["community_id"] = community
@@ -322,7 +307,7 @@ class SchedulingProcessManager(Projection):
             DispatchKind.ADMIN_ALERT_WAITING_NPO,
             [ADMINS],
             npo_id=str(item.originator_id),
-            community_id=_one(item.event, "community_id"),
+            community_id=one_id(item.event, "community_id"),
         )
 
     def _leader_unassigned(self, session: SqlSession, item: ProjectedEvent) -> None:
@@ -342,7 +327,7 @@ class SchedulingProcessManager(Projection):
 
     def _npo_deleted(self, session: SqlSession, item: ProjectedEvent) -> None:
         state = self._npo_state(session, str(item.originator_id))
-        members = _ids(item.event, "member_ids") or state.members
+        members = ids(item.event, "member_ids") or state.members
         if state.meeting_id:
             self.scheduling.cancel_meeting(
                 CancelMeeting(
@@ -384,8 +369,8 @@ class SchedulingProcessManager(Projection):
 
     def _mentor_assigned(self, session: SqlSession, item: ProjectedEvent) -> None:
         e = item.event
-        candidate = _one(e, "candidate_id") or str(item.originator_id)
-        mentor = _one(e, "mentor_id")
+        candidate = one_id(e, "candidate_id") or str(item.originator_id)
+        mentor = one_id(e, "mentor_id")
         if mentor is None:
             return
         context = {"candidate_id": candidate, "mentor_id": mentor}

@@ -72,6 +72,9 @@ def container_of(request: Request) -> Container:
     return container
 
 
+ContainerDep = Annotated[Container, Depends(container_of)]
+
+
 def identity_of(request: Request) -> IdentityServices:
     return container_of(request).identity
 

@@ -15,11 +15,10 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from adapters.bootstrap import Container
-from adapters.http.auth import CurrentUserDep
+from adapters.http.auth import ContainerDep, CurrentUserDep
 from adapters.http.consistency import read_your_writes
 from adapters.http.errors import ProblemError
 from adapters.http.routers.scheduling_common import (
-    ContainerDep,
     SchedulingDep,
     scheduling_errors,
 )

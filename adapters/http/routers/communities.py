@@ -8,12 +8,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, status
 
-from adapters.http.auth import CurrentUser, CurrentUserDep, require_roles
+from adapters.http.auth import ContainerDep, CurrentUser, CurrentUserDep, require_roles
 from adapters.http.consistency import read_your_writes
 from adapters.http.routers.onboarding_common import (
     NPO_VIEWS,
     Accepted,
-    ContainerDep,
     CorrelationDep,
     OnboardingDep,
     actor_of,

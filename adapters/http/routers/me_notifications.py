@@ -8,12 +8,11 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from adapters.http.auth import CurrentUser, CurrentUserDep
+from adapters.http.auth import ContainerDep, CurrentUser, CurrentUserDep
 from adapters.http.consistency import read_your_writes
 from adapters.http.errors import ProblemError
 from adapters.http.routers.scheduling_common import (
     Accepted,
-    ContainerDep,
     SchedulingDep,
     scheduling_errors,
 )

@@ -9,12 +9,11 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from adapters.http.auth import CurrentUserDep
+from adapters.http.auth import ContainerDep, CurrentUserDep
 from adapters.http.consistency import read_your_writes
 from adapters.http.errors import ProblemError
 from adapters.http.routers.scheduling_common import (
     Accepted,
-    ContainerDep,
     SchedulingDep,
     scheduling_errors,
 )

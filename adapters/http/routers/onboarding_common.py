@@ -11,7 +11,7 @@ from fastapi import Depends, Header, Request
 from pydantic import BaseModel, Field
 
 from adapters.bootstrap import Container
-from adapters.http.auth import CurrentUser
+from adapters.http.auth import CurrentUser, container_of
 from adapters.http.errors import ProblemError
 from commands.base import CommandResult, ConcurrencyConflictError, new_correlation_id
 from commands.onboarding.application import Actor, OnboardingApplication
@@ -32,16 +32,10 @@ NPO_VIEWS = (NPOS_PROJECTION,)
 OFFERING_VIEWS = (NPOS_PROJECTION, OFFERINGS_PROJECTION)
 
 
-def container_of(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
-
-
 def onboarding_of(request: Request) -> OnboardingApplication:
     return container_of(request).application(OnboardingApplication)
 
 
-ContainerDep = Annotated[Container, Depends(container_of)]
 OnboardingDep = Annotated[OnboardingApplication, Depends(onboarding_of)]
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from pydantic import BaseModel
 
-from adapters.bootstrap import Container
+from adapters.http.auth import container_of
 from adapters.http.errors import ProblemError
 from commands.base import CommandResult, ConcurrencyConflictError
 from commands.scheduling import SchedulingApplication
@@ -21,16 +21,10 @@ from domain.scheduling import (
 from queries.scheduling import InvalidCursorError
 
 
-def container_of(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
-
-
 def scheduling_of(request: Request) -> SchedulingApplication:
     return container_of(request).application(SchedulingApplication)
 
 
-ContainerDep = Annotated[Container, Depends(container_of)]
 SchedulingDep = Annotated[SchedulingApplication, Depends(scheduling_of)]
 
 
