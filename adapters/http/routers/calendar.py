@@ -17,10 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from adapters.bootstrap import Container
 from adapters.http.auth import ContainerDep, CurrentUserDep
 from adapters.http.consistency import read_your_writes
+from adapters.http.domain_errors import domain_errors
 from adapters.http.errors import ProblemError
 from adapters.http.routers.scheduling_common import (
     SchedulingDep,
-    scheduling_errors,
 )
 from commands.base import new_correlation_id
 from commands.scheduling import RevokeCalendarToken, RotateCalendarToken, token_digest
@@ -78,7 +78,7 @@ async def rotate_calendar_token(
 ) -> FeedToken:
     """A new secret subscription URL for calendar apps; the previous one stops
     working. The token is shown only now."""
-    with scheduling_errors():
+    with domain_errors():
         token, result = await run_in_threadpool(
             app.rotate_calendar_token,
             RotateCalendarToken(
@@ -99,7 +99,7 @@ async def rotate_calendar_token(
 @router.delete("/me/calendar-token", status_code=204)
 async def revoke_calendar_token(user: CurrentUserDep, app: SchedulingDep) -> Response:
     """Stop your subscription URL (without issuing a new one)."""
-    with scheduling_errors():
+    with domain_errors():
         await run_in_threadpool(
             app.revoke_calendar_token,
             RevokeCalendarToken(

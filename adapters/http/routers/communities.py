@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, status
 
 from adapters.http.auth import ContainerDep, CurrentUser, CurrentUserDep, require_roles
 from adapters.http.consistency import read_your_writes
+from adapters.http.domain_errors import domain_errors
 from adapters.http.routers.onboarding_common import (
     NPO_VIEWS,
     Accepted,
@@ -17,7 +18,6 @@ from adapters.http.routers.onboarding_common import (
     OnboardingDep,
     actor_of,
     not_found,
-    onboarding_errors,
     user_roles,
     viewer_of,
 )
@@ -59,7 +59,7 @@ def create_community(
 ) -> Accepted:
     """A community leader or an admin creates a community (CL4, A2); its id comes
     first in ``ids``. NPOs are placed by matching its tags."""
-    with onboarding_errors():
+    with domain_errors():
         result = communities.create_community(
             app,
             actor_of(user, correlation),
@@ -76,7 +76,7 @@ def ensure_default_community(
 ) -> Accepted:
     """Make sure the default community exists (it is also made on first need), so
     leaders can be assigned to it."""
-    with onboarding_errors():
+    with domain_errors():
         result = communities.ensure_default_community(app, actor_of(user, correlation))
     return Accepted.of(result)
 
@@ -100,7 +100,7 @@ def update_community(
     correlation: CorrelationDep,
 ) -> Accepted:
     """An admin, or the leader who founded it, changes a community."""
-    with onboarding_errors():
+    with domain_errors():
         result = communities.update_community(
             app,
             actor_of(user, correlation),
@@ -124,7 +124,7 @@ def add_leader(
 ) -> Accepted:
     """An admin makes a COMMUNITY_LEADER lead the community (CL5: up to the cap of
     communities per leader). Waiting NPOs get the newcomer's capacity at once."""
-    with onboarding_errors():
+    with domain_errors():
         roles = user_roles(container, user_id)
         result = communities.add_leader(
             app, actor_of(user, correlation), community_id, str(user_id), roles
@@ -142,7 +142,7 @@ def remove_leader(
 ) -> Accepted:
     """The leader leaves the community: their NPOs there are reassigned round-robin
     (or wait, ahead of later NPOs)."""
-    with onboarding_errors():
+    with domain_errors():
         result = communities.remove_leader(
             app, actor_of(user, correlation), community_id, str(user_id)
         )
@@ -165,7 +165,7 @@ def set_leader_cap(
 ) -> Accepted:
     """An admin sets a leader's own NPO cap (null: the platform default). A raise
     serves waiting NPOs at once."""
-    with onboarding_errors():
+    with domain_errors():
         result = communities.set_leader_cap(
             app, actor_of(user, correlation), str(user_id), body.npo_cap
         )
@@ -183,7 +183,7 @@ def set_policy(
     body: PolicyIO, user: AdminUser, app: OnboardingDep, correlation: CorrelationDep
 ) -> Accepted:
     """The platform's default caps; a raised NPO cap serves every waiting queue."""
-    with onboarding_errors():
+    with domain_errors():
         result = communities.set_policy(
             app,
             actor_of(user, correlation),

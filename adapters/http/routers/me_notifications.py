@@ -10,11 +10,11 @@ from starlette.concurrency import run_in_threadpool
 
 from adapters.http.auth import ContainerDep, CurrentUser, CurrentUserDep
 from adapters.http.consistency import read_your_writes
+from adapters.http.domain_errors import domain_errors
 from adapters.http.errors import ProblemError
 from adapters.http.routers.scheduling_common import (
     Accepted,
     SchedulingDep,
-    scheduling_errors,
 )
 from commands.base import new_correlation_id
 from commands.scheduling import MarkNotificationRead
@@ -73,7 +73,7 @@ async def my_notifications(
     """Your notifications, newest first (``shared`` ones go to everyone holding a
     role, e.g. admins; each reader has their own read state). Payloads hold ids
     only. Follow ``next_cursor`` for older ones."""
-    with scheduling_errors():
+    with domain_errors():
         page = await run_in_threadpool(
             list_notifications,
             container.views,
@@ -104,7 +104,7 @@ async def mark_read(
         recipient != str(user.id) and recipient not in audiences(user)
     ):
         raise ProblemError(404, "No such notification.")
-    with scheduling_errors():
+    with domain_errors():
         result = await run_in_threadpool(
             app.mark_notification_read,
             MarkNotificationRead(

@@ -11,11 +11,11 @@ from starlette.concurrency import run_in_threadpool
 
 from adapters.http.auth import ContainerDep, CurrentUserDep
 from adapters.http.consistency import read_your_writes
+from adapters.http.domain_errors import domain_errors
 from adapters.http.errors import ProblemError
 from adapters.http.routers.scheduling_common import (
     Accepted,
     SchedulingDep,
-    scheduling_errors,
 )
 from commands.base import new_correlation_id
 from commands.scheduling import AvailabilityRange, SetAvailability
@@ -96,7 +96,7 @@ async def set_my_availability(
     body: AvailabilityBody, user: CurrentUserDep, app: SchedulingDep
 ) -> Accepted:
     """Your weekly availability; introductions are booked in time everyone shares."""
-    with scheduling_errors():
+    with domain_errors():
         result = await run_in_threadpool(
             app.set_availability,
             SetAvailability(
@@ -144,7 +144,7 @@ async def my_meetings(
 ) -> MeetingPage:
     """Your booked meetings and series, the next one first (``include_past`` adds
     the ones that are over, latest first)."""
-    with scheduling_errors():
+    with domain_errors():
         page = await run_in_threadpool(
             list_meetings,
             container.views,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from adapters.http.auth import ContainerDep, CurrentUser, CurrentUserDep, require_roles
 from adapters.http.consistency import read_your_writes
+from adapters.http.domain_errors import domain_errors
 from adapters.http.routers.onboarding_common import (
     NPO_VIEWS,
     OFFERING_VIEWS,
@@ -18,7 +19,6 @@ from adapters.http.routers.onboarding_common import (
     OnboardingDep,
     actor_of,
     not_found,
-    onboarding_errors,
     user_roles,
     viewer_of,
 )
@@ -62,7 +62,7 @@ def create_npo(
 ) -> Accepted:
     """Create an NPO profile (NPO role). The platform assigns its id (the first of
     ``ids``); its registration is PENDING until its first offering is recorded."""
-    with onboarding_errors():
+    with domain_errors():
         result = npos.create_npo(
             app, actor_of(user, correlation), body.model_dump(mode="json")
         )
@@ -86,7 +86,7 @@ def list_npos(
     limit: Limit = q.DEFAULT_PAGE_SIZE,
 ) -> NpoPage:
     """Admins: NPOs not deleted, filtered (to approve, flagged, waiting...)."""
-    with onboarding_errors():
+    with domain_errors():
         page = q.npos_admin(
             container.views,
             registration=registration_status,
@@ -122,7 +122,7 @@ def update_npo(
     correlation: CorrelationDep,
 ) -> Accepted:
     """Change the profile (its members only)."""
-    with onboarding_errors():
+    with domain_errors():
         result = npos.update_npo(
             app, actor_of(user, correlation), npo_id, body.model_dump(mode="json")
         )
@@ -140,7 +140,7 @@ def add_member(
     correlation: CorrelationDep,
 ) -> Accepted:
     """The creator adds a user who holds the NPO role (again: no change)."""
-    with onboarding_errors():
+    with domain_errors():
         roles = user_roles(container, user_id)
         result = npos.add_member(
             app, actor_of(user, correlation), npo_id, str(user_id), roles
@@ -157,7 +157,7 @@ def remove_member(
     correlation: CorrelationDep,
 ) -> Accepted:
     """The creator removes a member (not themselves)."""
-    with onboarding_errors():
+    with domain_errors():
         result = npos.remove_member(
             app, actor_of(user, correlation), npo_id, str(user_id)
         )
@@ -174,7 +174,7 @@ def verify_npo(
 ) -> Accepted:
     """The assigned leader records the check of the registration id (CL1):
     VERIFIED, or FLAGGED with a reason."""
-    with onboarding_errors():
+    with domain_errors():
         result = npos.record_verification(
             app,
             actor_of(user, correlation),
@@ -190,7 +190,7 @@ def approve_npo(
     npo_id: UUID, user: AdminUser, app: OnboardingDep, correlation: CorrelationDep
 ) -> Accepted:
     """An admin approves a VERIFIED NPO (A3): its offerings become visible."""
-    with onboarding_errors():
+    with domain_errors():
         result = npos.approve_npo(app, actor_of(user, correlation), npo_id)
     return Accepted.of(result)
 
@@ -205,7 +205,7 @@ def delete_npo(
 ) -> Accepted:
     """An admin deletes an NPO (a flagged one, A1): its offerings are taken down,
     its members told, its leader's slot given to the longest-waiting NPO."""
-    with onboarding_errors():
+    with domain_errors():
         result = npos.delete_npo(app, actor_of(user, correlation), npo_id, body.reason)
     return Accepted.of(result)
 
@@ -220,7 +220,7 @@ def place_npo(
 ) -> Accepted:
     """An admin places the NPO in communities (A2); the first one provides its
     leader if it is waiting for one."""
-    with onboarding_errors():
+    with domain_errors():
         result = npos.place_npo(
             app,
             actor_of(user, correlation),
@@ -264,7 +264,7 @@ def list_offerings(
     limit: Limit = q.DEFAULT_PAGE_SIZE,
 ) -> OfferingPage:
     """An NPO's offerings, oldest first."""
-    with onboarding_errors():
+    with domain_errors():
         page = q.offerings_of_npo(
             container.views,
             container.documents,
@@ -291,7 +291,7 @@ def create_offering(
 ) -> Accepted:
     """A member with the NPO role adds an offering (its id comes first in ``ids``).
     The first one completes the NPO's registration through the Kafka flow."""
-    with onboarding_errors():
+    with domain_errors():
         result = offerings.create_offering(
             app, actor_of(user, correlation), npo_id, body.content()
         )
@@ -307,7 +307,7 @@ def my_npos(
 ) -> NpoPage:
     """The NPOs I am a member of."""
     viewer = viewer_of(user)
-    with onboarding_errors():
+    with domain_errors():
         page = q.npos_of_member(container.views, viewer.user_id, cursor, limit)
     return NpoPage(
         items=[NpoOut.of(n, viewer) for n in page.items], next_cursor=page.next_cursor
@@ -323,7 +323,7 @@ def my_assigned_npos(
 ) -> AssignedNpoPage:
     """A leader's report (CL6, first cut): the NPOs assigned to me, with their
     registration and verification status."""
-    with onboarding_errors():
+    with domain_errors():
         page = q.npos_of_leader(container.views, str(user.id), cursor, limit)
     return AssignedNpoPage(
         items=[AssignedNpo.of(n) for n in page.items], next_cursor=page.next_cursor

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from adapters.http.auth import ContainerDep, CurrentUser, CurrentUserDep, require_roles
 from adapters.http.consistency import read_your_writes
+from adapters.http.domain_errors import domain_errors
 from adapters.http.routers.onboarding_common import (
     NPO_VIEWS,
     OFFERING_VIEWS,
@@ -18,7 +19,6 @@ from adapters.http.routers.onboarding_common import (
     OnboardingDep,
     actor_of,
     not_found,
-    onboarding_errors,
     viewer_of,
 )
 from adapters.http.routers.onboarding_schemas import (
@@ -73,7 +73,7 @@ def update_offering(
     the edit started from; a newer stored version answers 409."""
     content = body.content()
     content.pop("version")
-    with onboarding_errors():
+    with domain_errors():
         result = offerings.update_offering(
             app, actor_of(user, correlation), offering_id, content, body.version
         )
@@ -93,7 +93,7 @@ def delete_offering(
     ] = None,
 ) -> Accepted:
     """Delete the offering (NP3) and its files."""
-    with onboarding_errors():
+    with domain_errors():
         result = offerings.delete_offering(
             app, container.blobs, actor_of(user, correlation), offering_id, version
         )
@@ -109,7 +109,7 @@ def take_down_offering(
     correlation: CorrelationDep,
 ) -> Accepted:
     """An admin takes the offering down (A1); it stops being visible or editable."""
-    with onboarding_errors():
+    with domain_errors():
         result = offerings.take_down_offering(
             app, actor_of(user, correlation), offering_id, body.reason
         )
@@ -128,7 +128,7 @@ def start_upload(
 ) -> UploadTicketOut:
     """Ask to upload a file: PDF, plain text or an image, at most 10 MiB. Answers a
     presigned URL to PUT the bytes to; then call ``.../attach``."""
-    with onboarding_errors():
+    with domain_errors():
         ticket = offerings.start_upload(
             app,
             container.blobs,
@@ -165,7 +165,7 @@ def attach_upload(
 ) -> Accepted:
     """Attach the uploaded file once its content is checked; a refused file is
     deleted and the refusal recorded on the offering."""
-    with onboarding_errors():
+    with domain_errors():
         result = offerings.attach_upload(
             app, container.blobs, actor_of(user, correlation), offering_id, resource_id
         )
@@ -183,7 +183,7 @@ def remove_resource(
     correlation: CorrelationDep,
 ) -> Accepted:
     """Remove a file no module uses."""
-    with onboarding_errors():
+    with domain_errors():
         result = offerings.remove_resource(
             app, container.blobs, actor_of(user, correlation), offering_id, resource_id
         )
@@ -233,7 +233,7 @@ def add_category(
     body: CategoryIn, user: AdminUser, app: OnboardingDep, correlation: CorrelationDep
 ) -> Accepted:
     """An admin adds a category (or relabels one)."""
-    with onboarding_errors():
+    with domain_errors():
         result = communities.add_category(
             app, actor_of(user, correlation), body.slug, body.label
         )

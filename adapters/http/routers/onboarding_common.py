@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 from uuid import UUID
 
@@ -13,19 +11,11 @@ from pydantic import BaseModel, Field
 from adapters.bootstrap import Container
 from adapters.http.auth import CurrentUser, container_of
 from adapters.http.errors import ProblemError
-from commands.base import CommandResult, ConcurrencyConflictError, new_correlation_id
+from commands.base import CommandResult, new_correlation_id
 from commands.onboarding.application import Actor, OnboardingApplication
-from domain.base import NotFoundError
-from domain.onboarding.errors import (
-    InvalidFieldError,
-    NotAllowedError,
-    OnboardingError,
-    ResourceTooLargeError,
-    UnreadableResourceError,
-)
 from projections.onboarding.npos import NPOS_PROJECTION
 from projections.onboarding.offerings import OFFERINGS_PROJECTION
-from queries.onboarding import InvalidCursorError, Viewer
+from queries.onboarding import Viewer
 
 # Queries name the projections they read, for read-your-writes.
 NPO_VIEWS = (NPOS_PROJECTION,)
@@ -84,29 +74,6 @@ class Accepted(BaseModel):
     @classmethod
     def of(cls, result: CommandResult) -> Accepted:
         return cls(ids=list(result.ids), consistency_token=result.consistency_token)
-
-
-@contextmanager
-def onboarding_errors() -> Iterator[None]:
-    """The onboarding context's refusals as problem documents."""
-    try:
-        yield
-    except InvalidFieldError as error:
-        raise ProblemError(
-            422, str(error), errors=[{"field": error.field, "reason": error.reason}]
-        ) from None
-    except InvalidCursorError as error:
-        raise ProblemError(422, str(error)) from None
-    except NotFoundError as error:
-        raise ProblemError(404, str(error)) from None
-    except NotAllowedError as error:
-        raise ProblemError(403, str(error)) from None
-    except UnreadableResourceError as error:
-        raise ProblemError(415, str(error)) from None
-    except ResourceTooLargeError as error:
-        raise ProblemError(413, str(error)) from None
-    except (OnboardingError, ConcurrencyConflictError) as error:
-        raise ProblemError(409, str(error)) from None
 
 
 def not_found(what: str) -> ProblemError:

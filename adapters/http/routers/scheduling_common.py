@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
 from pydantic import BaseModel
 
 from adapters.http.auth import container_of
-from adapters.http.errors import ProblemError
-from commands.base import CommandResult, ConcurrencyConflictError
+from commands.base import CommandResult
 from commands.scheduling import SchedulingApplication
-from domain.scheduling import (
-    InvalidAvailabilityError,
-    InvalidRecurrenceError,
-    SchedulingError,
-)
-from queries.scheduling import InvalidCursorError
 
 
 def scheduling_of(request: Request) -> SchedulingApplication:
@@ -37,15 +28,3 @@ class Accepted(BaseModel):
     @classmethod
     def of(cls, result: CommandResult) -> Accepted:
         return cls(ids=list(result.ids), consistency_token=result.consistency_token)
-
-
-@contextmanager
-def scheduling_errors() -> Iterator[None]:
-    try:
-        yield
-    except (InvalidAvailabilityError, InvalidRecurrenceError, InvalidCursorError) as e:
-        raise ProblemError(422, str(e)) from None
-    except ConcurrencyConflictError as error:
-        raise ProblemError(409, str(error)) from None
-    except SchedulingError as error:
-        raise ProblemError(409, str(error)) from None
