@@ -15,11 +15,14 @@ from projections.views import Dialect, Row
 
 _PLACEHOLDER = re.compile(r"%s")
 
-sqlite3.register_adapter(UUID, str)
-
 
 def _sqlite_sql(sql: str) -> str:
     return _PLACEHOLDER.sub("?", sql)
+
+
+def _sqlite_params(params: Sequence[Any]) -> tuple[Any, ...]:
+    # SQLite has no UUID type; store them as text, as the PostgreSQL views read them.
+    return tuple(str(p) if isinstance(p, UUID) else p for p in params)
 
 
 class SqliteSession:
@@ -29,17 +32,19 @@ class SqliteSession:
         self._connection = connection
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._connection.execute(_sqlite_sql(sql), tuple(params))
+        self._connection.execute(_sqlite_sql(sql), _sqlite_params(params))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._connection.executemany(_sqlite_sql(sql), [tuple(r) for r in rows])
+        self._connection.executemany(
+            _sqlite_sql(sql), [_sqlite_params(r) for r in rows]
+        )
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cursor = self._connection.execute(_sqlite_sql(sql), tuple(params))
+        cursor = self._connection.execute(_sqlite_sql(sql), _sqlite_params(params))
         return [tuple(r) for r in cursor.fetchall()]
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        cursor = self._connection.execute(_sqlite_sql(sql), tuple(params))
+        cursor = self._connection.execute(_sqlite_sql(sql), _sqlite_params(params))
         row = cursor.fetchone()
         return tuple(row) if row is not None else None
 
