@@ -16,6 +16,7 @@ from adapters.identity.services import IdentityServices, build_identity_services
 from adapters.settings import Settings
 from commands.base import SpotlightApplication
 from commands.identity import IdentityApplication
+from commands.inbound import InboundConsumer
 from commands.onboarding.application import OnboardingApplication
 from commands.onboarding.flow import OFFERING_FLOW_CONSUMER, offering_flow_consumer
 from commands.personal_data import PersonalDataApplication
@@ -83,6 +84,8 @@ class Container:
     backends: dict[str, Pingable] = field(default_factory=dict)
     _closers: list[Callable[[], None]] = field(default_factory=list)
     _background: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
+    # Inbound message consumers running in this process, by name (status, tests).
+    consumers: dict[str, InboundConsumer] = field(default_factory=dict)
 
     def application(self, application_type: type[TApplication]) -> TApplication:
         found = self.applications[application_type.name]
@@ -299,7 +302,13 @@ def _start_offering_flow(container: Container) -> Callable[[], None]:
         group_id=f"{OFFERING_FLOW_CONSUMER}.{_event_store_scope(container.settings)}",
     )
     consumer.start()
-    return consumer.stop
+    container.consumers[OFFERING_FLOW_CONSUMER] = consumer
+
+    def stop() -> None:
+        consumer.stop()
+        container.consumers.pop(OFFERING_FLOW_CONSUMER, None)
+
+    return stop
 
 
 def _event_store_scope(settings: Settings) -> str:

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -16,6 +17,9 @@ from fastapi.testclient import TestClient
 
 from adapters.bootstrap import Container
 from commands.identity import BootstrapAdmin, IdentityApplication
+from commands.inbound import InboundStats
+from commands.onboarding.application import OnboardingApplication
+from commands.onboarding.flow import OFFERING_FLOW_CONSUMER
 from tests.support.identity import SignedIn, sign_in
 from tests.support.onboarding import offering, profile
 
@@ -106,17 +110,35 @@ class OnboardingClient:
     def wait_for_npo(
         self, npo_id: str, viewer: SignedIn, *, leader: bool = True, timeout: float = 30
     ) -> dict[str, Any]:
-        """The NPO once the flow completed it (and assigned a leader, or queued it)."""
+        """The NPO once the flow completed it (and assigned a leader, or queued it).
+
+        Woken by the offering-flow consumer after each message it handles; each look
+        reads the views at the onboarding log's head then (read-your-writes).
+        """
+        container: Container = self.client.app.state.container  # type: ignore[attr-defined]
+        consumer = container.consumers[OFFERING_FLOW_CONSUMER]
+        onboarding = container.application(OnboardingApplication)
         deadline = time.monotonic() + timeout
         while True:
+            done = consumer.stats.done
+            head = onboarding.recorder.max_notification_id() or 0
             body: dict[str, Any] = self.ok(
-                self.client.get(f"/npos/{npo_id}", headers=viewer.headers)
+                self.client.get(
+                    f"/npos/{npo_id}",
+                    params={"after": f"onboarding:{head}"},
+                    headers=viewer.headers,
+                )
             )
             settled = body["leader_id"] if leader else body["waiting_for_leader_in"]
             if body["registration_status"] == "COMPLETE" and settled:
                 return body
-            assert time.monotonic() < deadline, body
-            time.sleep(0.02)  # the flow runs through Kafka; nothing to wake us
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, body
+            consumer.wait_for(partial(_more_than, done), remaining)
+
+
+def _more_than(seen: int, stats: InboundStats) -> bool:
+    return stats.done > seen
 
 
 SELF_SERVE = {"NPO", "CANDIDATE"}
