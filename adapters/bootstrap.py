@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -36,6 +37,9 @@ from projections.ports import BlobStore, Cache, DocumentStore, MessageBus, Pinga
 from projections.scheduling import MeetingsProjection
 from projections.scheduling_integration_events import SchedulingIntegrationEvents
 from projections.views import Projection, RelationalStore, ViewPorts
+
+# How often a process without PostgreSQL's NOTIFY reads the projections' positions.
+POSITION_POLL_SECONDS = 0.05
 
 # Every bounded context's application, and every projection, is listed here once.
 APPLICATION_TYPES: tuple[type[SpotlightApplication], ...] = (
@@ -83,7 +87,13 @@ class Container:
     # Each configured backend by name, for the readiness probe.
     backends: dict[str, Pingable] = field(default_factory=dict)
     _closers: list[Callable[[], None]] = field(default_factory=list)
-    _background: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
+    # Started threads return their stop function. Listeners (PostgreSQL NOTIFY) wake
+    # the engine and keep read-your-writes informed in every process; pollers stand
+    # in for them where nothing notifies and projections run elsewhere; workers run
+    # only where projections run.
+    _listeners: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
+    _pollers: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
+    _workers: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
     # Inbound message consumers running in this process, by name (status, tests).
     consumers: dict[str, InboundConsumer] = field(default_factory=dict)
 
@@ -93,10 +103,20 @@ class Container:
         return found
 
     def start_projections(self) -> None:
-        """Run the engine here (the API does by default; workers always do)."""
+        """Run the engine and the inbound consumers here (the API does by default;
+        ``spotlight projections run`` always does)."""
         self.engine.start()
-        for start in self._background:
-            self._closers.append(start())
+        self._start(self._listeners, self._workers)
+
+    def follow_positions(self) -> None:
+        """Learn how far projections run elsewhere have got (read-your-writes)."""
+        self.engine.setup()  # loads the positions tracked so far
+        self._start(self._listeners, self._pollers)
+
+    def _start(self, *groups: list[Callable[[], Callable[[], None]]]) -> None:
+        for group in groups:
+            self._closers.extend(start() for start in group)
+            group.clear()  # started once
 
     def close(self) -> None:
         self.engine.stop()
@@ -199,11 +219,14 @@ def build_container(
         from adapters.postgres.database import PostgresHealth
 
         container.backends["postgres"] = PostgresHealth(settings.postgres_url)
-        container._background.append(
+        container._listeners.append(
             lambda: _start_listener(settings, applications, engine, board)
         )
+    else:
+        # SQLite cannot notify another process: read the tracking table instead.
+        container._pollers.append(lambda: _start_position_poller(engine))
     if isinstance(onboarding, OnboardingApplication):
-        container._background.append(lambda: _start_offering_flow(container))
+        container._workers.append(lambda: _start_offering_flow(container))
     # Only real backends are probed and closed; embedded ones live in the process.
     real = {
         "s3": (container.blobs, settings.s3_endpoint),
@@ -287,6 +310,17 @@ def _start_listener(
     )
     listener.start()
     return listener.stop
+
+
+def _start_position_poller(engine: ProjectionEngine) -> Callable[[], None]:
+    stopping = threading.Event()
+
+    def poll() -> None:
+        while not stopping.wait(POSITION_POLL_SECONDS):
+            engine.refresh_positions()
+
+    threading.Thread(target=poll, name="position-poller", daemon=True).start()
+    return stopping.set
 
 
 def _start_offering_flow(container: Container) -> Callable[[], None]:

@@ -374,6 +374,11 @@ class ProjectionEngine:
         for runner in runners:
             runner.join(timeout_seconds)
 
+    @property
+    def running(self) -> bool:
+        """Whether projections run in this process."""
+        return bool(self._runners)
+
     def join(self, name: str, timeout_seconds: float) -> bool:
         """Wait for a projection's runner to end (stopped or failed)."""
         runner = self._runners.get(name)
@@ -478,6 +483,16 @@ class ProjectionEngine:
     def _is_live(self, name: str, version: int) -> bool:
         runner = self._runners.get(name)
         return runner is None or runner.version == version
+
+    def refresh_positions(self) -> None:
+        """Read every projection's tracked positions (when another process runs
+        them and cannot notify this one)."""
+        try:
+            with self.store.transaction() as session:
+                for name in self.projection_types:
+                    self._load_positions(session, name)
+        except BackendUnavailableError:
+            logger.warning("could not read the projections' positions")
 
     def _load_positions(self, session: SqlSession, name: str) -> None:
         version = active_version(session, name)

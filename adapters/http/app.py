@@ -40,6 +40,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.run_projections_in_api:
             built.start_projections()
+        else:
+            built.follow_positions()  # a worker runs them: `spotlight projections run`
         yield
         if owns_container:
             built.close()
