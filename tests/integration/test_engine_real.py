@@ -182,7 +182,9 @@ def test_two_workers_never_apply_the_same_projection(
     make = make_stores
     stores = make()
     workers = [
-        engine_for(notebook, stores, lock=AdvisoryWorkerLock(postgres_url))
+        engine_for(
+            notebook, stores, lock=AdvisoryWorkerLock(postgres_url, stores.schema)
+        )
         for _ in range(2)
     ]
     for worker in workers:
