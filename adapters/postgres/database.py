@@ -5,21 +5,8 @@ from __future__ import annotations
 from urllib.parse import unquote, urlparse
 
 import psycopg
-from psycopg_pool import ConnectionPool
 
 from projections.ports import BackendUnavailableError
-
-
-def connection_pool(url: str, min_size: int = 1, max_size: int = 10) -> ConnectionPool:
-    """A pool that opens lazily-checked connections; it does not block start-up."""
-    return ConnectionPool(
-        url,
-        min_size=min_size,
-        max_size=max_size,
-        open=False,
-        kwargs={"autocommit": False},
-        name="spotlight",
-    )
 
 
 class PostgresHealth:
