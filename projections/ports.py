@@ -61,8 +61,15 @@ class BlobStore(Pingable, Protocol):
     def presigned_get_url(self, key: str, expires_in_seconds: int) -> str: ...
 
     def presigned_put_url(
-        self, key: str, content_type: str, expires_in_seconds: int
-    ) -> str: ...
+        self,
+        key: str,
+        content_type: str,
+        expires_in_seconds: int,
+        content_length: int | None = None,
+    ) -> str:
+        """A URL to PUT the blob; with ``content_length``, only exactly that many
+        bytes are accepted (the length is part of what is signed)."""
+        ...
 
 
 # --- Document store (MongoDB) -----------------------------------------------------

@@ -71,28 +71,57 @@ class LocalDiskBlobStore:
         path.with_name(path.name + ".meta").unlink(missing_ok=True)
 
     def presigned_get_url(self, key: str, expires_in_seconds: int) -> str:
-        return self._signed_url("GET", key, expires_in_seconds, "")
+        return self._signed_url("GET", key, expires_in_seconds, "", None)
 
     def presigned_put_url(
-        self, key: str, content_type: str, expires_in_seconds: int
+        self,
+        key: str,
+        content_type: str,
+        expires_in_seconds: int,
+        content_length: int | None = None,
     ) -> str:
-        return self._signed_url("PUT", key, expires_in_seconds, content_type)
+        return self._signed_url(
+            "PUT", key, expires_in_seconds, content_type, content_length
+        )
 
     def _signed_url(
-        self, method: str, key: str, expires_in_seconds: int, content_type: str
+        self,
+        method: str,
+        key: str,
+        expires_in_seconds: int,
+        content_type: str,
+        content_length: int | None,
     ) -> str:
         self._path(key)
         expires = int(time.time()) + expires_in_seconds
-        signature = self.signature(method, key, expires, content_type)
-        query = urlencode({"expires": expires, "signature": signature})
-        return f"{self._base_url}/blobs/{quote(key)}?{query}"
+        signature = self.signature(method, key, expires, content_type, content_length)
+        query: dict[str, str | int] = {"expires": expires}
+        if content_length is not None:
+            query["length"] = content_length
+        query["signature"] = signature
+        return f"{self._base_url}/blobs/{quote(key)}?{urlencode(query)}"
 
-    def signature(self, method: str, key: str, expires: int, content_type: str) -> str:
-        message = f"{method}\n{key}\n{expires}\n{content_type}".encode()
+    def signature(
+        self,
+        method: str,
+        key: str,
+        expires: int,
+        content_type: str,
+        content_length: int | None = None,
+    ) -> str:
+        length = "" if content_length is None else str(content_length)
+        message = f"{method}\n{key}\n{expires}\n{content_type}\n{length}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
 
     def verify(
-        self, method: str, key: str, expires: int, content_type: str, signature: str
+        self,
+        method: str,
+        key: str,
+        expires: int,
+        content_type: str,
+        signature: str,
+        *,
+        content_length: int | None = None,
     ) -> bool:
-        expected = self.signature(method, key, expires, content_type)
+        expected = self.signature(method, key, expires, content_type, content_length)
         return hmac.compare_digest(expected, signature) and expires >= time.time()

@@ -100,12 +100,21 @@ class S3BlobStore:
         )
 
     def presigned_put_url(
-        self, key: str, content_type: str, expires_in_seconds: int
+        self,
+        key: str,
+        content_type: str,
+        expires_in_seconds: int,
+        content_length: int | None = None,
     ) -> str:
+        params: dict[str, Any] = {
+            "Bucket": self._bucket,
+            "Key": key,
+            "ContentType": content_type,
+        }
+        if content_length is not None:
+            params["ContentLength"] = content_length  # signed: S3 refuses others
         return self._client.generate_presigned_url(
-            "put_object",
-            Params={"Bucket": self._bucket, "Key": key, "ContentType": content_type},
-            ExpiresIn=expires_in_seconds,
+            "put_object", Params=params, ExpiresIn=expires_in_seconds
         )
 
 

@@ -133,7 +133,9 @@ def start_upload(
         created.update(id=resource_id, key=offering.resource(resource_id)["key"])
 
     result = run(app, actor, decide)
-    url = blobs.presigned_put_url(created["key"], content_type, UPLOAD_URL_SECONDS)
+    url = blobs.presigned_put_url(
+        created["key"], content_type, UPLOAD_URL_SECONDS, content_length=size
+    )
     return UploadTicket(result, created["id"], url, content_type, UPLOAD_URL_SECONDS)
 
 

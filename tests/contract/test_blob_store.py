@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import urllib.request
 import uuid
 from abc import ABC, abstractmethod
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from adapters.embedded.blobs import LocalDiskBlobStore
+from adapters.http.routers.blobs import blob_router
 from adapters.s3.blobs import S3BlobStore
 from projections.ports import BlobNotFoundError, BlobStore
 
@@ -68,12 +73,47 @@ class TestLocalDiskBlobStore(BlobStoreContract):
     def store(self, tmp_path: Path) -> BlobStore:
         return LocalDiskBlobStore(tmp_path, "http://testserver", "secret")
 
+    def test_a_presigned_put_takes_only_the_declared_size(self, tmp_path: Path) -> None:
+        store = LocalDiskBlobStore(tmp_path, "http://testserver", "secret")
+        app = FastAPI()
+        app.include_router(blob_router(store))
+        client = TestClient(app)
+        url = store.presigned_put_url("r/guide.pdf", "application/pdf", 60, 8)
+        headers = {"content-type": "application/pdf"}
+
+        too_big = client.put(url, content=b"%PDF-1.4 and more", headers=headers)
+        forged = client.put(
+            url.replace("length=8", "length=17"),
+            content=b"%PDF-1.4 and more",
+            headers=headers,
+        )
+        exact = client.put(url, content=b"%PDF-1.4", headers=headers)
+
+        assert too_big.status_code == 403
+        assert forged.status_code == 403
+        assert exact.status_code == 200
+        assert store.get("r/guide.pdf") == b"%PDF-1.4"
+
     def test_keys_cannot_escape_the_root(self, store: BlobStore) -> None:
         with pytest.raises(ValueError, match="invalid blob key"):
             store.put("../outside.txt", b"x", "text/plain")
 
 
 class TestS3BlobStore(BlobStoreContract):
+    def test_a_presigned_put_signs_the_declared_size(self, store: BlobStore) -> None:
+        url = store.presigned_put_url("r/guide.pdf", "application/pdf", 60, 8)
+        signed = parse_qs(urlsplit(url).query)["X-Amz-SignedHeaders"][0].split(";")
+        assert "content-length" in signed
+        request = urllib.request.Request(  # noqa: S310 - the loopback S3 server
+            url,
+            data=b"%PDF-1.4",
+            method="PUT",
+            headers={"content-type": "application/pdf"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            assert response.status == 200
+        assert store.get("r/guide.pdf") == b"%PDF-1.4"
+
     @pytest.fixture
     def store(self, s3_endpoint: str) -> BlobStore:
         store = S3BlobStore(

@@ -25,14 +25,23 @@ def blob_router(store: LocalDiskBlobStore) -> APIRouter:
 
     @router.put("/{key:path}", status_code=200)
     async def upload(
-        key: str, expires: int, signature: str, request: Request
+        key: str,
+        expires: int,
+        signature: str,
+        request: Request,
+        length: int | None = None,
     ) -> Response:
         content_type = request.headers.get("content-type", "")
-        if not store.verify("PUT", key, expires, content_type, signature):
+        if not store.verify(
+            "PUT", key, expires, content_type, signature, content_length=length
+        ):
             raise HTTPException(403, "The link is invalid or has expired.")
         body = await request.body()
         if len(body) > MAX_UPLOAD_BYTES:
             raise HTTPException(413, "The file is larger than the limit.")
+        if length is not None and len(body) != length:
+            # As S3 does for a signed Content-Length: only the declared size.
+            raise HTTPException(403, "The file's size is not the size declared.")
         store.put(key, body, content_type)
         return Response(status_code=200)
 
