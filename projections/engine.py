@@ -282,6 +282,9 @@ class ProjectionStatus:
     last_error: str | None
     sources: tuple[SourceStatus, ...]
     building_version: int | None = None
+    # Whether some process holds the projection's worker lock right now; the
+    # recorded state of a process that died stays behind, this does not.
+    has_worker: bool = False
 
     @property
     def lag(self) -> int:
@@ -539,9 +542,27 @@ class ProjectionEngine:
                     for source in projection.sources
                 )
                 result.append(
-                    ProjectionStatus(name, version, state, error, sources, building)
+                    ProjectionStatus(
+                        name,
+                        version,
+                        state,
+                        error,
+                        sources,
+                        building,
+                        has_worker=self._has_worker(name),
+                    )
                 )
         return result
+
+    def _has_worker(self, name: str) -> bool:
+        runner = self._runners.get(name)
+        if runner is not None:
+            return runner.is_alive()
+        # Probe the lock: taking it means nobody holds it.
+        if self.lock.try_acquire(name):
+            self.lock.release(name)
+            return False
+        return True
 
     # -- rebuilds -----------------------------------------------------------------
 

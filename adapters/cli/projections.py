@@ -42,6 +42,7 @@ def status() -> None:
             "head",
             "lag",
             "state",
+            "worker",
             "last error",
         )
         for item in container.engine.status():
@@ -59,6 +60,7 @@ def status() -> None:
                     str(source.head),
                     str(source.lag),
                     item.state,
+                    "yes" if item.has_worker else "none",
                     item.last_error or "",
                 )
         console().print(table)

@@ -38,10 +38,12 @@ def test_status_rebuild_and_tail_against_postgres(
             line for line in status.output.splitlines() if line.startswith("│ users ")
         )
         cells = [cell.strip() for cell in users_row.strip("│").split("│")]
-        # projection, version, source, position, head, lag, state
+        # projection, version, source, position, head, lag, state, worker
         assert cells[0:3] == ["users", "1", "identity"]
         assert cells[3] == cells[4]
         assert cells[5] == "0"
+        # The API that ran the projections has stopped: no worker holds them now.
+        assert cells[7] == "none"
 
         rebuilt = runner.invoke(cli, ["projections", "rebuild", "users"], env=env)
         assert rebuilt.exit_code == 0, rebuilt.output

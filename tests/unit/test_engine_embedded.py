@@ -115,6 +115,8 @@ def test_a_failing_projection_stops_alone_with_its_error(
     assert engine.join("notes_documents", 5.0)
     statuses = {s.name: s for s in engine.status()}
     assert statuses["notes_documents"].state == "FAILED"
+    assert statuses["notes_documents"].has_worker is False  # it stopped
+    assert statuses["notes_table"].has_worker is True
     assert statuses["notes_documents"].last_error == "RuntimeError: view is broken"
     assert statuses["notes_documents"].lag == 1
     assert statuses["notes_table"].lag == 0
