@@ -135,6 +135,21 @@ def ensure_processed_messages_schema(store: RelationalStore) -> None:
         session.execute(PROCESSED_MESSAGES_SCHEMA)
 
 
+def prune_processed_messages(store: RelationalStore, older_than: datetime) -> int:
+    """Forget deduplication records older than ``older_than``; returns how many.
+
+    Safe once the broker can no longer redeliver them: choose a time before the
+    topics' retention.
+    """
+    ensure_processed_messages_schema(store)
+    with store.transaction() as session:
+        rows = session.fetchall(
+            "DELETE FROM processed_messages WHERE processed_at < %s RETURNING 1",
+            (older_than.astimezone(UTC).isoformat(timespec="milliseconds"),),
+        )
+    return len(rows)
+
+
 def claim(session: SqlSession, consumer: str, event: IntegrationEvent) -> bool:
     """Record that ``consumer`` handles ``event``; False if it already had."""
     row = session.fetchone(

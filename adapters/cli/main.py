@@ -5,12 +5,14 @@ from __future__ import annotations
 import typer
 
 from adapters.cli.admin import admin_cli
+from adapters.cli.maintenance import maintenance_cli
 from adapters.cli.projections import events_cli, projections_cli
 
 cli = typer.Typer(help="Spotlight platform management service.", no_args_is_help=True)
 cli.add_typer(projections_cli, name="projections")
 cli.add_typer(events_cli, name="events")
 cli.add_typer(admin_cli, name="admin")
+cli.add_typer(maintenance_cli, name="maintenance")
 
 
 @cli.command()

@@ -266,6 +266,17 @@ class SqlRefreshTokens:
                 (self._clock(), str(user_id)),
             )
 
+    def prune_expired(self) -> int:
+        """Delete tokens past their expiry (they can no longer be used); returns
+        how many. Revoked tokens stay until they expire, for reuse detection."""
+        self.setup()
+        with self._store.transaction() as session:
+            rows = session.fetchall(
+                f"DELETE FROM {self.TABLE} WHERE expires_at < %s RETURNING 1",
+                (self._clock(),),
+            )
+        return len(rows)
+
     def live_count(self, user_id: UUID) -> int:
         self.setup()
         with self._store.transaction() as session:

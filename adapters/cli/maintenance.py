@@ -1,0 +1,34 @@
+"""``spotlight maintenance …``: keeping bookkeeping tables from growing for ever."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import typer
+
+from adapters.bootstrap import build_container
+from adapters.settings import Settings
+from commands.inbound import prune_processed_messages
+
+maintenance_cli = typer.Typer(help="Routine upkeep of the service's own tables.")
+
+
+@maintenance_cli.command("prune")
+def prune(
+    processed_older_than_days: float = typer.Option(
+        7.0,
+        min=0.0,
+        help="Forget deduplication records of inbound messages older than this; "
+        "keep it beyond the Kafka topics' retention.",
+    ),
+) -> None:
+    """Delete expired refresh tokens and old inbound-message deduplication records."""
+    container = build_container(Settings())
+    try:
+        tokens = container.identity.refresh_tokens.prune_expired()
+        cutoff = datetime.now(UTC) - timedelta(days=processed_older_than_days)
+        messages = prune_processed_messages(container.views, cutoff)
+    finally:
+        container.close()
+    typer.echo(f"expired refresh tokens deleted: {tokens}")
+    typer.echo(f"processed-message records deleted: {messages}")
