@@ -47,6 +47,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 
 from commands.base import ConcurrencyConflictError
 from domain.base import DomainError
+from projections.diagnostics import error_summary
 from projections.integration_events import (
     IntegrationEvent,
     UndecodableMessageError,
@@ -281,7 +282,7 @@ class InboundConsumer:
                     logger.warning(
                         "inbound consumer %s: %s (attempt %d)",
                         self.name,
-                        error,
+                        error_summary(error),
                         failures,
                     )
                     self._disconnect()
@@ -339,7 +340,9 @@ class InboundConsumer:
                 if disposition is Disposition.WAIT:
                     waits += 1
                     logger.warning(
-                        "inbound %s: infrastructure down, waiting: %s", self.name, error
+                        "inbound %s: infrastructure down, waiting: %s",
+                        self.name,
+                        error_summary(error),
                     )
                     self._stopping.wait(self._delay(waits))
                     continue
@@ -369,7 +372,7 @@ class InboundConsumer:
         """Publish to the dead-letter topic; wait for the broker if it is down."""
         headers = {
             **message.headers,
-            HEADER_DLQ_REASON: f"{type(error).__name__}: {error}"[:1000],
+            HEADER_DLQ_REASON: error_summary(error),
             HEADER_DLQ_ERROR: type(error).__name__,
             HEADER_DLQ_CONSUMER: self.name,
             HEADER_DLQ_TOPIC: message.topic,
@@ -427,7 +430,7 @@ class InboundConsumer:
 
     def _note_error(self, error: BaseException) -> None:
         with self._changed:
-            message = f"{type(error).__name__}: {str(error)[:300]}"
+            message = error_summary(error)
             self._stats.last_error = message
             self._changed.notify_all()
 

@@ -25,6 +25,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
+from projections.diagnostics import error_summary
 from projections.ports import BackendUnavailableError
 from projections.views import (
     ProjectedEvent,
@@ -702,7 +703,7 @@ class _Runner(threading.Thread):
                 continue
             except Exception as error:  # noqa: BLE001 - any failure is retried
                 attempts += 1
-                message = f"{type(error).__name__}: {str(error)[:300]}"
+                message = error_summary(error)
                 logger.warning("projection %s failed (attempt %d)", name, attempts)
                 if attempts >= engine.max_attempts and not projection.retry_forever:
                     engine.set_state(name, FAILED, message)
