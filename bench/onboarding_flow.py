@@ -29,17 +29,14 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 from rich.console import Console
 from rich.table import Table
 
 from adapters.bootstrap import Container, build_container
+from adapters.postgres.database import temporary_database
 from adapters.s3.blobs import S3BlobStore
 from adapters.settings import Settings
 from commands.onboarding import communities, npos, offerings
@@ -61,18 +58,6 @@ PROFILE = {
     "service_areas": ["resume-writing"],
 }
 OFFERING = {"title": "Resume clinic", "categories": ["resume_writing"]}
-
-
-@contextmanager
-def fresh_database(url: str) -> Iterator[str]:
-    name = f"bench_onb_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass
@@ -153,7 +138,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--npos", type=int, default=200)
     args = parser.parse_args(argv)
     run = uuid.uuid4().hex[:8]
-    with fresh_database(POSTGRES_URL) as database, tempfile.TemporaryDirectory() as tmp:
+    with (
+        temporary_database(POSTGRES_URL) as database,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         settings = Settings(
             data_dir=Path(tmp),
             postgres_url=database,

@@ -204,6 +204,8 @@ def require_roles(*roles: Role) -> Callable[[CurrentUser], CurrentUser]:
 
 
 AdminDep = Annotated[CurrentUser, Depends(require_roles(Role.ADMIN))]
+NpoDep = Annotated[CurrentUser, Depends(require_roles(Role.NPO))]
+LeaderDep = Annotated[CurrentUser, Depends(require_roles(Role.COMMUNITY_LEADER))]
 
 
 def ensure_self_or_roles(user: CurrentUser, owner_id: UUID, *roles: Role) -> None:

@@ -4,18 +4,15 @@ the asynchronous offering flow."""
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 from fastapi.testclient import TestClient
 
 from adapters.bootstrap import Container
+from adapters.postgres.database import temporary_database
 from commands.identity import BootstrapAdmin, IdentityApplication
 from commands.inbound import InboundStats
 from commands.onboarding.application import OnboardingApplication
@@ -144,21 +141,6 @@ def _more_than(seen: int, stats: InboundStats) -> bool:
 SELF_SERVE = {"NPO", "CANDIDATE"}
 
 
-@contextmanager
-def fresh_database(postgres_url: str) -> Iterator[str]:
-    """A database of its own for one composed app, dropped afterwards.
-
-    A schema is not enough for the whole app: projection worker locks (advisory
-    locks) and LISTEN/NOTIFY channels are per database, so another process running
-    the same projections elsewhere in the database would hold the locks or send
-    positions. A database takes ~20 ms to create.
-    """
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(postgres_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(postgres_url)
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(postgres_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def fresh_database(postgres_url: str) -> AbstractContextManager[str]:
+    """A database of its own for one composed app, dropped afterwards."""
+    return temporary_database(postgres_url, prefix="test")

@@ -8,7 +8,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, status
 
-from adapters.http.auth import ContainerDep, CurrentUser, CurrentUserDep, require_roles
+from adapters.http.auth import (
+    AdminDep,
+    ContainerDep,
+    CurrentUser,
+    CurrentUserDep,
+    require_roles,
+)
 from adapters.http.consistency import read_your_writes
 from adapters.http.domain_errors import domain_errors
 from adapters.http.routers.onboarding_common import (
@@ -36,7 +42,6 @@ router = APIRouter(prefix="/communities", tags=["communities"])
 leaders_router = APIRouter(prefix="/leaders", tags=["communities"])
 policy_router = APIRouter(prefix="/onboarding-policy", tags=["communities"])
 
-AdminUser = Annotated[CurrentUser, Depends(require_roles(Role.ADMIN))]
 Founder = Annotated[
     CurrentUser, Depends(require_roles(Role.COMMUNITY_LEADER, Role.ADMIN))
 ]
@@ -72,7 +77,7 @@ def create_community(
 
 @router.post("/default", status_code=status.HTTP_200_OK)
 def ensure_default_community(
-    user: AdminUser, app: OnboardingDep, correlation: CorrelationDep
+    user: AdminDep, app: OnboardingDep, correlation: CorrelationDep
 ) -> Accepted:
     """Make sure the default community exists (it is also made on first need), so
     leaders can be assigned to it."""
@@ -117,7 +122,7 @@ def add_leader(
     *,
     community_id: UUID,
     user_id: UUID,
-    user: AdminUser,
+    user: AdminDep,
     app: OnboardingDep,
     container: ContainerDep,
     correlation: CorrelationDep,
@@ -136,7 +141,7 @@ def add_leader(
 def remove_leader(
     community_id: UUID,
     user_id: UUID,
-    user: AdminUser,
+    user: AdminDep,
     app: OnboardingDep,
     correlation: CorrelationDep,
 ) -> Accepted:
@@ -150,7 +155,7 @@ def remove_leader(
 
 
 @leaders_router.get("", dependencies=[_fresh])
-def list_leaders(user: AdminUser, container: ContainerDep) -> list[LeaderOut]:
+def list_leaders(user: AdminDep, container: ContainerDep) -> list[LeaderOut]:
     """Every leader with their cap, their active NPOs and their communities."""
     return [LeaderOut.of(r) for r in q.list_leaders(container.views)]
 
@@ -159,7 +164,7 @@ def list_leaders(user: AdminUser, container: ContainerDep) -> list[LeaderOut]:
 def set_leader_cap(
     user_id: UUID,
     body: LeaderCapIn,
-    user: AdminUser,
+    user: AdminDep,
     app: OnboardingDep,
     correlation: CorrelationDep,
 ) -> Accepted:
@@ -173,14 +178,14 @@ def set_leader_cap(
 
 
 @policy_router.get("", dependencies=[_fresh])
-def read_policy(user: AdminUser, container: ContainerDep) -> PolicyIO:
+def read_policy(user: AdminDep, container: ContainerDep) -> PolicyIO:
     cap, per_leader = q.get_policy(container.views)
     return PolicyIO(leader_npo_cap=cap, communities_per_leader=per_leader)
 
 
 @policy_router.put("")
 def set_policy(
-    body: PolicyIO, user: AdminUser, app: OnboardingDep, correlation: CorrelationDep
+    body: PolicyIO, user: AdminDep, app: OnboardingDep, correlation: CorrelationDep
 ) -> Accepted:
     """The platform's default caps; a raised NPO cap serves every waiting queue."""
     with domain_errors():

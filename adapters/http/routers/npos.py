@@ -8,7 +8,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, status
 
-from adapters.http.auth import ContainerDep, CurrentUser, CurrentUserDep, require_roles
+from adapters.http.auth import (
+    AdminDep,
+    ContainerDep,
+    CurrentUserDep,
+    LeaderDep,
+    NpoDep,
+)
 from adapters.http.consistency import read_your_writes
 from adapters.http.domain_errors import domain_errors
 from adapters.http.routers.onboarding_common import (
@@ -37,16 +43,12 @@ from adapters.http.routers.onboarding_schemas import (
     VerificationIn,
 )
 from commands.onboarding import npos, offerings
-from domain.identity import Role
 from domain.onboarding.npo import VerificationStatus
 from queries import onboarding as q
 
 router = APIRouter(prefix="/npos", tags=["npos"])
 me_router = APIRouter(prefix="/me", tags=["npos"])
 
-NpoUser = Annotated[CurrentUser, Depends(require_roles(Role.NPO))]
-LeaderUser = Annotated[CurrentUser, Depends(require_roles(Role.COMMUNITY_LEADER))]
-AdminUser = Annotated[CurrentUser, Depends(require_roles(Role.ADMIN))]
 Cursor = Annotated[
     str | None, Query(alias="cursor", description="next_cursor of the last page")
 ]
@@ -58,7 +60,7 @@ _fresh_offerings = Depends(read_your_writes(*OFFERING_VIEWS))
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_npo(
-    body: NpoProfileIn, user: NpoUser, app: OnboardingDep, correlation: CorrelationDep
+    body: NpoProfileIn, user: NpoDep, app: OnboardingDep, correlation: CorrelationDep
 ) -> Accepted:
     """Create an NPO profile (NPO role). The platform assigns its id (the first of
     ``ids``); its registration is PENDING until its first offering is recorded."""
@@ -72,7 +74,7 @@ def create_npo(
 @router.get("", dependencies=[_fresh_npos])
 def list_npos(
     *,
-    user: AdminUser,
+    user: AdminDep,
     container: ContainerDep,
     registration_status: Annotated[
         str | None, Query(pattern="^(PENDING|COMPLETE)$")
@@ -117,7 +119,7 @@ def read_npo(npo_id: UUID, user: CurrentUserDep, container: ContainerDep) -> Npo
 def update_npo(
     npo_id: UUID,
     body: NpoProfileIn,
-    user: NpoUser,
+    user: NpoDep,
     app: OnboardingDep,
     correlation: CorrelationDep,
 ) -> Accepted:
@@ -134,7 +136,7 @@ def add_member(
     *,
     npo_id: UUID,
     user_id: UUID,
-    user: NpoUser,
+    user: NpoDep,
     app: OnboardingDep,
     container: ContainerDep,
     correlation: CorrelationDep,
@@ -152,7 +154,7 @@ def add_member(
 def remove_member(
     npo_id: UUID,
     user_id: UUID,
-    user: NpoUser,
+    user: NpoDep,
     app: OnboardingDep,
     correlation: CorrelationDep,
 ) -> Accepted:
@@ -168,7 +170,7 @@ def remove_member(
 def verify_npo(
     npo_id: UUID,
     body: VerificationIn,
-    user: LeaderUser,
+    user: LeaderDep,
     app: OnboardingDep,
     correlation: CorrelationDep,
 ) -> Accepted:
@@ -187,7 +189,7 @@ def verify_npo(
 
 @router.post("/{npo_id}/approval")
 def approve_npo(
-    npo_id: UUID, user: AdminUser, app: OnboardingDep, correlation: CorrelationDep
+    npo_id: UUID, user: AdminDep, app: OnboardingDep, correlation: CorrelationDep
 ) -> Accepted:
     """An admin approves a VERIFIED NPO (A3): its offerings become visible."""
     with domain_errors():
@@ -199,7 +201,7 @@ def approve_npo(
 def delete_npo(
     npo_id: UUID,
     body: ReasonIn,
-    user: AdminUser,
+    user: AdminDep,
     app: OnboardingDep,
     correlation: CorrelationDep,
 ) -> Accepted:
@@ -214,7 +216,7 @@ def delete_npo(
 def place_npo(
     npo_id: UUID,
     body: PlacementIn,
-    user: AdminUser,
+    user: AdminDep,
     app: OnboardingDep,
     correlation: CorrelationDep,
 ) -> Accepted:
@@ -285,7 +287,7 @@ def list_offerings(
 def create_offering(
     npo_id: UUID,
     body: OfferingIn,
-    user: NpoUser,
+    user: NpoDep,
     app: OnboardingDep,
     correlation: CorrelationDep,
 ) -> Accepted:
@@ -316,7 +318,7 @@ def my_npos(
 
 @me_router.get("/assigned-npos", dependencies=[_fresh_npos])
 def my_assigned_npos(
-    user: LeaderUser,
+    user: LeaderDep,
     container: ContainerDep,
     cursor: Cursor = None,
     limit: Limit = q.DEFAULT_PAGE_SIZE,

@@ -8,7 +8,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, status
 
-from adapters.http.auth import ContainerDep, CurrentUser, CurrentUserDep, require_roles
+from adapters.http.auth import (
+    AdminDep,
+    ContainerDep,
+    CurrentUserDep,
+    NpoDep,
+)
 from adapters.http.consistency import read_your_writes
 from adapters.http.domain_errors import domain_errors
 from adapters.http.routers.onboarding_common import (
@@ -32,14 +37,11 @@ from adapters.http.routers.onboarding_schemas import (
     UploadTicketOut,
 )
 from commands.onboarding import communities, offerings
-from domain.identity import Role
 from queries import onboarding as q
 
 router = APIRouter(prefix="/offerings", tags=["offerings"])
 categories_router = APIRouter(prefix="/offering-categories", tags=["offerings"])
 
-NpoUser = Annotated[CurrentUser, Depends(require_roles(Role.NPO))]
-AdminUser = Annotated[CurrentUser, Depends(require_roles(Role.ADMIN))]
 
 DOWNLOAD_URL_SECONDS = 5 * 60
 
@@ -65,7 +67,7 @@ def read_offering(
 def update_offering(
     offering_id: UUID,
     body: OfferingUpdateIn,
-    user: NpoUser,
+    user: NpoDep,
     app: OnboardingDep,
     correlation: CorrelationDep,
 ) -> Accepted:
@@ -84,7 +86,7 @@ def update_offering(
 def delete_offering(
     *,
     offering_id: UUID,
-    user: NpoUser,
+    user: NpoDep,
     app: OnboardingDep,
     container: ContainerDep,
     correlation: CorrelationDep,
@@ -104,7 +106,7 @@ def delete_offering(
 def take_down_offering(
     offering_id: UUID,
     body: ReasonIn,
-    user: AdminUser,
+    user: AdminDep,
     app: OnboardingDep,
     correlation: CorrelationDep,
 ) -> Accepted:
@@ -121,7 +123,7 @@ def start_upload(
     *,
     offering_id: UUID,
     body: UploadIn,
-    user: NpoUser,
+    user: NpoDep,
     app: OnboardingDep,
     container: ContainerDep,
     correlation: CorrelationDep,
@@ -158,7 +160,7 @@ def attach_upload(
     *,
     offering_id: UUID,
     resource_id: str,
-    user: NpoUser,
+    user: NpoDep,
     app: OnboardingDep,
     container: ContainerDep,
     correlation: CorrelationDep,
@@ -177,7 +179,7 @@ def remove_resource(
     *,
     offering_id: UUID,
     resource_id: str,
-    user: NpoUser,
+    user: NpoDep,
     app: OnboardingDep,
     container: ContainerDep,
     correlation: CorrelationDep,
@@ -230,7 +232,7 @@ def list_categories(user: CurrentUserDep, container: ContainerDep) -> list[Categ
 
 @categories_router.post("", status_code=status.HTTP_201_CREATED)
 def add_category(
-    body: CategoryIn, user: AdminUser, app: OnboardingDep, correlation: CorrelationDep
+    body: CategoryIn, user: AdminDep, app: OnboardingDep, correlation: CorrelationDep
 ) -> Accepted:
     """An admin adds a category (or relabels one)."""
     with domain_errors():
