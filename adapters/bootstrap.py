@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from adapters.embedded.blobs import LocalDiskBlobStore
@@ -16,6 +16,7 @@ from adapters.embedded.views import SqliteRelationalStore
 from adapters.identity.services import IdentityServices, build_identity_services
 from adapters.settings import Settings
 from commands.base import SpotlightApplication
+from commands.dispatch import Dispatcher, HandlerTable
 from commands.identity import IdentityApplication
 from commands.inbound import InboundConsumer
 from commands.onboarding.application import OnboardingApplication
@@ -55,6 +56,9 @@ PROJECTION_TYPES: tuple[type[Projection], ...] = (
     SchedulingIntegrationEvents,
 )
 
+# Every context's command handlers (``commands/<context>/handlers.py``).
+HANDLER_TABLES: tuple[HandlerTable[Any], ...] = ()
+
 # Projections made from the built applications: their sources follow the contexts
 # that run here, and process managers command an application.
 ProjectionFactory = Callable[
@@ -84,6 +88,8 @@ class Container:
     applications: dict[str, SpotlightApplication]
     engine: ProjectionEngine
     identity: IdentityServices
+    # The one way in for commands, from HTTP, inbound messages and the CLI.
+    dispatcher: Dispatcher
     # Each configured backend by name, for the readiness probe.
     backends: dict[str, Pingable] = field(default_factory=dict)
     _closers: list[Callable[[], None]] = field(default_factory=list)
@@ -211,6 +217,7 @@ def build_container(
         applications=applications,
         engine=engine,
         identity=identity,
+        dispatcher=Dispatcher(applications, HANDLER_TABLES),
     )
     container._closers.append(views.close)
     container._closers.append(identity.close)

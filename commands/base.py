@@ -1,24 +1,62 @@
-"""What every command handler shares: results with positions, bounded retries."""
+"""What every command handler shares: the message base, results, bounded retries.
+
+A command is a typed message (``Command``): who acts (``Actor``: user id, the roles
+their access token carries, the request's correlation id) and what they ask. Each
+context lists its messages in ``commands/<context>/messages.py`` and one handler per
+message in ``commands/<context>/handlers.py``; ``commands.dispatch.Dispatcher`` is the
+one way in, for HTTP, inbound messages and the command line alike.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import strtobool
+from pydantic import BaseModel, ConfigDict, Field
 
-from domain.base import DomainError
+from domain.base import SYSTEM_ACTOR, ConflictError
 
 STALE_WRITE_ATTEMPTS = 5
 
+ResultT = TypeVar("ResultT")
 
-class ConcurrencyConflictError(DomainError):
+
+class Actor(BaseModel):
+    """Who acts, with which roles, in which request (every command carries one)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    user_id: str = Field(description="A user id, or 'system' for the platform.")
+    roles: frozenset[str] = frozenset()
+    correlation_id: str = Field(min_length=1, max_length=100)
+
+    @classmethod
+    def system(cls, correlation_id: str | None = None) -> Actor:
+        """The platform itself: process managers, inbound messages, the operator."""
+        return cls(
+            user_id=SYSTEM_ACTOR, correlation_id=correlation_id or new_correlation_id()
+        )
+
+    def holds(self, role: str) -> bool:
+        return role in self.roles
+
+
+class Command(BaseModel, Generic[ResultT]):
+    """A request to change something; ``ResultT`` is what its handler answers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    actor: Actor
+
+
+class ConcurrencyConflictError(ConflictError):
     """The aggregate kept changing under us; the caller may try again."""
 
 

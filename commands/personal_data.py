@@ -34,7 +34,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import EnvType, resolve_topic
 
 from commands.base import SpotlightApplication
-from domain.base import DomainError
+from domain.base import GoneError
 from domain.personal_data import ERASED, personal_fields_of
 
 KEY_BYTES = 32  # AES-256
@@ -43,7 +43,7 @@ _ENVELOPE_FIELD = "_pii"
 _ENVELOPE_VERSION = "v1."
 
 
-class PersonalDataErasedError(DomainError):
+class PersonalDataErasedError(GoneError):
     """The person was erased: no new personal data may be stored for them."""
 
 

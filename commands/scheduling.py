@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from commands.base import CommandResult, SpotlightApplication
-from domain.base import acting_as
+from domain.base import ConflictError, acting_as
 from domain.scheduling import (
     Availability,
     CalendarFeed,
@@ -30,7 +30,6 @@ from domain.scheduling import (
     MeetingKind,
     MeetingSeries,
     ReadReceipt,
-    SchedulingError,
     WeeklyAvailability,
     WeeklyRange,
     availability_id,
@@ -295,8 +294,8 @@ class SchedulingApplication(SpotlightApplication):
                 duration=duration,
             )
             if planned is None:
-                raise SchedulingError(
-                    "no common slot 1-2 weeks out for the mentoring series"
+                raise ConflictError(
+                    "No common slot 1-2 weeks out for the mentoring series."
                 )
             rule, local_start, time_zone = planned
         return MeetingSeries.start(

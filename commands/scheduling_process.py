@@ -50,6 +50,7 @@ from typing import Any, ClassVar
 from eventsourcing.application import Application
 from pydantic import ValidationError
 
+from commands.base import ConcurrencyConflictError
 from commands.scheduling import (
     CancelMeeting,
     ForgetUser,
@@ -59,8 +60,8 @@ from commands.scheduling import (
     ScheduleIntroMeeting,
     SchedulingApplication,
 )
-from domain.base import SYSTEM_ACTOR
-from domain.scheduling import DispatchKind, MeetingKind, SchedulingError
+from domain.base import SYSTEM_ACTOR, DomainError
+from domain.scheduling import DispatchKind, MeetingKind
 from projections.notifications import ids, one_id
 from projections.views import ProjectedEvent, Projection, SqlSession
 
@@ -117,10 +118,12 @@ class SchedulingProcessManager(Projection):
                 continue
             try:
                 handler(self, session, item)
-            except (SchedulingError, ValidationError) as error:
+            except ConcurrencyConflictError:
+                raise  # not a refusal: the projection applies the batch again
+            except (DomainError, ValidationError) as error:
                 # A rule refused (e.g. no slot for a series, a party too large):
-                # the trigger stays handled; the refusal is logged without
-                # personal data.
+                # the same command would be refused again, so the trigger stays
+                # handled; the refusal is logged without personal data.
                 logger.warning(
                     "scheduling refused %s at %s:%d: %s",
                     item.event_name,

@@ -19,12 +19,51 @@ from eventsourcing.domain import Aggregate
 SYSTEM_ACTOR = "system"
 
 
+# --- Refusals ----------------------------------------------------------------------
+# Every refusal of every context derives from one of these few bases; the HTTP adapter
+# maps the bases (not the leaves) to statuses in one place. Messages are written to be
+# shown to the caller and never quote personal data.
+
+
 class DomainError(Exception):
     """A rule of the domain refused the change; the message is safe to show."""
 
 
+class NotAllowedError(DomainError):
+    """The acting user may not do this (their roles, or it is not theirs)."""
+
+
+class InvalidFieldError(DomainError):
+    """A value breaks a rule; ``field`` names it (dotted path), ``reason`` says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class TooLargeError(InvalidFieldError):
+    """A value (a file, a list) is larger than the limit."""
+
+
+class UnsupportedContentError(InvalidFieldError):
+    """Content of a kind that is not accepted (judged by what it is, not its name)."""
+
+
 class NotFoundError(DomainError):
-    """No such aggregate (or not visible to the caller)."""
+    """No such thing (or not visible to the caller)."""
+
+
+class GoneError(NotFoundError):
+    """It existed and was erased; it will not come back."""
+
+
+class ConflictError(DomainError):
+    """The current state does not allow this (or changed while deciding)."""
+
+
+class UnavailableError(DomainError):
+    """Something the decision needs cannot be reached now; trying later may work."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,13 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, SpotlightAggregate
+from domain.base import (
+    ConflictError,
+    GoneError,
+    InvalidFieldError,
+    NotAllowedError,
+    SpotlightAggregate,
+)
 from domain.personal_data import CarriesPersonalData, is_erased
 
 
@@ -49,36 +55,27 @@ class Gender(StrEnum):
 # --- Errors ------------------------------------------------------------------------
 
 
-class IdentityError(DomainError):
-    """Base of the identity context's refusals."""
-
-
-class ActorNotAllowedError(IdentityError):
+class ActorNotAllowedError(NotAllowedError):
     """The acting user may not do this (for example: not an admin)."""
 
 
-class RoleNotSelfServeError(IdentityError):
+class RoleNotSelfServeError(NotAllowedError):
     """Only an admin grants this role."""
 
 
-class UserDisabledError(IdentityError):
+class UserDisabledError(NotAllowedError):
     """The account is disabled."""
 
 
-class UserErasedError(IdentityError):
+class UserErasedError(GoneError):
     """The account was erased; nothing about it can change any more."""
 
 
-class InvalidProfileFieldError(IdentityError):
+class InvalidProfileFieldError(InvalidFieldError):
     """A profile value breaks a rule; ``field`` names it."""
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
-
-class ClaimTakenError(IdentityError):
+class ClaimTakenError(ConflictError):
     """The identity or email already belongs to another user."""
 
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from eventsourcing.domain import event
 
-from domain.base import DomainError, SpotlightAggregate
+from domain.base import ConflictError, InvalidFieldError, SpotlightAggregate
 
 # Derives the ids of per-user and idempotent aggregates (never change it).
 SCHEDULING_NAMESPACE = UUID("0d5c8a52-6a0f-4f5e-9a57-3c2b8f1e4d21")
@@ -41,16 +41,18 @@ MAX_RANGES = 50
 MAX_DURATION_MINUTES = 8 * 60
 
 
-class SchedulingError(DomainError):
-    """A scheduling rule refused the change."""
+class InvalidAvailabilityError(InvalidFieldError):
+    """A weekly availability that cannot be (a range, a clock time, a time zone)."""
+
+    def __init__(self, reason: str, field: str = "ranges") -> None:
+        super().__init__(field, reason)
 
 
-class InvalidAvailabilityError(SchedulingError):
-    pass
+class InvalidRecurrenceError(InvalidFieldError):
+    """A recurrence rule outside the subset of RFC 5545 that series keep."""
 
-
-class InvalidRecurrenceError(SchedulingError):
-    pass
+    def __init__(self, reason: str) -> None:
+        super().__init__("rrule", reason)
 
 
 class MeetingKind(StrEnum):
@@ -99,7 +101,8 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise InvalidAvailabilityError(
-            f"unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin'"
+            f"unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin'",
+            field="time_zone",
         ) from error
 
 
@@ -247,7 +250,7 @@ def find_first_common_slot(
     A party is free for a slot when one of its users is free for all of it.
     """
     if duration <= timedelta(0) or granularity <= timedelta(0):
-        raise SchedulingError("duration and granularity must be positive")
+        raise ValueError("duration and granularity must be positive")
     if not parties:
         return None
     earliest = align_up(trigger.astimezone(UTC) + window_start, granularity)
@@ -577,10 +580,10 @@ class Meeting(SpotlightAggregate):
         """Book the first slot every party is free in, 1-2 weeks after ``trigger``."""
         groups = [list(dict.fromkeys(str(u) for u in party)) for party in parties]
         if len(groups) < 2 or any(not g for g in groups):
-            raise SchedulingError("a meeting needs at least two non-empty parties")
+            raise InvalidFieldError("parties", "at least two, none empty")
         minutes = int(duration.total_seconds() // 60)
         if not 5 <= minutes <= MAX_DURATION_MINUTES:
-            raise SchedulingError("a meeting lasts 5 minutes to 8 hours")
+            raise InvalidFieldError("duration_minutes", "5 minutes to 8 hours")
         meeting = cls(
             id=meeting_id(request_key),
             kind=str(kind),
@@ -697,7 +700,7 @@ class MeetingSeries(SpotlightAggregate):
         zone(time_zone)
         minutes = int(duration.total_seconds() // 60)
         if not 5 <= minutes <= MAX_DURATION_MINUTES:
-            raise SchedulingError("a meeting lasts 5 minutes to 8 hours")
+            raise InvalidFieldError("duration_minutes", "5 minutes to 8 hours")
         return cls(
             id=series_id(series_key),
             kind=str(kind),
@@ -718,7 +721,7 @@ class MeetingSeries(SpotlightAggregate):
 
     def join(self, user_ids: Iterable[str]) -> None:
         if self.cancelled:
-            raise SchedulingError("the series is cancelled")
+            raise ConflictError("The series is cancelled.")
         new = [
             u
             for u in dict.fromkeys(str(u) for u in user_ids)
@@ -808,7 +811,7 @@ class Dispatch(SpotlightAggregate):
         role: str | None = None,
     ) -> None:
         if not recipient_ids:
-            raise SchedulingError("a dispatch needs recipients")
+            raise InvalidFieldError("recipient_ids", "name at least one recipient")
         self.kind = kind
         self.channel = channel
         self.recipient_ids = recipient_ids

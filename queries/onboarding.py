@@ -16,8 +16,6 @@ rules:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from projections.onboarding.npos import NPOS_PROJECTION
 from projections.onboarding.offerings import OFFERINGS_COLLECTION, OFFERINGS_PROJECTION
 from projections.ports import DocumentStore, JSONDocument
 from projections.views import RelationalStore, Row, SqlSession, ViewNames
+from queries.cursors import decode_cursor, encode_cursor
 
 ROLE_ADMIN = "ADMIN"
 MAX_PAGE_SIZE = 200
@@ -46,30 +45,14 @@ class Viewer:
         return ROLE_ADMIN in self.roles
 
 
-class InvalidCursorError(ValueError):
-    """The cursor was not made by this service."""
-
-
 @dataclass(frozen=True)
 class Page:
     items: list[Any]
     next_cursor: str | None
 
 
-def _encode_cursor(*parts: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode()
-
-
 def _decode_cursor(cursor: str | None, size: int) -> list[str] | None:
-    if not cursor:
-        return None
-    try:
-        parts = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError):
-        raise InvalidCursorError("The cursor is not valid.") from None
-    if not isinstance(parts, list) or len(parts) != size:
-        raise InvalidCursorError("The cursor is not valid.")
-    return [str(p) for p in parts]
+    return decode_cursor(cursor, size) if cursor else None
 
 
 def page_size(limit: int | None) -> int:
@@ -233,7 +216,7 @@ def _npo_page(
     items = [_npo(r) for r in rows[:size]]
     more = len(rows) > size
     next_cursor = (
-        _encode_cursor(items[-1].created_at, items[-1].id) if more and items else None
+        encode_cursor(items[-1].created_at, items[-1].id) if more and items else None
     )
     return Page(items, next_cursor)
 
@@ -378,7 +361,7 @@ def offerings_of_npo(
     items = [_public_offering(d) for d in found[:size]]
     more = len(found) > size
     next_cursor = (
-        _encode_cursor(items[-1].get("created_at", ""), items[-1]["id"])
+        encode_cursor(items[-1].get("created_at", ""), items[-1]["id"])
         if more and items
         else None
     )

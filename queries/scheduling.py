@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,36 +16,14 @@ from projections.engine import active_version
 from projections.notifications import NOTIFICATIONS_PROJECTION
 from projections.scheduling import MEETINGS_PROJECTION
 from projections.views import RelationalStore, SqlSession, ViewNames
+from queries.cursors import InvalidCursorError, decode_cursor, encode_cursor
 
 MAX_PAGE_SIZE = 100
 MAX_MEETINGS = 1000  # per user; a user attends far fewer
 
 
-class InvalidCursorError(ValueError):
-    """The cursor was not issued by this query."""
-
-
 def _table(session: SqlSession, projection: str, base: str) -> str:
     return ViewNames(projection, active_version(session, projection)).table(base)
-
-
-def _encode_cursor(*parts: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, size: int) -> list[str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        parts = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
-        raise InvalidCursorError("cursor: not a cursor from this list") from error
-    if (
-        not isinstance(parts, list)
-        or len(parts) != size
-        or not all(isinstance(p, str) for p in parts)
-    ):
-        raise InvalidCursorError("cursor: not a cursor from this list")
-    return parts
 
 
 # --- Notifications ---------------------------------------------------------------
@@ -85,7 +61,7 @@ def list_notifications(
     conditions = [f"n.user_id IN ({marks})"]
     params: list[Any] = [user_id, *recipients]
     if cursor is not None:
-        created_at, last_id = _decode_cursor(cursor, 2)
+        created_at, last_id = decode_cursor(cursor, 2)
         conditions.append("(n.created_at < %s OR (n.created_at = %s AND n.id < %s))")
         params += [created_at, created_at, last_id]
     if unread_only:
@@ -114,7 +90,7 @@ def list_notifications(
     ]
     more = len(rows) > limit
     next_cursor = (
-        _encode_cursor(items[-1].created_at, items[-1].id) if more and items else None
+        encode_cursor(items[-1].created_at, items[-1].id) if more and items else None
     )
     return Page(items, next_cursor)
 
@@ -259,9 +235,9 @@ def list_meetings(
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     offset = 0
     if cursor is not None:
-        (text,) = _decode_cursor(cursor, 1)
+        (text,) = decode_cursor(cursor, 1)
         if not text.isdigit():
-            raise InvalidCursorError("cursor: not a cursor from this list")
+            raise InvalidCursorError
         offset = int(text)
     upcoming: list[MeetingItem] = []
     past: list[MeetingItem] = []
@@ -278,7 +254,7 @@ def list_meetings(
     ordered = upcoming + past
     page = ordered[offset : offset + limit]
     more = offset + limit < len(ordered)
-    return MeetingsPage(page, _encode_cursor(str(offset + limit)) if more else None)
+    return MeetingsPage(page, encode_cursor(str(offset + limit)) if more else None)
 
 
 def _with_next(item: MeetingItem, starts: tuple[datetime, ...]) -> MeetingItem:

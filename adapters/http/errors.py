@@ -1,4 +1,9 @@
-"""Every error leaves as ``application/problem+json`` (RFC 9457); mapped only here."""
+"""Every error leaves as ``application/problem+json`` (RFC 9457); mapped only here.
+
+Refusals of the domain, commands and queries are mapped by their base class in
+``domain.base`` (``_STATUS_OF_REFUSAL``), so routes need no error handling of their
+own: a handler's refusal reaches the caller with the same status from every route.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.base import (
+    ConflictError,
+    DomainError,
+    GoneError,
+    InvalidFieldError,
+    NotAllowedError,
+    NotFoundError,
+    TooLargeError,
+    UnavailableError,
+    UnsupportedContentError,
+)
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger(__name__)
@@ -61,6 +78,39 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     return response
 
 
+# The first matching row decides, so subclasses come before their bases.
+_STATUS_OF_REFUSAL: tuple[tuple[type[DomainError], int], ...] = (
+    (GoneError, 410),
+    (NotFoundError, 404),
+    (NotAllowedError, 403),
+    (TooLargeError, 413),
+    (UnsupportedContentError, 415),
+    (InvalidFieldError, 422),
+    (UnavailableError, 503),
+    (ConflictError, 409),
+)
+
+
+def status_of_refusal(error: DomainError) -> int:
+    for kind, status in _STATUS_OF_REFUSAL:
+        if isinstance(error, kind):
+            return status
+    return 409  # any other refusal: the current state does not allow it
+
+
+async def _refusal(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    status = status_of_refusal(error)
+    if isinstance(error, InvalidFieldError):
+        return problem(
+            status,
+            _title(status),
+            str(error),
+            errors=[{"field": error.field, "reason": error.reason}],
+        )
+    return problem(status, _title(status), str(error))
+
+
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     # Log the type and location only: messages may quote personal data.
     logger.error(
@@ -80,8 +130,10 @@ def _title(status: int) -> str:
         404: "Not found",
         405: "Method not allowed",
         409: "Conflict",
+        410: "Gone",
         413: "Payload too large",
         415: "Unsupported media type",
+        422: "Invalid request",
         503: "Service unavailable",
         504: "Gateway timeout",
     }.get(status, "Error")
@@ -90,4 +142,5 @@ def _title(status: int) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DomainError, _refusal)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -33,10 +33,9 @@ from commands.base import (
     SpotlightApplication,
     new_correlation_id,
 )
-from domain.base import acting_as
+from domain.base import NotFoundError, acting_as
 from domain.onboarding.assignment import Leader, LeaderRoster
 from domain.onboarding.community import Community, CommunityDirectory
-from domain.onboarding.errors import OnboardingNotFoundError
 from domain.onboarding.npo import Npo
 from domain.onboarding.offering import DEFAULT_CATEGORIES, Offering
 from domain.onboarding.platform import (
@@ -134,7 +133,7 @@ class UnitOfWork:
     def get(self, kind: type[T], aggregate_id: UUID | str, what: str) -> T:
         found = self.find(kind, aggregate_id)
         if found is None:
-            raise OnboardingNotFoundError(f"No such {what}.")
+            raise NotFoundError(f"No such {what}.")
         return found
 
     # -- Shorthands ---------------------------------------------------------------

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from commands.onboarding.application import UnitOfWork
+from domain.base import NotFoundError
 from domain.onboarding.assignment import LeaderRoster, assign_or_queue, serve_waiting
-from domain.onboarding.errors import OnboardingNotFoundError
 from domain.onboarding.npo import Npo, RegistrationStatus
 
 
@@ -71,9 +71,9 @@ def require_communities(unit: UnitOfWork, community_ids: Iterable[str]) -> list[
         try:
             key = str(UUID(str(community_id)))
         except ValueError:
-            raise OnboardingNotFoundError("No such community.") from None
+            raise NotFoundError("No such community.") from None
         if not directory.has(key):
-            raise OnboardingNotFoundError("No such community.")
+            raise NotFoundError("No such community.")
         result.append(key)
     return result
 

@@ -17,10 +17,10 @@ from commands.onboarding.assignment import (
     rosters_of_leader,
     serve,
 )
+from domain.base import InvalidFieldError, NotAllowedError
 from domain.onboarding import values as v
 from domain.onboarding.assignment import Leader, LeaderRoster, displace
 from domain.onboarding.community import Community
-from domain.onboarding.errors import InvalidFieldError, NotAllowedError
 
 LEADER_LEFT_REASON = "The leader left the community."
 

@@ -26,7 +26,7 @@ from commands.onboarding.application import (
 )
 from commands.onboarding.assignment import place_and_assign
 from commands.onboarding.npos import NPO_DELETED_REASON
-from domain.onboarding.errors import OnboardingNotFoundError
+from domain.base import NotFoundError
 from projections.integration_events import IntegrationEvent
 from projections.onboarding.topics import OFFERING_CREATED
 from projections.ports import MessageBus
@@ -35,7 +35,7 @@ from projections.views import RelationalStore
 logger = logging.getLogger(__name__)
 
 
-class OfferingMismatchError(OnboardingNotFoundError):
+class OfferingMismatchError(NotFoundError):
     """The message names an offering of another NPO (it can never be handled)."""
 
 

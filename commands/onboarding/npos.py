@@ -22,8 +22,8 @@ from commands.onboarding.assignment import (
     rosters_of_leader,
     serve,
 )
+from domain.base import NotAllowedError
 from domain.onboarding import values as v
-from domain.onboarding.errors import NotAllowedError
 from domain.onboarding.npo import Npo, VerificationStatus
 
 NPO_DELETED_REASON = "The NPO was deleted."

@@ -22,12 +22,9 @@ from commands.onboarding.application import (
     UnitOfWork,
     run,
 )
+from domain.base import ConflictError
 from domain.onboarding.content import MAX_RESOURCE_BYTES, sniff
-from domain.onboarding.errors import (
-    ResourceTooLargeError,
-    StateConflictError,
-    UnreadableResourceError,
-)
+from domain.onboarding.errors import ResourceTooLargeError, UnreadableResourceError
 from domain.onboarding.offering import Offering, ResourceState
 from projections.ports import BlobNotFoundError, BlobStore
 
@@ -157,12 +154,12 @@ def attach_upload(
     if resource["state"] == ResourceState.READY.value:
         return CommandResult((str(offering.id),), app.name, None)
     if resource["state"] != ResourceState.AWAITING_UPLOAD.value:
-        raise StateConflictError("The upload was refused; start a new one.")
+        raise ConflictError("The upload was refused; start a new one.")
     key = str(resource["key"])
     try:
         info = blobs.head(key)
     except BlobNotFoundError:
-        raise StateConflictError("Nothing was uploaded yet.") from None
+        raise ConflictError("Nothing was uploaded yet.") from None
     if info.size > MAX_RESOURCE_BYTES:
         size, sniffed, digest = info.size, None, ""
     else:
@@ -179,8 +176,8 @@ def attach_upload(
     if reason is not None:
         _delete_quietly(blobs, key)
         if size > MAX_RESOURCE_BYTES:
-            raise ResourceTooLargeError(f"Refused: {reason}.")
-        raise UnreadableResourceError(f"Refused: {reason}.")
+            raise ResourceTooLargeError("file", f"refused: {reason}")
+        raise UnreadableResourceError("file", f"refused: {reason}")
     return result
 
 

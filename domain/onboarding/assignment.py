@@ -25,13 +25,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.base import SpotlightAggregate
+from domain.base import ConflictError, InvalidFieldError, SpotlightAggregate
 from domain.onboarding import values as v
-from domain.onboarding.errors import (
-    CapReachedError,
-    InvalidFieldError,
-    StateConflictError,
-)
+from domain.onboarding.errors import CapReachedError
 from domain.onboarding.npo import Npo
 from domain.onboarding.platform import MAX_CAP, ONBOARDING_NAMESPACE
 
@@ -94,7 +90,7 @@ class Leader(SpotlightAggregate):
         if community_id not in self.communities:
             return
         if any(c == community_id for c in self.npos.values()):
-            raise StateConflictError("Release the community's NPOs first.")
+            raise ConflictError("Release the community's NPOs first.")
         self._leave(community_id=community_id)
 
     @event(LeftCommunity)
@@ -131,7 +127,7 @@ class Leader(SpotlightAggregate):
         if npo_id in self.npos:
             return
         if community_id not in self.communities:
-            raise StateConflictError("The leader does not lead that community.")
+            raise ConflictError("The leader does not lead that community.")
         if len(self.npos) >= self.effective_cap(default_cap):
             raise CapReachedError("The leader has reached their cap.")
         self._take(npo_id=npo_id, community_id=community_id)
@@ -194,7 +190,7 @@ class LeaderRoster(SpotlightAggregate):
         if leader_id not in self.leaders:
             return
         if leader_id in self.assignments.values():
-            raise StateConflictError("Release the leader's NPOs first.")
+            raise ConflictError("Release the leader's NPOs first.")
         self._remove_leader(leader_id=leader_id)
 
     @event(LeaderLeft)
@@ -224,7 +220,7 @@ class LeaderRoster(SpotlightAggregate):
 
     def record_assignment(self, npo_id: str, leader_id: str) -> None:
         if leader_id not in self.leaders:
-            raise StateConflictError("The leader does not lead this community.")
+            raise ConflictError("The leader does not lead this community.")
         self._assign(npo_id=npo_id, leader_id=leader_id)
 
     @event(NpoAssigned)

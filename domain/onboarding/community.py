@@ -15,13 +15,13 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.base import SpotlightAggregate
-from domain.onboarding import values as v
-from domain.onboarding.errors import (
+from domain.base import (
+    ConflictError,
     InvalidFieldError,
     NotAllowedError,
-    StateConflictError,
+    SpotlightAggregate,
 )
+from domain.onboarding import values as v
 from domain.onboarding.platform import ONBOARDING_NAMESPACE
 
 DEFAULT_COMMUNITY_ID = uuid5(ONBOARDING_NAMESPACE, "default-community")
@@ -160,7 +160,7 @@ class CommunityDirectory(SpotlightAggregate):
         folded = name.casefold()
         for other_id, entry in self.entries.items():
             if other_id != community_id and entry["name"].casefold() == folded:
-                raise StateConflictError(f"A community named {name!r} exists.")
+                raise ConflictError(f"A community named {name!r} exists.")
 
     def list_community(self, community: Community) -> None:
         key = str(community.id)
@@ -193,7 +193,7 @@ class CommunityDirectory(SpotlightAggregate):
         key = str(community.id)
         entry = self.entries.get(key)
         if entry is None:
-            raise StateConflictError("The community is not listed.")
+            raise ConflictError("The community is not listed.")
         self._require_unique_name(community.name, key)
         if (entry["name"], entry["tags"]) != (community.name, community.tags):
             self._relist(

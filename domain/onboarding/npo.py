@@ -28,13 +28,13 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.base import SpotlightAggregate
-from domain.onboarding import values as v
-from domain.onboarding.errors import (
+from domain.base import (
+    ConflictError,
     InvalidFieldError,
     NotAllowedError,
-    StateConflictError,
+    SpotlightAggregate,
 )
+from domain.onboarding import values as v
 
 
 class RegistrationStatus(StrEnum):
@@ -177,7 +177,7 @@ class Npo(SpotlightAggregate):
 
     def require_alive(self) -> None:
         if self.deleted:
-            raise StateConflictError("The NPO was deleted.")
+            raise ConflictError("The NPO was deleted.")
 
     def require_member(self, user_id: str) -> None:
         if not self.is_member(user_id):
@@ -224,7 +224,7 @@ class Npo(SpotlightAggregate):
         if user_id in self.members:
             return
         if len(self.members) >= MAX_MEMBERS:
-            raise StateConflictError(f"An NPO has at most {MAX_MEMBERS} members.")
+            raise ConflictError(f"An NPO has at most {MAX_MEMBERS} members.")
         self._add_member(user_id=user_id)
 
     @event(MemberAdded)
@@ -237,7 +237,7 @@ class Npo(SpotlightAggregate):
         if actor_id != self.creator_id:
             raise NotAllowedError("Only the NPO's creator removes members.")
         if user_id == self.creator_id:
-            raise StateConflictError("The creator cannot be removed.")
+            raise ConflictError("The creator cannot be removed.")
         if user_id in self.members:
             self._remove_member(user_id=user_id)
 
@@ -336,7 +336,7 @@ class Npo(SpotlightAggregate):
     def assign_leader(self, leader_id: str, community_id: str) -> None:
         self.require_alive()
         if self.leader_id is not None:
-            raise StateConflictError("The NPO already has a leader.")
+            raise ConflictError("The NPO already has a leader.")
         self._assign_leader(leader_id=leader_id, community_id=community_id)
 
     @event(LeaderAssigned)
@@ -348,7 +348,7 @@ class Npo(SpotlightAggregate):
     def start_waiting(self, community_id: str) -> None:
         self.require_alive()
         if self.leader_id is not None:
-            raise StateConflictError("The NPO already has a leader.")
+            raise ConflictError("The NPO already has a leader.")
         if self.waiting_in != community_id:
             self._start_waiting(community_id=community_id)
 
@@ -397,7 +397,7 @@ class Npo(SpotlightAggregate):
         if self.leader_id != leader_id:
             raise NotAllowedError("Only the NPO's assigned leader verifies it.")
         if self.approved:
-            raise StateConflictError("The NPO is approved; its verification is final.")
+            raise ConflictError("The NPO is approved; its verification is final.")
         if status is VerificationStatus.VERIFIED:
             if self.verification != VerificationStatus.VERIFIED.value:
                 self._verify(
@@ -432,7 +432,7 @@ class Npo(SpotlightAggregate):
             raise NotAllowedError("Only an admin approves an NPO.")
         self.require_alive()
         if self.verification != VerificationStatus.VERIFIED.value:
-            raise StateConflictError("Only a verified NPO can be approved.")
+            raise ConflictError("Only a verified NPO can be approved.")
         if not self.approved:
             self._approve()
 

@@ -22,15 +22,17 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import event
 
-from domain.base import SpotlightAggregate
+from domain.base import (
+    ConflictError,
+    InvalidFieldError,
+    NotAllowedError,
+    NotFoundError,
+    SpotlightAggregate,
+)
 from domain.onboarding import content as c
 from domain.onboarding import values as v
 from domain.onboarding.errors import (
-    InvalidFieldError,
-    NotAllowedError,
-    OnboardingNotFoundError,
     ResourceTooLargeError,
-    StateConflictError,
     UnreadableResourceError,
     VersionConflictError,
 )
@@ -306,7 +308,7 @@ class Offering(SpotlightAggregate):
 
     def require_active(self) -> None:
         if not self.is_active:
-            raise StateConflictError(
+            raise ConflictError(
                 "The offering was taken down or deleted; it can no longer change."
             )
 
@@ -372,7 +374,7 @@ class Offering(SpotlightAggregate):
         if content_type not in c.READABLE_TYPES:
             allowed = ", ".join(sorted(c.READABLE_TYPES))
             raise UnreadableResourceError(
-                f"Only readable files are accepted ({allowed})."
+                "content_type", f"only readable files are accepted ({allowed})"
             )
         if not c.extension_matches(name, content_type):
             raise InvalidFieldError(
@@ -382,11 +384,11 @@ class Offering(SpotlightAggregate):
             raise InvalidFieldError("size", "must be a positive number of bytes")
         if size > c.MAX_RESOURCE_BYTES:
             raise ResourceTooLargeError(
-                f"A file may be at most {c.MAX_RESOURCE_BYTES} bytes."
+                "size", f"a file may be at most {c.MAX_RESOURCE_BYTES} bytes"
             )
         live = [r for r in self.resources.values() if r["state"] != "REJECTED"]
         if len(live) >= c.MAX_RESOURCES_PER_OFFERING:
-            raise StateConflictError(
+            raise ConflictError(
                 f"An offering has at most {c.MAX_RESOURCES_PER_OFFERING} resources."
             )
         resource_id = uuid4().hex
@@ -423,7 +425,7 @@ class Offering(SpotlightAggregate):
         try:
             return self.resources[resource_id]
         except KeyError:
-            raise OnboardingNotFoundError("No such resource.") from None
+            raise NotFoundError("No such resource.") from None
 
     def attach_upload(
         self, resource_id: str, size: int, sniffed: str | None, sha256: str
@@ -438,7 +440,7 @@ class Offering(SpotlightAggregate):
         if resource["state"] == ResourceState.READY.value:
             return None  # attached already: attaching again changes nothing
         if resource["state"] != ResourceState.AWAITING_UPLOAD.value:
-            raise StateConflictError("The upload was refused; start a new one.")
+            raise ConflictError("The upload was refused; start a new one.")
         reason: str | None = None
         if size > c.MAX_RESOURCE_BYTES:
             reason = f"the file is larger than {c.MAX_RESOURCE_BYTES} bytes"
@@ -480,7 +482,7 @@ class Offering(SpotlightAggregate):
             m["id"] for m in self.content["modules"] if m["resource_id"] == resource_id
         ]
         if used:
-            raise StateConflictError(
+            raise ConflictError(
                 f"Modules {', '.join(used)} use this resource; change them first."
             )
         self._remove_resource(resource_id=resource_id)

@@ -11,9 +11,8 @@ from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.domain import event
 
-from domain.base import SpotlightAggregate
+from domain.base import InvalidFieldError, NotAllowedError, SpotlightAggregate
 from domain.onboarding import values as v
-from domain.onboarding.errors import InvalidFieldError, NotAllowedError
 from domain.onboarding.offering import DEFAULT_CATEGORIES
 
 ONBOARDING_NAMESPACE = uuid5(NAMESPACE_URL, "https://spotlight.example/onboarding")

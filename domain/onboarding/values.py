@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from domain.onboarding.errors import InvalidFieldError
+from domain.base import InvalidFieldError
 
 # Role names as the identity context spells them (``domain.identity.Role``).
 ROLE_NPO = "NPO"

@@ -21,13 +21,8 @@ from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
 from commands.onboarding import communities, flow, npos, offerings
 from commands.onboarding.application import Actor, OnboardingApplication
-from domain.onboarding.errors import (
-    NotAllowedError,
-    OnboardingNotFoundError,
-    StateConflictError,
-    UnreadableResourceError,
-    VersionConflictError,
-)
+from domain.base import ConflictError, NotAllowedError, NotFoundError
+from domain.onboarding.errors import UnreadableResourceError, VersionConflictError
 from domain.onboarding.npo import Npo, VerificationStatus
 from projections.engine import ProjectionEngine
 from projections.onboarding.npos import NposView
@@ -236,7 +231,7 @@ def test_deleting_a_flagged_npo_frees_its_leader_for_the_next_in_line(
     npos.record_verification(
         world.app, leader_user("l0"), first_id, VerificationStatus.FLAGGED, "Fake EIN"
     )
-    with pytest.raises(StateConflictError):
+    with pytest.raises(ConflictError):
         npos.approve_npo(world.app, world.admin, first_id)
     with pytest.raises(NotAllowedError):
         npos.delete_npo(world.app, first, first_id, "mine")
@@ -257,7 +252,7 @@ def test_deleting_a_flagged_npo_frees_its_leader_for_the_next_in_line(
     ]
     # A late message for an offering created in the race with the deletion.
     late = offerings.create_offering
-    with pytest.raises(StateConflictError):
+    with pytest.raises(ConflictError):
         late(world.app, first, first_id, offering())
 
 
@@ -280,7 +275,7 @@ def test_an_npo_matching_no_community_waits_in_the_default_until_placed(
     assert (npo.leader_id, npo.waiting_in) == ("l0", None)
     world.catch_up()
     assert [c.waiting for c in q.list_communities(world.views) if c.is_default] == [[]]
-    with pytest.raises(OnboardingNotFoundError):
+    with pytest.raises(NotFoundError):
         npos.place_npo(world.app, world.admin, npo_id, ["not-a-community"])
 
 
@@ -294,7 +289,7 @@ def test_replaying_messages_has_no_second_effect(world: World) -> None:
         result = flow.record_offering(world.app, npo_id, offering_id, "replay")
         assert result.position is None
     assert world.app.recorder.max_notification_id() == head
-    with pytest.raises(OnboardingNotFoundError):
+    with pytest.raises(NotFoundError):
         flow.record_offering(world.app, npo_id, str(UUID(int=1)), "bad")
 
 

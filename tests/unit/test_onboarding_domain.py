@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.base import acting_as
+from domain.base import ConflictError, InvalidFieldError, NotAllowedError, acting_as
 from domain.onboarding.assignment import (
     Leader,
     LeaderRoster,
@@ -16,9 +16,6 @@ from domain.onboarding.assignment import (
 from domain.onboarding.community import Community, CommunityDirectory
 from domain.onboarding.errors import (
     CapReachedError,
-    InvalidFieldError,
-    NotAllowedError,
-    StateConflictError,
     UnreadableResourceError,
     VersionConflictError,
 )
@@ -81,7 +78,7 @@ def test_the_creator_manages_members_and_only_members_edit() -> None:
     with pytest.raises(NotAllowedError):
         npo.update_profile("stranger", profile())
     # Check the creator stays and removes others.
-    with pytest.raises(StateConflictError):
+    with pytest.raises(ConflictError):
         npo.remove_member("creator", "creator")
     npo.remove_member("creator", "colleague")
     assert npo.members == ["creator"]
@@ -108,7 +105,7 @@ def test_verification_by_the_assigned_leader_then_approval_by_an_admin() -> None
     npo.assign_leader("leader", "community")
     with pytest.raises(NotAllowedError):
         npo.record_verification("other-leader", VerificationStatus.VERIFIED, None)
-    with pytest.raises(StateConflictError):
+    with pytest.raises(ConflictError):
         npo.approve({"ADMIN"})  # not verified yet
     with pytest.raises(InvalidFieldError):
         npo.record_verification("leader", VerificationStatus.FLAGGED, " ")
@@ -120,7 +117,7 @@ def test_verification_by_the_assigned_leader_then_approval_by_an_admin() -> None
         npo.approve({"COMMUNITY_LEADER"})
     npo.approve({"ADMIN"})
     assert npo.approved
-    with pytest.raises(StateConflictError):
+    with pytest.raises(ConflictError):
         npo.record_verification("leader", VerificationStatus.FLAGGED, "late")
 
 
@@ -137,7 +134,7 @@ def test_deletion_names_members_leader_and_offerings() -> None:
     assert deleted.member_ids == ["creator", "colleague"]  # type: ignore[attr-defined]
     assert deleted.leader_id == "leader"  # type: ignore[attr-defined]
     assert deleted.offering_ids == ["o1"]  # type: ignore[attr-defined]
-    with pytest.raises(StateConflictError):
+    with pytest.raises(ConflictError):
         npo.update_profile("creator", profile())
 
 
@@ -186,7 +183,7 @@ def test_resources_are_checked_at_both_steps() -> None:
         DEFAULT_CATEGORIES,
         None,
     )
-    with pytest.raises(StateConflictError):
+    with pytest.raises(ConflictError):
         item.remove_resource(second)
 
 
@@ -195,7 +192,7 @@ def test_taken_down_offerings_freeze() -> None:
     with pytest.raises(NotAllowedError):
         item.take_down({"NPO"}, "spam")
     item.take_down({"ADMIN"}, "Misleading")
-    with pytest.raises(StateConflictError):
+    with pytest.raises(ConflictError):
         item.update(offering(), DEFAULT_CATEGORIES, None)
 
 
@@ -211,7 +208,7 @@ def test_placement_matches_tags_else_the_default_community() -> None:
     both = _community("Everything", ["rent-housing", "resume-writing"])
     for community in (default, careers, housing, both):
         directory.list_community(community)
-    with pytest.raises(StateConflictError):
+    with pytest.raises(ConflictError):
         directory.list_community(_community("careers", ["x"]))  # same name
     # Check best match first, ties in founding order, categories count as tags.
     ids, matched = directory.placement(["Resume Writing", "interview_prep"])

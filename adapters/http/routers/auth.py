@@ -13,7 +13,6 @@ from adapters.http.auth import (
     IdentityDep,
     unauthorized,
 )
-from adapters.http.domain_errors import domain_errors
 from adapters.identity.services import IdentityServices
 from adapters.identity.stores import InvalidRefreshTokenError
 from adapters.oidc.verifier import IdTokenError, IssuerUnavailableError
@@ -103,19 +102,18 @@ def sign_in(
         raise unauthorized(str(error)) from None
     except IssuerUnavailableError:
         raise HTTPException(503, "The sign-in provider cannot be reached.") from None
-    with domain_errors():
-        outcome = app.sign_in(
-            SignIn(
-                correlation_id=new_correlation_id(),
-                issuer=verified.issuer,
-                subject=verified.subject,
-                email=verified.email,
-                email_verified=verified.email_verified,
-                given_name=verified.given_name,
-                family_name=verified.family_name,
-                sign_up_roles=frozenset(body.roles),
-            )
+    outcome = app.sign_in(
+        SignIn(
+            correlation_id=new_correlation_id(),
+            issuer=verified.issuer,
+            subject=verified.subject,
+            email=verified.email,
+            email_verified=verified.email_verified,
+            given_name=verified.given_name,
+            family_name=verified.family_name,
+            sign_up_roles=frozenset(body.roles),
         )
+    )
     refresh = identity.refresh_tokens.issue(outcome.user_id)
     return _tokens(
         identity,

@@ -17,7 +17,6 @@ from starlette.concurrency import run_in_threadpool
 from adapters.bootstrap import Container
 from adapters.http.auth import ContainerDep, CurrentUserDep
 from adapters.http.consistency import read_your_writes
-from adapters.http.domain_errors import domain_errors
 from adapters.http.errors import ProblemError
 from adapters.http.routers.scheduling_common import (
     SchedulingDep,
@@ -78,15 +77,14 @@ async def rotate_calendar_token(
 ) -> FeedToken:
     """A new secret subscription URL for calendar apps; the previous one stops
     working. The token is shown only now."""
-    with domain_errors():
-        token, result = await run_in_threadpool(
-            app.rotate_calendar_token,
-            RotateCalendarToken(
-                actor_id=str(user.id),
-                correlation_id=new_correlation_id(),
-                user_id=str(user.id),
-            ),
-        )
+    token, result = await run_in_threadpool(
+        app.rotate_calendar_token,
+        RotateCalendarToken(
+            actor_id=str(user.id),
+            correlation_id=new_correlation_id(),
+            user_id=str(user.id),
+        ),
+    )
     url = f"{container.settings.public_base_url.rstrip('/')}/calendar/{token}.ics"
     return FeedToken(
         token=token,
@@ -99,15 +97,14 @@ async def rotate_calendar_token(
 @router.delete("/me/calendar-token", status_code=204)
 async def revoke_calendar_token(user: CurrentUserDep, app: SchedulingDep) -> Response:
     """Stop your subscription URL (without issuing a new one)."""
-    with domain_errors():
-        await run_in_threadpool(
-            app.revoke_calendar_token,
-            RevokeCalendarToken(
-                actor_id=str(user.id),
-                correlation_id=new_correlation_id(),
-                user_id=str(user.id),
-            ),
-        )
+    await run_in_threadpool(
+        app.revoke_calendar_token,
+        RevokeCalendarToken(
+            actor_id=str(user.id),
+            correlation_id=new_correlation_id(),
+            user_id=str(user.id),
+        ),
+    )
     return Response(status_code=204)
 
 

@@ -16,7 +16,6 @@ from adapters.http.auth import (
     require_roles,
 )
 from adapters.http.consistency import read_your_writes
-from adapters.http.domain_errors import domain_errors
 from adapters.http.routers.onboarding_common import (
     NPO_VIEWS,
     Accepted,
@@ -64,14 +63,13 @@ def create_community(
 ) -> Accepted:
     """A community leader or an admin creates a community (CL4, A2); its id comes
     first in ``ids``. NPOs are placed by matching its tags."""
-    with domain_errors():
-        result = communities.create_community(
-            app,
-            actor_of(user, correlation),
-            name=body.name,
-            description=body.description,
-            tags=body.tags,
-        )
+    result = communities.create_community(
+        app,
+        actor_of(user, correlation),
+        name=body.name,
+        description=body.description,
+        tags=body.tags,
+    )
     return Accepted.of(result)
 
 
@@ -81,8 +79,7 @@ def ensure_default_community(
 ) -> Accepted:
     """Make sure the default community exists (it is also made on first need), so
     leaders can be assigned to it."""
-    with domain_errors():
-        result = communities.ensure_default_community(app, actor_of(user, correlation))
+    result = communities.ensure_default_community(app, actor_of(user, correlation))
     return Accepted.of(result)
 
 
@@ -105,15 +102,14 @@ def update_community(
     correlation: CorrelationDep,
 ) -> Accepted:
     """An admin, or the leader who founded it, changes a community."""
-    with domain_errors():
-        result = communities.update_community(
-            app,
-            actor_of(user, correlation),
-            community_id,
-            name=body.name,
-            description=body.description,
-            tags=body.tags,
-        )
+    result = communities.update_community(
+        app,
+        actor_of(user, correlation),
+        community_id,
+        name=body.name,
+        description=body.description,
+        tags=body.tags,
+    )
     return Accepted.of(result)
 
 
@@ -129,11 +125,10 @@ def add_leader(
 ) -> Accepted:
     """An admin makes a COMMUNITY_LEADER lead the community (CL5: up to the cap of
     communities per leader). Waiting NPOs get the newcomer's capacity at once."""
-    with domain_errors():
-        roles = user_roles(container, user_id)
-        result = communities.add_leader(
-            app, actor_of(user, correlation), community_id, str(user_id), roles
-        )
+    roles = user_roles(container, user_id)
+    result = communities.add_leader(
+        app, actor_of(user, correlation), community_id, str(user_id), roles
+    )
     return Accepted.of(result)
 
 
@@ -147,10 +142,9 @@ def remove_leader(
 ) -> Accepted:
     """The leader leaves the community: their NPOs there are reassigned round-robin
     (or wait, ahead of later NPOs)."""
-    with domain_errors():
-        result = communities.remove_leader(
-            app, actor_of(user, correlation), community_id, str(user_id)
-        )
+    result = communities.remove_leader(
+        app, actor_of(user, correlation), community_id, str(user_id)
+    )
     return Accepted.of(result)
 
 
@@ -170,10 +164,9 @@ def set_leader_cap(
 ) -> Accepted:
     """An admin sets a leader's own NPO cap (null: the platform default). A raise
     serves waiting NPOs at once."""
-    with domain_errors():
-        result = communities.set_leader_cap(
-            app, actor_of(user, correlation), str(user_id), body.npo_cap
-        )
+    result = communities.set_leader_cap(
+        app, actor_of(user, correlation), str(user_id), body.npo_cap
+    )
     return Accepted.of(result)
 
 
@@ -188,11 +181,10 @@ def set_policy(
     body: PolicyIO, user: AdminDep, app: OnboardingDep, correlation: CorrelationDep
 ) -> Accepted:
     """The platform's default caps; a raised NPO cap serves every waiting queue."""
-    with domain_errors():
-        result = communities.set_policy(
-            app,
-            actor_of(user, correlation),
-            body.leader_npo_cap,
-            body.communities_per_leader,
-        )
+    result = communities.set_policy(
+        app,
+        actor_of(user, correlation),
+        body.leader_npo_cap,
+        body.communities_per_leader,
+    )
     return Accepted.of(result)

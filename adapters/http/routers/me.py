@@ -12,7 +12,6 @@ from adapters.http.auth import (
     IdentityDep,
     fresh_user_reads,
 )
-from adapters.http.domain_errors import domain_errors
 from adapters.http.errors import ProblemError
 from adapters.http.routers.identity_schemas import (
     CommandAccepted,
@@ -48,15 +47,14 @@ def update_me(
     }
     if body.address is not None:
         changes["address"] = body.address.to_command()
-    with domain_errors():
-        result = app.update_profile(
-            UpdateProfile(
-                actor_id=str(user.id),
-                correlation_id=new_correlation_id(),
-                user_id=user.id,
-                **changes,
-            )
+    result = app.update_profile(
+        UpdateProfile(
+            actor_id=str(user.id),
+            correlation_id=new_correlation_id(),
+            user_id=user.id,
+            **changes,
         )
+    )
     return CommandAccepted.of(result)
 
 
@@ -68,14 +66,13 @@ def erase_me(
 
     Irreversible. Your tokens stop working; signing in again makes a new account.
     """
-    with domain_errors():
-        result = app.erase(
-            EraseUser(
-                actor_id=str(user.id),
-                correlation_id=new_correlation_id(),
-                user_id=user.id,
-            )
+    result = app.erase(
+        EraseUser(
+            actor_id=str(user.id),
+            correlation_id=new_correlation_id(),
+            user_id=user.id,
         )
+    )
     identity.refresh_tokens.revoke_all(user.id)
     return CommandAccepted.of(result)
 
@@ -85,13 +82,12 @@ def choose_role(
     role: Role, user: CurrentUserDep, app: IdentityAppDep
 ) -> CommandAccepted:
     """Take a self-serve role (NPO or CANDIDATE); other roles only an admin grants."""
-    with domain_errors():
-        result = app.choose_role(
-            ChooseRole(
-                actor_id=str(user.id),
-                correlation_id=new_correlation_id(),
-                user_id=user.id,
-                role=role,
-            )
+    result = app.choose_role(
+        ChooseRole(
+            actor_id=str(user.id),
+            correlation_id=new_correlation_id(),
+            user_id=user.id,
+            role=role,
         )
+    )
     return CommandAccepted.of(result)

@@ -10,7 +10,6 @@ from starlette.concurrency import run_in_threadpool
 
 from adapters.http.auth import ContainerDep, CurrentUser, CurrentUserDep
 from adapters.http.consistency import read_your_writes
-from adapters.http.domain_errors import domain_errors
 from adapters.http.errors import ProblemError
 from adapters.http.routers.scheduling_common import (
     Accepted,
@@ -73,16 +72,15 @@ async def my_notifications(
     """Your notifications, newest first (``shared`` ones go to everyone holding a
     role, e.g. admins; each reader has their own read state). Payloads hold ids
     only. Follow ``next_cursor`` for older ones."""
-    with domain_errors():
-        page = await run_in_threadpool(
-            list_notifications,
-            container.views,
-            str(user.id),
-            audiences=audiences(user),
-            limit=limit,
-            cursor=cursor,
-            unread_only=unread_only,
-        )
+    page = await run_in_threadpool(
+        list_notifications,
+        container.views,
+        str(user.id),
+        audiences=audiences(user),
+        limit=limit,
+        cursor=cursor,
+        unread_only=unread_only,
+    )
     return NotificationPage(
         items=[Notification.of(i) for i in page.items], next_cursor=page.next_cursor
     )
@@ -104,14 +102,13 @@ async def mark_read(
         recipient != str(user.id) and recipient not in audiences(user)
     ):
         raise ProblemError(404, "No such notification.")
-    with domain_errors():
-        result = await run_in_threadpool(
-            app.mark_notification_read,
-            MarkNotificationRead(
-                actor_id=str(user.id),
-                correlation_id=new_correlation_id(),
-                user_id=str(user.id),
-                notification_id=notification_id,
-            ),
-        )
+    result = await run_in_threadpool(
+        app.mark_notification_read,
+        MarkNotificationRead(
+            actor_id=str(user.id),
+            correlation_id=new_correlation_id(),
+            user_id=str(user.id),
+            notification_id=notification_id,
+        ),
+    )
     return Accepted.of(result)

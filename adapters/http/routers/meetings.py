@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 
 from adapters.http.auth import ContainerDep, CurrentUserDep
 from adapters.http.consistency import read_your_writes
-from adapters.http.domain_errors import domain_errors
 from adapters.http.errors import ProblemError
 from adapters.http.routers.scheduling_common import (
     Accepted,
@@ -96,17 +95,16 @@ async def set_my_availability(
     body: AvailabilityBody, user: CurrentUserDep, app: SchedulingDep
 ) -> Accepted:
     """Your weekly availability; introductions are booked in time everyone shares."""
-    with domain_errors():
-        result = await run_in_threadpool(
-            app.set_availability,
-            SetAvailability(
-                actor_id=str(user.id),
-                correlation_id=new_correlation_id(),
-                user_id=str(user.id),
-                time_zone=body.time_zone,
-                ranges=body.ranges,
-            ),
-        )
+    result = await run_in_threadpool(
+        app.set_availability,
+        SetAvailability(
+            actor_id=str(user.id),
+            correlation_id=new_correlation_id(),
+            user_id=str(user.id),
+            time_zone=body.time_zone,
+            ranges=body.ranges,
+        ),
+    )
     return Accepted.of(result)
 
 
@@ -144,15 +142,14 @@ async def my_meetings(
 ) -> MeetingPage:
     """Your booked meetings and series, the next one first (``include_past`` adds
     the ones that are over, latest first)."""
-    with domain_errors():
-        page = await run_in_threadpool(
-            list_meetings,
-            container.views,
-            str(user.id),
-            limit=limit,
-            cursor=cursor,
-            include_past=include_past,
-        )
+    page = await run_in_threadpool(
+        list_meetings,
+        container.views,
+        str(user.id),
+        limit=limit,
+        cursor=cursor,
+        include_past=include_past,
+    )
     return MeetingPage(
         items=[Meeting.of(m) for m in page.items], next_cursor=page.next_cursor
     )

@@ -16,7 +16,6 @@ from adapters.http.auth import (
     NpoDep,
 )
 from adapters.http.consistency import read_your_writes
-from adapters.http.domain_errors import domain_errors
 from adapters.http.routers.onboarding_common import (
     NPO_VIEWS,
     OFFERING_VIEWS,
@@ -64,10 +63,9 @@ def create_npo(
 ) -> Accepted:
     """Create an NPO profile (NPO role). The platform assigns its id (the first of
     ``ids``); its registration is PENDING until its first offering is recorded."""
-    with domain_errors():
-        result = npos.create_npo(
-            app, actor_of(user, correlation), body.model_dump(mode="json")
-        )
+    result = npos.create_npo(
+        app, actor_of(user, correlation), body.model_dump(mode="json")
+    )
     return Accepted.of(result)
 
 
@@ -88,16 +86,15 @@ def list_npos(
     limit: Limit = q.DEFAULT_PAGE_SIZE,
 ) -> NpoPage:
     """Admins: NPOs not deleted, filtered (to approve, flagged, waiting...)."""
-    with domain_errors():
-        page = q.npos_admin(
-            container.views,
-            registration=registration_status,
-            verification=verification_status,
-            approved=approved,
-            waiting=waiting_for_leader,
-            cursor=cursor,
-            limit=limit,
-        )
+    page = q.npos_admin(
+        container.views,
+        registration=registration_status,
+        verification=verification_status,
+        approved=approved,
+        waiting=waiting_for_leader,
+        cursor=cursor,
+        limit=limit,
+    )
     viewer = viewer_of(user)
     return NpoPage(
         items=[NpoOut.of(n, viewer) for n in page.items], next_cursor=page.next_cursor
@@ -124,10 +121,9 @@ def update_npo(
     correlation: CorrelationDep,
 ) -> Accepted:
     """Change the profile (its members only)."""
-    with domain_errors():
-        result = npos.update_npo(
-            app, actor_of(user, correlation), npo_id, body.model_dump(mode="json")
-        )
+    result = npos.update_npo(
+        app, actor_of(user, correlation), npo_id, body.model_dump(mode="json")
+    )
     return Accepted.of(result)
 
 
@@ -142,11 +138,10 @@ def add_member(
     correlation: CorrelationDep,
 ) -> Accepted:
     """The creator adds a user who holds the NPO role (again: no change)."""
-    with domain_errors():
-        roles = user_roles(container, user_id)
-        result = npos.add_member(
-            app, actor_of(user, correlation), npo_id, str(user_id), roles
-        )
+    roles = user_roles(container, user_id)
+    result = npos.add_member(
+        app, actor_of(user, correlation), npo_id, str(user_id), roles
+    )
     return Accepted.of(result)
 
 
@@ -159,10 +154,7 @@ def remove_member(
     correlation: CorrelationDep,
 ) -> Accepted:
     """The creator removes a member (not themselves)."""
-    with domain_errors():
-        result = npos.remove_member(
-            app, actor_of(user, correlation), npo_id, str(user_id)
-        )
+    result = npos.remove_member(app, actor_of(user, correlation), npo_id, str(user_id))
     return Accepted.of(result)
 
 
@@ -176,14 +168,13 @@ def verify_npo(
 ) -> Accepted:
     """The assigned leader records the check of the registration id (CL1):
     VERIFIED, or FLAGGED with a reason."""
-    with domain_errors():
-        result = npos.record_verification(
-            app,
-            actor_of(user, correlation),
-            npo_id,
-            VerificationStatus(body.status),
-            body.reason,
-        )
+    result = npos.record_verification(
+        app,
+        actor_of(user, correlation),
+        npo_id,
+        VerificationStatus(body.status),
+        body.reason,
+    )
     return Accepted.of(result)
 
 
@@ -192,8 +183,7 @@ def approve_npo(
     npo_id: UUID, user: AdminDep, app: OnboardingDep, correlation: CorrelationDep
 ) -> Accepted:
     """An admin approves a VERIFIED NPO (A3): its offerings become visible."""
-    with domain_errors():
-        result = npos.approve_npo(app, actor_of(user, correlation), npo_id)
+    result = npos.approve_npo(app, actor_of(user, correlation), npo_id)
     return Accepted.of(result)
 
 
@@ -207,8 +197,7 @@ def delete_npo(
 ) -> Accepted:
     """An admin deletes an NPO (a flagged one, A1): its offerings are taken down,
     its members told, its leader's slot given to the longest-waiting NPO."""
-    with domain_errors():
-        result = npos.delete_npo(app, actor_of(user, correlation), npo_id, body.reason)
+    result = npos.delete_npo(app, actor_of(user, correlation), npo_id, body.reason)
     return Accepted.of(result)
 
 
@@ -222,13 +211,12 @@ def place_npo(
 ) -> Accepted:
     """An admin places the NPO in communities (A2); the first one provides its
     leader if it is waiting for one."""
-    with domain_errors():
-        result = npos.place_npo(
-            app,
-            actor_of(user, correlation),
-            npo_id,
-            [str(c) for c in body.community_ids],
-        )
+    result = npos.place_npo(
+        app,
+        actor_of(user, correlation),
+        npo_id,
+        [str(c) for c in body.community_ids],
+    )
     return Accepted.of(result)
 
 
@@ -266,16 +254,15 @@ def list_offerings(
     limit: Limit = q.DEFAULT_PAGE_SIZE,
 ) -> OfferingPage:
     """An NPO's offerings, oldest first."""
-    with domain_errors():
-        page = q.offerings_of_npo(
-            container.views,
-            container.documents,
-            viewer_of(user),
-            str(npo_id),
-            statuses=[s for s in status_filter or ["ACTIVE"] if s != "DELETED"],
-            cursor=cursor,
-            limit=limit,
-        )
+    page = q.offerings_of_npo(
+        container.views,
+        container.documents,
+        viewer_of(user),
+        str(npo_id),
+        statuses=[s for s in status_filter or ["ACTIVE"] if s != "DELETED"],
+        cursor=cursor,
+        limit=limit,
+    )
     if page is None:
         raise not_found("NPO")
     return OfferingPage(
@@ -293,10 +280,9 @@ def create_offering(
 ) -> Accepted:
     """A member with the NPO role adds an offering (its id comes first in ``ids``).
     The first one completes the NPO's registration through the Kafka flow."""
-    with domain_errors():
-        result = offerings.create_offering(
-            app, actor_of(user, correlation), npo_id, body.content()
-        )
+    result = offerings.create_offering(
+        app, actor_of(user, correlation), npo_id, body.content()
+    )
     return Accepted.of(result)
 
 
@@ -309,8 +295,7 @@ def my_npos(
 ) -> NpoPage:
     """The NPOs I am a member of."""
     viewer = viewer_of(user)
-    with domain_errors():
-        page = q.npos_of_member(container.views, viewer.user_id, cursor, limit)
+    page = q.npos_of_member(container.views, viewer.user_id, cursor, limit)
     return NpoPage(
         items=[NpoOut.of(n, viewer) for n in page.items], next_cursor=page.next_cursor
     )
@@ -325,8 +310,7 @@ def my_assigned_npos(
 ) -> AssignedNpoPage:
     """A leader's report (CL6, first cut): the NPOs assigned to me, with their
     registration and verification status."""
-    with domain_errors():
-        page = q.npos_of_leader(container.views, str(user.id), cursor, limit)
+    page = q.npos_of_leader(container.views, str(user.id), cursor, limit)
     return AssignedNpoPage(
         items=[AssignedNpo.of(n) for n in page.items], next_cursor=page.next_cursor
     )

@@ -15,7 +15,6 @@ from adapters.http.auth import (
     NpoDep,
 )
 from adapters.http.consistency import read_your_writes
-from adapters.http.domain_errors import domain_errors
 from adapters.http.routers.onboarding_common import (
     NPO_VIEWS,
     OFFERING_VIEWS,
@@ -75,10 +74,9 @@ def update_offering(
     the edit started from; a newer stored version answers 409."""
     content = body.content()
     content.pop("version")
-    with domain_errors():
-        result = offerings.update_offering(
-            app, actor_of(user, correlation), offering_id, content, body.version
-        )
+    result = offerings.update_offering(
+        app, actor_of(user, correlation), offering_id, content, body.version
+    )
     return Accepted.of(result)
 
 
@@ -95,10 +93,9 @@ def delete_offering(
     ] = None,
 ) -> Accepted:
     """Delete the offering (NP3) and its files."""
-    with domain_errors():
-        result = offerings.delete_offering(
-            app, container.blobs, actor_of(user, correlation), offering_id, version
-        )
+    result = offerings.delete_offering(
+        app, container.blobs, actor_of(user, correlation), offering_id, version
+    )
     return Accepted.of(result)
 
 
@@ -111,10 +108,9 @@ def take_down_offering(
     correlation: CorrelationDep,
 ) -> Accepted:
     """An admin takes the offering down (A1); it stops being visible or editable."""
-    with domain_errors():
-        result = offerings.take_down_offering(
-            app, actor_of(user, correlation), offering_id, body.reason
-        )
+    result = offerings.take_down_offering(
+        app, actor_of(user, correlation), offering_id, body.reason
+    )
     return Accepted.of(result)
 
 
@@ -130,16 +126,15 @@ def start_upload(
 ) -> UploadTicketOut:
     """Ask to upload a file: PDF, plain text or an image, at most 10 MiB. Answers a
     presigned URL to PUT the bytes to; then call ``.../attach``."""
-    with domain_errors():
-        ticket = offerings.start_upload(
-            app,
-            container.blobs,
-            actor_of(user, correlation),
-            offering_id,
-            filename=body.filename,
-            content_type=body.content_type,
-            size=body.size,
-        )
+    ticket = offerings.start_upload(
+        app,
+        container.blobs,
+        actor_of(user, correlation),
+        offering_id,
+        filename=body.filename,
+        content_type=body.content_type,
+        size=body.size,
+    )
     return UploadTicketOut(
         resource_id=ticket.resource_id,
         upload_url=ticket.upload_url,
@@ -167,10 +162,9 @@ def attach_upload(
 ) -> Accepted:
     """Attach the uploaded file once its content is checked; a refused file is
     deleted and the refusal recorded on the offering."""
-    with domain_errors():
-        result = offerings.attach_upload(
-            app, container.blobs, actor_of(user, correlation), offering_id, resource_id
-        )
+    result = offerings.attach_upload(
+        app, container.blobs, actor_of(user, correlation), offering_id, resource_id
+    )
     return Accepted.of(result)
 
 
@@ -185,10 +179,9 @@ def remove_resource(
     correlation: CorrelationDep,
 ) -> Accepted:
     """Remove a file no module uses."""
-    with domain_errors():
-        result = offerings.remove_resource(
-            app, container.blobs, actor_of(user, correlation), offering_id, resource_id
-        )
+    result = offerings.remove_resource(
+        app, container.blobs, actor_of(user, correlation), offering_id, resource_id
+    )
     return Accepted.of(result)
 
 
@@ -235,8 +228,7 @@ def add_category(
     body: CategoryIn, user: AdminDep, app: OnboardingDep, correlation: CorrelationDep
 ) -> Accepted:
     """An admin adds a category (or relabels one)."""
-    with domain_errors():
-        result = communities.add_category(
-            app, actor_of(user, correlation), body.slug, body.label
-        )
+    result = communities.add_category(
+        app, actor_of(user, correlation), body.slug, body.label
+    )
     return Accepted.of(result)

@@ -15,7 +15,6 @@ from adapters.http.auth import (
     ensure_self_or_roles,
     fresh_user_reads,
 )
-from adapters.http.domain_errors import domain_errors
 from adapters.http.errors import ProblemError
 from adapters.http.routers.identity_schemas import (
     CommandAccepted,
@@ -67,15 +66,14 @@ def grant_role(
     user_id: UUID, role: Role, admin: AdminDep, app: IdentityAppDep
 ) -> CommandAccepted:
     """Grant a role (admin only)."""
-    with domain_errors():
-        result = app.grant_role(
-            GrantRole(
-                actor_id=str(admin.id),
-                correlation_id=new_correlation_id(),
-                user_id=user_id,
-                role=role,
-            )
+    result = app.grant_role(
+        GrantRole(
+            actor_id=str(admin.id),
+            correlation_id=new_correlation_id(),
+            user_id=user_id,
+            role=role,
         )
+    )
     return CommandAccepted.of(result)
 
 
@@ -88,15 +86,14 @@ def revoke_role(
     identity: IdentityDep,
 ) -> CommandAccepted:
     """Revoke a role (admin only); the user's refresh tokens are revoked too."""
-    with domain_errors():
-        result = app.revoke_role(
-            RevokeRole(
-                actor_id=str(admin.id),
-                correlation_id=new_correlation_id(),
-                user_id=user_id,
-                role=role,
-            )
+    result = app.revoke_role(
+        RevokeRole(
+            actor_id=str(admin.id),
+            correlation_id=new_correlation_id(),
+            user_id=user_id,
+            role=role,
         )
+    )
     identity.refresh_tokens.revoke_all(user_id)
     return CommandAccepted.of(result)
 
@@ -110,15 +107,14 @@ def disable_user(
     identity: IdentityDep,
 ) -> CommandAccepted:
     """Disable an account that broke the rules (A1); its tokens stop working."""
-    with domain_errors():
-        result = app.disable(
-            DisableUser(
-                actor_id=str(admin.id),
-                correlation_id=new_correlation_id(),
-                user_id=user_id,
-                reason=body.reason,
-            )
+    result = app.disable(
+        DisableUser(
+            actor_id=str(admin.id),
+            correlation_id=new_correlation_id(),
+            user_id=user_id,
+            reason=body.reason,
         )
+    )
     identity.refresh_tokens.revoke_all(user_id)
     return CommandAccepted.of(result)
 
@@ -126,14 +122,13 @@ def disable_user(
 @router.post("/{user_id}/enable")
 def enable_user(user_id: UUID, admin: AdminDep, app: IdentityAppDep) -> CommandAccepted:
     """Enable a disabled account again; the user signs in afresh."""
-    with domain_errors():
-        result = app.enable(
-            EnableUser(
-                actor_id=str(admin.id),
-                correlation_id=new_correlation_id(),
-                user_id=user_id,
-            )
+    result = app.enable(
+        EnableUser(
+            actor_id=str(admin.id),
+            correlation_id=new_correlation_id(),
+            user_id=user_id,
         )
+    )
     return CommandAccepted.of(result)
 
 
@@ -142,13 +137,12 @@ def erase_user(
     user_id: UUID, admin: AdminDep, app: IdentityAppDep, identity: IdentityDep
 ) -> CommandAccepted:
     """Erase an account and its personal data (admin only; irreversible)."""
-    with domain_errors():
-        result = app.erase(
-            EraseUser(
-                actor_id=str(admin.id),
-                correlation_id=new_correlation_id(),
-                user_id=user_id,
-            )
+    result = app.erase(
+        EraseUser(
+            actor_id=str(admin.id),
+            correlation_id=new_correlation_id(),
+            user_id=user_id,
         )
+    )
     identity.refresh_tokens.revoke_all(user_id)
     return CommandAccepted.of(result)

@@ -1,0 +1,92 @@
+"""Every refusal reaches an HTTP caller as problem+json, by its base in domain.base."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from adapters.http.errors import PROBLEM_JSON, install_error_handlers
+from commands.base import ConcurrencyConflictError
+from domain.base import (
+    ConflictError,
+    DomainError,
+    GoneError,
+    InvalidFieldError,
+    NotAllowedError,
+    NotFoundError,
+    TooLargeError,
+    UnavailableError,
+    UnsupportedContentError,
+)
+from domain.identity import UserDisabledError, UserErasedError
+from queries.cursors import InvalidCursorError
+
+
+def _client_raising(error: Exception) -> TestClient:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/refuse")
+    def refuse() -> None:
+        raise error
+
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (NotAllowedError("Only an admin may do this."), 403),
+        (UserDisabledError("That account is disabled."), 403),
+        (NotFoundError("No such NPO."), 404),
+        (GoneError("This account was erased."), 410),
+        (UserErasedError("This account was erased."), 410),
+        (ConflictError("The NPO already has a leader."), 409),
+        (ConcurrencyConflictError("The record changed; try again."), 409),
+        (UnavailableError("The directory cannot be reached."), 503),
+        (DomainError("Any other refusal."), 409),
+    ],
+)
+def test_each_base_has_one_status(error: DomainError, status: int) -> None:
+    response = _client_raising(error).get("/refuse")
+
+    # Check the status comes from the base, and the message is shown as the detail.
+    assert response.status_code == status
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json()["detail"] == str(error)
+    assert "errors" not in response.json()
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "field"),
+    [
+        (
+            InvalidFieldError("location.country", "must be an ISO code"),
+            422,
+            "location.country",
+        ),
+        (InvalidCursorError(), 422, "cursor"),
+        (TooLargeError("size", "a file may be at most 10 bytes"), 413, "size"),
+        (
+            UnsupportedContentError("content_type", "only readable files"),
+            415,
+            "content_type",
+        ),
+    ],
+)
+def test_invalid_fields_name_the_field_and_the_reason(
+    error: InvalidFieldError, status: int, field: str
+) -> None:
+    response = _client_raising(error).get("/refuse")
+
+    assert response.status_code == status
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json()["errors"] == [{"field": field, "reason": error.reason}]
+
+
+def test_anything_else_is_a_500_without_its_message() -> None:
+    response = _client_raising(RuntimeError("ada@example.org")).get("/refuse")
+
+    assert response.status_code == 500
+    assert "ada@example.org" not in response.text
