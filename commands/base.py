@@ -18,10 +18,11 @@ from uuid import UUID, uuid4
 from eventsourcing.application import Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
-from eventsourcing.utils import strtobool
+from eventsourcing.utils import EnvType, strtobool
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.base import SYSTEM_ACTOR, ConflictError
+from domain.moved_topics import register_moved_topics
 
 STALE_WRITE_ATTEMPTS = 5
 
@@ -122,6 +123,10 @@ class SpotlightApplication(Application[UUID]):
     """A bounded context. Subclasses set ``name``: it names tables and env keys."""
 
     name = "spotlight"
+
+    def __init__(self, env: EnvType | None = None) -> None:
+        register_moved_topics()  # before anything stored under an old topic is read
+        super().__init__(env)
 
     def construct_repository(self) -> Repository[UUID]:
         # As the library builds it, but with CopyUnderLockRepository.

@@ -21,6 +21,7 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, Notification
+from eventsourcing.utils import get_topic, resolve_topic
 
 from projections.ports import Cache, DocumentStore, MessagePublisher
 
@@ -68,10 +69,15 @@ class ProjectedEvent:
     def position(self) -> int:
         return self.notification.id
 
-    @property
+    @cached_property
     def topic(self) -> str:
-        """``module:Class.Event``; cheap to test before decoding."""
-        return self.notification.topic
+        """``module:Class.Event`` where the class is *now*; cheap before decoding.
+
+        Events stored before a class moved carry its old topic; resolving it (old
+        topics are registered in ``domain.moved_topics``) and naming the class again
+        gives every projection one topic per event class, whenever it was stored.
+        """
+        return get_topic(resolve_topic(self.notification.topic))
 
     @property
     def event_name(self) -> str:

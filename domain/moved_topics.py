@@ -1,0 +1,30 @@
+"""Where event and aggregate classes stored under an old topic live now.
+
+Events are stored for ever with the topic (``module:QualName``) of their class at the
+time. When a class moves, its old topic is listed here, in its context's section, and
+``register_moved_topics()`` (called before any application loads an event) makes the
+old topic resolve to the class where it is now. Registering an aggregate class covers
+the event classes nested in it. Entries are never removed: old events keep them.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.utils import register_topic, resolve_topic
+
+# Old topic -> current topic. One section per context.
+MOVED_TOPICS: dict[str, str] = {
+    # --- identity -------------------------------------------------------------------
+    #
+    # --- onboarding -----------------------------------------------------------------
+    #
+    # --- scheduling -----------------------------------------------------------------
+    #
+    # --- careers --------------------------------------------------------------------
+    #
+}
+
+
+def register_moved_topics() -> None:
+    """Make every old topic resolve to its class (idempotent)."""
+    for old, current in MOVED_TOPICS.items():
+        register_topic(old, resolve_topic(current))
