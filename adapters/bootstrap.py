@@ -16,6 +16,8 @@ from adapters.embedded.views import SqliteRelationalStore
 from adapters.identity.services import IdentityServices, build_identity_services
 from adapters.settings import Settings
 from commands.base import SpotlightApplication
+from commands.careers import handlers as careers_handlers
+from commands.careers.application import CareersApplication
 from commands.dispatch import Dispatcher, HandlerTable
 from commands.identity import IdentityApplication
 from commands.inbound import InboundConsumer
@@ -47,6 +49,7 @@ APPLICATION_TYPES: tuple[type[SpotlightApplication], ...] = (
     IdentityApplication,
     SchedulingApplication,
     OnboardingApplication,
+    CareersApplication,
 )
 PROJECTION_TYPES: tuple[type[Projection], ...] = (
     UsersView,
@@ -57,7 +60,7 @@ PROJECTION_TYPES: tuple[type[Projection], ...] = (
 )
 
 # Every context's command handlers (``commands/<context>/handlers.py``).
-HANDLER_TABLES: tuple[HandlerTable[Any], ...] = ()
+HANDLER_TABLES: tuple[HandlerTable[Any], ...] = (careers_handlers.HANDLERS,)
 
 # Projections made from the built applications: their sources follow the contexts
 # that run here, and process managers command an application.

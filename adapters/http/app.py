@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from adapters.bootstrap import Container, build_container
 from adapters.embedded.blobs import LocalDiskBlobStore
+from adapters.http.careers.routes import ROUTERS as CAREERS_ROUTERS
 from adapters.http.errors import install_error_handlers
 from adapters.http.routers import (
     auth,
@@ -77,6 +78,8 @@ def create_app(
     app.include_router(communities.router)
     app.include_router(communities.leaders_router)
     app.include_router(communities.policy_router)
+    for router in CAREERS_ROUTERS:
+        app.include_router(router)
     if built.identity.dev_issuer is not None:
         app.include_router(dev_issuer_router(built.identity.dev_issuer))
     if isinstance(built.blobs, LocalDiskBlobStore):

@@ -1,0 +1,1 @@
+"""The careers context's HTTP face."""

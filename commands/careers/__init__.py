@@ -1,0 +1,1 @@
+"""The careers context's write side: its application, messages and handlers."""

@@ -1,0 +1,1 @@
+"""The careers context's views: one module per view, owning its tables and readers."""
