@@ -23,6 +23,13 @@ from commands.onboarding.flow import OFFERING_FLOW_CONSUMER, offering_flow_consu
 from commands.personal_data import PersonalDataApplication
 from commands.scheduling import SchedulingApplication
 from commands.scheduling_process import process_manager_for
+from ports.blobs import BlobStore
+from ports.cache import Cache
+from ports.documents import DocumentStore
+from ports.health import Pingable
+from ports.messages import MessageBus
+from ports.relational import RelationalStore
+from projections.contracts import Projection, ViewPorts
 from projections.engine import (
     PositionBoard,
     ProcessLocalLock,
@@ -33,10 +40,8 @@ from projections.identity import UserCacheView, UsersView
 from projections.identity_integration_events import IdentityIntegrationEvents
 from projections.notifications import notification_projections
 from projections.onboarding.integration import onboarding_projections
-from projections.ports import BlobStore, Cache, DocumentStore, MessageBus, Pingable
 from projections.scheduling import MeetingsProjection
 from projections.scheduling_integration_events import SchedulingIntegrationEvents
-from projections.views import Projection, RelationalStore, ViewPorts
 
 # How often a process without PostgreSQL's NOTIFY reads the projections' positions.
 POSITION_POLL_SECONDS = 0.05

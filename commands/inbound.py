@@ -47,19 +47,15 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 
 from commands.base import ConcurrencyConflictError
 from domain.base import DomainError
+from ports.errors import BackendUnavailableError
+from ports.messages import Message, MessageBus, MessageConsumer
+from ports.relational import RelationalStore, SqlSession
 from projections.diagnostics import error_summary
 from projections.integration_events import (
     IntegrationEvent,
     UndecodableMessageError,
     decode_message,
 )
-from projections.ports import (
-    BackendUnavailableError,
-    Message,
-    MessageBus,
-    MessageConsumer,
-)
-from projections.views import RelationalStore, SqlSession
 
 logger = logging.getLogger(__name__)
 

@@ -61,8 +61,9 @@ from commands.scheduling import (
 )
 from domain.base import SYSTEM_ACTOR
 from domain.scheduling import DispatchKind, MeetingKind, SchedulingError
+from ports.relational import SqlSession
+from projections.contracts import ProjectedEvent, Projection
 from projections.notifications import ids, one_id
-from projections.views import ProjectedEvent, Projection, SqlSession
 
 logger = logging.getLogger(__name__)
 

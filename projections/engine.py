@@ -25,16 +25,10 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
+from ports.errors import BackendUnavailableError
+from ports.relational import RelationalStore, SqlSession
+from projections.contracts import ProjectedEvent, Projection, ViewNames, ViewPorts
 from projections.diagnostics import error_summary
-from projections.ports import BackendUnavailableError
-from projections.views import (
-    ProjectedEvent,
-    Projection,
-    RelationalStore,
-    SqlSession,
-    ViewNames,
-    ViewPorts,
-)
 
 logger = logging.getLogger(__name__)
 

@@ -46,8 +46,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.utils import get_topic
 
-from projections.ports import Message
-from projections.views import ProjectedEvent, Projection, SqlSession
+from ports.messages import Message
+from ports.relational import SqlSession
+from projections.contracts import ProjectedEvent, Projection
 
 # --- The wire format --------------------------------------------------------------
 

@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.scheduling import RecurrenceRule, zone
+from ports.relational import RelationalStore, SqlSession
+from projections.contracts import ViewNames
 from projections.engine import active_version
 from projections.notifications import NOTIFICATIONS_PROJECTION
 from projections.scheduling import MEETINGS_PROJECTION
-from projections.views import RelationalStore, SqlSession, ViewNames
 
 MAX_PAGE_SIZE = 100
 MAX_MEETINGS = 1000  # per user; a user attends far fewer

@@ -27,10 +27,10 @@ from commands.onboarding.application import (
 from commands.onboarding.assignment import place_and_assign
 from commands.onboarding.npos import NPO_DELETED_REASON
 from domain.onboarding.errors import OnboardingNotFoundError
+from ports.messages import MessageBus
+from ports.relational import RelationalStore
 from projections.integration_events import IntegrationEvent
 from projections.onboarding.topics import OFFERING_CREATED
-from projections.ports import MessageBus
-from projections.views import RelationalStore
 
 logger = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from domain.onboarding.errors import (
     UnreadableResourceError,
 )
 from domain.onboarding.offering import Offering, ResourceState
-from projections.ports import BlobNotFoundError, BlobStore
+from ports.blobs import BlobNotFoundError, BlobStore
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from adapters.embedded.views import SqliteRelationalStore
 from adapters.identity.stores import SqlRefreshTokens
 from adapters.postgres.views import PostgresRelationalStore
 from commands.inbound import ensure_processed_messages_schema, prune_processed_messages
-from projections.views import RelationalStore
+from ports.relational import RelationalStore
 
 
 class Clock:

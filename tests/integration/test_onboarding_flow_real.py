@@ -24,9 +24,9 @@ from commands.onboarding import communities, npos, offerings
 from commands.onboarding.application import OnboardingApplication
 from commands.onboarding.flow import offering_flow_consumer, offering_flow_handlers
 from domain.onboarding.npo import Npo
+from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from projections.onboarding.integration import onboarding_projections
-from projections.views import ViewPorts
 from queries import onboarding as q
 from tests.support.onboarding import admin, npo_user, offering, profile
 

@@ -19,11 +19,11 @@ from commands.onboarding.application import OnboardingApplication
 from commands.onboarding.flow import offering_flow_consumer
 from domain.onboarding.npo import Npo
 from domain.onboarding.offering import Offering
+from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from projections.onboarding.integration import OnboardingIntegrationEvents
 from projections.onboarding.npos import NposView
 from projections.onboarding.topics import OFFERING_CREATED, OFFERINGS_TOPIC
-from projections.views import ViewPorts
 from queries import onboarding as q
 from tests.support.onboarding import admin, npo_user, offering, profile
 
