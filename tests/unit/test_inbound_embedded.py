@@ -12,7 +12,8 @@ from adapters.embedded.bus import InMemoryMessageBus
 from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
-from commands.inbound import InboundConsumer, InboundHandler
+from adapters.kafka.inbound import InboundConsumer
+from commands.inbound import InboundHandler
 from domain.base import acting_as
 from ports.errors import BackendUnavailableError
 from ports.messages import Message
