@@ -14,18 +14,29 @@ from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
 from adapters.identity.services import IdentityServices, build_identity_services
+from adapters.kafka.inbound import InboundConsumer
 from adapters.settings import Settings
 from commands.base import SpotlightApplication
 from commands.careers import handlers as careers_handlers
 from commands.careers.application import CareersApplication
 from commands.dispatch import Dispatcher, HandlerTable
 from commands.identity import IdentityApplication
-from commands.inbound import InboundConsumer
 from commands.onboarding.application import OnboardingApplication
-from commands.onboarding.flow import OFFERING_FLOW_CONSUMER, offering_flow_consumer
+from commands.onboarding.flow import (
+    OFFERING_FLOW_CONSUMER,
+    offering_flow_handlers,
+    offering_flow_topic,
+)
 from commands.personal_data import PersonalDataApplication
 from commands.scheduling import SchedulingApplication
 from commands.scheduling_process import process_manager_for
+from ports.blobs import BlobStore
+from ports.cache import Cache
+from ports.documents import DocumentStore
+from ports.health import Pingable
+from ports.messages import MessageBus
+from ports.relational import RelationalStore
+from projections.contracts import Projection, ViewPorts
 from projections.engine import (
     PositionBoard,
     ProcessLocalLock,
@@ -36,10 +47,8 @@ from projections.identity import UserCacheView, UsersView
 from projections.identity_integration_events import IdentityIntegrationEvents
 from projections.notifications import notification_projections
 from projections.onboarding.integration import onboarding_projections
-from projections.ports import BlobStore, Cache, DocumentStore, MessageBus, Pingable
 from projections.scheduling import MeetingsProjection
 from projections.scheduling_integration_events import SchedulingIntegrationEvents
-from projections.views import Projection, RelationalStore, ViewPorts
 
 # How often a process without PostgreSQL's NOTIFY reads the projections' positions.
 POSITION_POLL_SECONDS = 0.05
@@ -331,6 +340,31 @@ def _start_position_poller(engine: ProjectionEngine) -> Callable[[], None]:
 
     threading.Thread(target=poll, name="position-poller", daemon=True).start()
     return stopping.set
+
+
+def offering_flow_consumer(
+    app: OnboardingApplication,
+    store: RelationalStore,
+    bus: MessageBus,
+    *,
+    group_id: str | None = None,
+    poll_timeout_seconds: float = 1.0,
+) -> InboundConsumer:
+    """A consumer-group member running the offering flow's handlers.
+
+    ``group_id`` defaults to the consumer's name; a replay under a fresh group still
+    has no second effect (the dedup table and the handler's idempotence both see to
+    it).
+    """
+    return InboundConsumer(
+        OFFERING_FLOW_CONSUMER,
+        [offering_flow_topic(app)],
+        offering_flow_handlers(app),
+        store=store,
+        bus=bus,
+        group_id=group_id,
+        poll_timeout_seconds=poll_timeout_seconds,
+    )
 
 
 def _start_offering_flow(container: Container) -> Callable[[], None]:

@@ -34,8 +34,8 @@ from adapters.bootstrap import build_container
 from adapters.http.app import create_app
 from adapters.redis.cache import RedisCache
 from adapters.settings import Settings
+from projections.contracts import ViewNames
 from projections.identity import USER_CACHE_PROJECTION, USER_KEY, USERS_PROJECTION
-from projections.views import ViewNames
 from queries.identity import UserDirectory
 
 POSTGRES_URL = "postgresql://spotlight:spotlight@127.0.0.1:55432/spotlight"

@@ -63,8 +63,9 @@ from bench.views import (
     cache_projection,
 )
 from domain.base import acting_as
+from ports.relational import RelationalStore
+from projections.contracts import Projection, ViewPorts
 from projections.engine import ProjectionEngine
-from projections.views import Projection, RelationalStore, ViewPorts
 
 POSTGRES_URL = "postgresql://spotlight:spotlight@127.0.0.1:55432/spotlight"
 REDIS_URL = "redis://127.0.0.1:56379/0"

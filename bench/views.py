@@ -30,7 +30,8 @@ from pymongo import UpdateOne
 from adapters.mongo.documents import MongoDocumentStore
 from adapters.redis.cache import RedisCache
 from bench.domain import BenchPlatform, Enrollment, Npo, Offering
-from projections.views import Dialect, ProjectedEvent, Projection, SqlSession
+from ports.relational import Dialect, SqlSession
+from projections.contracts import ProjectedEvent, Projection
 
 # --- Tables ----------------------------------------------------------------------
 

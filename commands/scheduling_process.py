@@ -62,8 +62,9 @@ from commands.scheduling import (
 )
 from domain.base import SYSTEM_ACTOR, DomainError
 from domain.scheduling import DispatchKind, MeetingKind
+from ports.relational import SqlSession
+from projections.contracts import ProjectedEvent, Projection
 from projections.notifications import ids, one_id
-from projections.views import ProjectedEvent, Projection, SqlSession
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,8 @@ from eventsourcing.utils import get_topic
 
 from domain.identity import User
 from domain.personal_data import is_erased
-from projections.views import ProjectedEvent, Projection, SqlSession
+from ports.relational import SqlSession
+from projections.contracts import ProjectedEvent, Projection
 
 USERS_PROJECTION = "users"
 USER_CACHE_PROJECTION = "user_cache"

@@ -27,7 +27,7 @@ because Kafka is down. The engine records the position only after ``apply`` retu
 that is after the broker acknowledged every message of the batch (``acks=all``); a
 failure makes the engine retry the batch for ever (``retry_forever``), with back-off.
 Delivery is therefore at least once: consumers dedupe on (source, position, type)
-(``commands.inbound``). A rebuild of such a projection publishes everything again,
+(``adapters.kafka.inbound``). A rebuild of such a projection publishes everything again,
 which consumers absorb the same way.
 
 This module also decodes the wire format for consumers (``decode_message``).
@@ -46,8 +46,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.utils import get_topic
 
-from projections.ports import Message
-from projections.views import ProjectedEvent, Projection, SqlSession
+from ports.messages import Message
+from ports.relational import SqlSession
+from projections.contracts import ProjectedEvent, Projection
 
 # --- The wire format --------------------------------------------------------------
 

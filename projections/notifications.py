@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from uuid import UUID, uuid5
 
+from ports.relational import SqlSession
+from projections.contracts import ProjectedEvent, Projection
 from projections.scheduling import iso
-from projections.views import ProjectedEvent, Projection, SqlSession
 
 NOTIFICATIONS_PROJECTION = "notifications"
 ADMINS = "role:ADMIN"

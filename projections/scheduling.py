@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.scheduling import local_to_utc, zone
-from projections.views import ProjectedEvent, Projection, SqlSession
+from ports.relational import SqlSession
+from projections.contracts import ProjectedEvent, Projection
 
 MEETINGS_PROJECTION = "meetings"
 

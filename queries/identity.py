@@ -17,6 +17,9 @@ from typing import Any
 from uuid import UUID
 
 from domain.identity import Role
+from ports.cache import Cache
+from ports.relational import RelationalStore
+from projections.contracts import ViewNames
 from projections.identity import (
     SELECT_USER_COLUMNS,
     USER_CACHE_PROJECTION,
@@ -26,8 +29,6 @@ from projections.identity import (
     UserDocument,
     document_from_row,
 )
-from projections.ports import Cache
-from projections.views import RelationalStore, ViewNames
 
 logger = logging.getLogger(__name__)
 

@@ -21,11 +21,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ports.documents import DocumentStore, JSONDocument
+from ports.relational import RelationalStore, Row, SqlSession
+from projections.contracts import ViewNames
 from projections.engine import active_version
 from projections.onboarding.npos import NPOS_PROJECTION
 from projections.onboarding.offerings import OFFERINGS_COLLECTION, OFFERINGS_PROJECTION
-from projections.ports import DocumentStore, JSONDocument
-from projections.views import RelationalStore, Row, SqlSession, ViewNames
 from queries.cursors import decode_cursor, encode_cursor
 
 ROLE_ADMIN = "ADMIN"

@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.scheduling import RecurrenceRule, zone
+from ports.relational import RelationalStore, SqlSession
+from projections.contracts import ViewNames
 from projections.engine import active_version
 from projections.notifications import NOTIFICATIONS_PROJECTION
 from projections.scheduling import MEETINGS_PROJECTION
-from projections.views import RelationalStore, SqlSession, ViewNames
 from queries.cursors import InvalidCursorError, decode_cursor, encode_cursor
 
 MAX_PAGE_SIZE = 100

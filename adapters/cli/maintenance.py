@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import typer
 
 from adapters.bootstrap import build_container
+from adapters.kafka.dedup import prune_processed_messages
 from adapters.settings import Settings
-from commands.inbound import prune_processed_messages
 
 maintenance_cli = typer.Typer(help="Routine upkeep of the service's own tables.")
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from projections.ports import BlobInfo, BlobNotFoundError
+from ports.blobs import BlobInfo, BlobNotFoundError
 
 
 class LocalDiskBlobStore:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 
-from projections.ports import Message
+from ports.messages import Message
 
 
 class InMemoryMessageBus:

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from projections.ports import DuplicateKeyError, JSONDocument, SortSpec
+from ports.documents import DuplicateKeyError, JSONDocument, SortSpec
 
 
 def matches(document: Mapping[str, Any], filter: Mapping[str, Any]) -> bool:

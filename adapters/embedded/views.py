@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from projections.views import Dialect, Row
+from ports.relational import Dialect, Row
 
 _PLACEHOLDER = re.compile(r"%s")
 

@@ -21,8 +21,8 @@ from adapters.oidc.dev_issuer import (
 from adapters.oidc.verifier import IssuerConfig, OidcVerifier
 from adapters.settings import Settings
 from commands.personal_data import CachingVault
-from projections.ports import Cache
-from projections.views import RelationalStore
+from ports.cache import Cache
+from ports.relational import RelationalStore
 from queries.identity import UserDirectory
 
 GOOGLE_ISSUER = "https://accounts.google.com"

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
 from commands.personal_data import PersonalDataErasedError, new_data_key
-from projections.views import RelationalStore, SqlSession
+from ports.relational import RelationalStore, SqlSession
 
 Clock = Callable[[], float]
 

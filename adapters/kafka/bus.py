@@ -10,7 +10,8 @@ import kafka
 import kafka.errors
 from kafka.admin import KafkaAdminClient
 
-from projections.ports import BackendUnavailableError, Message
+from ports.errors import BackendUnavailableError
+from ports.messages import Message
 
 
 class KafkaMessageBus:

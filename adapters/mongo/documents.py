@@ -9,12 +9,8 @@ import pymongo
 import pymongo.errors
 from pymongo import MongoClient
 
-from projections.ports import (
-    BackendUnavailableError,
-    DuplicateKeyError,
-    JSONDocument,
-    SortSpec,
-)
+from ports.documents import DuplicateKeyError, JSONDocument, SortSpec
+from ports.errors import BackendUnavailableError
 
 
 class MongoDocumentStore:

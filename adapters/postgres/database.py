@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlparse, urlsplit, urlunsplit
 
 import psycopg
 
-from projections.ports import BackendUnavailableError
+from ports.errors import BackendUnavailableError
 
 
 class PostgresHealth:

@@ -9,8 +9,8 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from projections.ports import BackendUnavailableError
-from projections.views import Dialect, Row
+from ports.errors import BackendUnavailableError
+from ports.relational import Dialect, Row
 
 
 class PostgresSession:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 import redis.exceptions
 
-from projections.ports import BackendUnavailableError
+from ports.errors import BackendUnavailableError
 
 
 class RedisCache:

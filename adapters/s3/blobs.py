@@ -8,7 +8,8 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from projections.ports import BackendUnavailableError, BlobInfo, BlobNotFoundError
+from ports.blobs import BlobInfo, BlobNotFoundError
+from ports.errors import BackendUnavailableError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

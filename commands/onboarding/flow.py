@@ -17,7 +17,7 @@ import logging
 from uuid import UUID
 
 from commands.base import CommandResult
-from commands.inbound import InboundConsumer, InboundHandler, PoisonMessageError
+from commands.inbound import InboundHandlers, PoisonMessageError
 from commands.onboarding.application import (
     Actor,
     OnboardingApplication,
@@ -29,8 +29,6 @@ from commands.onboarding.npos import NPO_DELETED_REASON
 from domain.base import NotFoundError
 from projections.integration_events import IntegrationEvent
 from projections.onboarding.topics import OFFERING_CREATED
-from projections.ports import MessageBus
-from projections.views import RelationalStore
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +62,18 @@ def record_offering(
     return run(app, actor, decide, assignment=True)
 
 
-# --- The consumer ---------------------------------------------------------------------
+# --- What the consumer runs -----------------------------------------------------------
 
+# The consumer's name: it scopes the deduplication of messages.
 OFFERING_FLOW_CONSUMER = "onboarding_offering_flow"
 
 
-def offering_flow_handlers(app: OnboardingApplication) -> dict[str, InboundHandler]:
+def offering_flow_topic(app: OnboardingApplication) -> str:
+    """The topic the flow reads: the one the application publishes offerings on."""
+    return app.offerings_topic
+
+
+def offering_flow_handlers(app: OnboardingApplication) -> InboundHandlers:
     """The inbound handlers of the offering flow, by integration event type."""
 
     def offering_created(event: IntegrationEvent) -> None:
@@ -79,30 +83,3 @@ def offering_flow_handlers(app: OnboardingApplication) -> dict[str, InboundHandl
         record_offering(app, npo_id, event.aggregate_id, event.correlation_id)
 
     return {OFFERING_CREATED: offering_created}
-
-
-def offering_flow_consumer(
-    app: OnboardingApplication,
-    store: RelationalStore,
-    bus: MessageBus,
-    *,
-    topic: str | None = None,
-    group_id: str | None = None,
-    poll_timeout_seconds: float = 1.0,
-) -> InboundConsumer:
-    """A consumer-group member running the flow (deduplicated per message as well).
-
-    ``topic`` defaults to the application's ``offerings_topic``.
-    ``group_id`` defaults to the consumer's name; a replay under a fresh group still
-    has no second effect (the dedup table and the handler's idempotence both see to
-    it).
-    """
-    return InboundConsumer(
-        OFFERING_FLOW_CONSUMER,
-        [topic or app.offerings_topic],
-        offering_flow_handlers(app),
-        store=store,
-        bus=bus,
-        group_id=group_id,
-        poll_timeout_seconds=poll_timeout_seconds,
-    )

@@ -26,7 +26,7 @@ from domain.base import ConflictError
 from domain.onboarding.content import MAX_RESOURCE_BYTES, sniff
 from domain.onboarding.errors import ResourceTooLargeError, UnreadableResourceError
 from domain.onboarding.offering import Offering, ResourceState
-from projections.ports import BlobNotFoundError, BlobStore
+from ports.blobs import BlobNotFoundError, BlobStore
 
 logger = logging.getLogger(__name__)
 

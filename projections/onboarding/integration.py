@@ -13,11 +13,11 @@ from functools import cache
 from typing import Any, ClassVar
 
 from domain.onboarding.offering import Offering
+from projections.contracts import Projection
 from projections.integration_events import IntegrationEventsProjection, Outbound
 from projections.onboarding.npos import NposView
 from projections.onboarding.offerings import OfferingDocuments
 from projections.onboarding.topics import OFFERING_CREATED, OFFERINGS_TOPIC
-from projections.views import Projection
 
 INTEGRATION_PROJECTION = "onboarding_integration_events"
 

@@ -29,7 +29,8 @@ from domain.onboarding.platform import (
     DEFAULT_COMMUNITIES_PER_LEADER,
     DEFAULT_LEADER_NPO_CAP,
 )
-from projections.views import ProjectedEvent, Projection, SqlSession
+from ports.relational import SqlSession
+from projections.contracts import ProjectedEvent, Projection
 
 NPOS_PROJECTION = "onboarding_npos"
 

@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from projections.ports import JSONDocument
-from projections.views import ProjectedEvent, Projection, SqlSession
+from ports.documents import JSONDocument
+from ports.relational import SqlSession
+from projections.contracts import ProjectedEvent, Projection
 
 OFFERINGS_PROJECTION = "onboarding_offerings"
 OFFERINGS_COLLECTION = "offerings"

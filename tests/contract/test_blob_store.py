@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from adapters.embedded.blobs import LocalDiskBlobStore
 from adapters.http.routers.blobs import blob_router
 from adapters.s3.blobs import S3BlobStore
-from projections.ports import BlobNotFoundError, BlobStore
+from ports.blobs import BlobNotFoundError, BlobStore
 
 
 class BlobStoreContract(ABC):

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.embedded.cache import InMemoryCache
 from adapters.redis.cache import RedisCache
-from projections.ports import Cache
+from ports.cache import Cache
 
 
 class CacheContract(ABC):

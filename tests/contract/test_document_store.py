@@ -10,7 +10,7 @@ import pytest
 
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.mongo.documents import MongoDocumentStore
-from projections.ports import DocumentStore, DuplicateKeyError
+from ports.documents import DocumentStore, DuplicateKeyError
 
 
 class DocumentStoreContract(ABC):

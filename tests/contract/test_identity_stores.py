@@ -20,7 +20,7 @@ from adapters.identity.stores import (
 from adapters.identity.tokens import AccessTokens, InvalidAccessTokenError
 from adapters.postgres.views import PostgresRelationalStore
 from commands.personal_data import PersonalDataErasedError
-from projections.views import RelationalStore
+from ports.relational import RelationalStore
 
 
 class Clock:

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.embedded.bus import InMemoryMessageBus
 from adapters.kafka.bus import KafkaMessageBus
-from projections.ports import Message, MessageBus, MessageConsumer
+from ports.messages import Message, MessageBus, MessageConsumer
 
 
 def drain(

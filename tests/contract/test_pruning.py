@@ -14,9 +14,12 @@ from typer.testing import CliRunner
 from adapters.cli.main import cli
 from adapters.embedded.views import SqliteRelationalStore
 from adapters.identity.stores import SqlRefreshTokens
+from adapters.kafka.dedup import (
+    ensure_processed_messages_schema,
+    prune_processed_messages,
+)
 from adapters.postgres.views import PostgresRelationalStore
-from commands.inbound import ensure_processed_messages_schema, prune_processed_messages
-from projections.views import RelationalStore
+from ports.relational import RelationalStore
 
 
 class Clock:

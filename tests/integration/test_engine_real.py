@@ -18,8 +18,8 @@ from adapters.postgres.listen import PostgresNotificationListener
 from adapters.postgres.locks import AdvisoryWorkerLock
 from adapters.postgres.views import PostgresRelationalStore
 from adapters.redis.cache import RedisCache
+from projections.contracts import ProjectedEvent, ViewPorts
 from projections.engine import PositionBoard, ProjectionEngine
-from projections.views import ProjectedEvent, ViewPorts
 from tests.support.notes import Note, Notebook, NotesDocuments, NotesTable
 
 

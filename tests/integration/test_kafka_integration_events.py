@@ -19,13 +19,13 @@ import pytest
 from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.kafka.bus import KafkaMessageBus
+from adapters.kafka.inbound import InboundConsumer
 from adapters.postgres.database import eventsourcing_environment
 from adapters.postgres.views import PostgresRelationalStore
-from commands.inbound import InboundConsumer
 from domain.base import acting_as
+from ports.messages import Message, MessageBus
+from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
-from projections.ports import Message, MessageBus
-from projections.views import ViewPorts
 from tests.support.integration import (
     Ledgers,
     SwitchablePublisher,

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 
 from adapters.bootstrap import Container, build_container
 from adapters.http.app import create_app
+from adapters.kafka.inbound import InboundStats
 from adapters.s3.blobs import S3BlobStore
 from adapters.settings import Settings
-from commands.inbound import InboundStats
 from commands.onboarding.application import OnboardingApplication
 from commands.onboarding.flow import OFFERING_FLOW_CONSUMER
 from tests.support.identity import SignedIn, sign_in

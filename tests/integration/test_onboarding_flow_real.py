@@ -14,19 +14,20 @@ from uuid import UUID
 
 import pytest
 
+from adapters.bootstrap import offering_flow_consumer
 from adapters.embedded.cache import InMemoryCache
 from adapters.kafka.bus import KafkaMessageBus
+from adapters.kafka.inbound import InboundConsumer
 from adapters.mongo.documents import MongoDocumentStore
 from adapters.postgres.database import eventsourcing_environment
 from adapters.postgres.views import PostgresRelationalStore
-from commands.inbound import InboundConsumer
 from commands.onboarding import communities, npos, offerings
 from commands.onboarding.application import OnboardingApplication
-from commands.onboarding.flow import offering_flow_consumer, offering_flow_handlers
+from commands.onboarding.flow import offering_flow_handlers
 from domain.onboarding.npo import Npo
+from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from projections.onboarding.integration import onboarding_projections
-from projections.views import ViewPorts
 from queries import onboarding as q
 from tests.support.onboarding import admin, npo_user, offering, profile
 

@@ -18,12 +18,13 @@ from eventsourcing.domain import event
 from commands.base import CommandResult, SpotlightApplication
 from commands.inbound import InboundHandler
 from domain.base import DomainError, SpotlightAggregate, acting_as
+from ports.errors import BackendUnavailableError
+from ports.messages import Message, MessagePublisher
 from projections.integration_events import (
     IntegrationEvent,
     IntegrationEventsProjection,
     Outbound,
 )
-from projections.ports import BackendUnavailableError, Message, MessagePublisher
 
 NOTES_TOPIC_BASE = "spotlight.notebook.notes"
 

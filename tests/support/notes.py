@@ -10,7 +10,8 @@ from eventsourcing.domain import event
 
 from commands.base import SpotlightApplication
 from domain.base import SpotlightAggregate
-from projections.views import ProjectedEvent, Projection, SqlSession
+from ports.relational import SqlSession
+from projections.contracts import ProjectedEvent, Projection
 
 
 class Note(SpotlightAggregate):

@@ -12,9 +12,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from adapters.bootstrap import Container
+from adapters.kafka.inbound import InboundStats
 from adapters.postgres.database import temporary_database
 from commands.identity import BootstrapAdmin, IdentityApplication
-from commands.inbound import InboundStats
 from commands.onboarding.application import OnboardingApplication
 from commands.onboarding.flow import OFFERING_FLOW_CONSUMER
 from tests.support.identity import SignedIn, sign_in

@@ -16,10 +16,11 @@ from commands.scheduling import (
     SetAvailability,
 )
 from commands.scheduling_process import process_manager_for
+from ports.relational import RelationalStore
+from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from projections.notifications import notification_projections
 from projections.scheduling import MeetingsProjection
-from projections.views import RelationalStore, ViewPorts
 
 ACTING = {"actor_id": "tester", "correlation_id": "corr-test"}
 

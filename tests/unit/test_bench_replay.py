@@ -28,8 +28,8 @@ from bench.views import (
     PlatformTables,
     fold_documents,
 )
+from projections.contracts import ProjectedEvent, ViewNames, ViewPorts
 from projections.engine import ProjectionEngine
-from projections.views import ProjectedEvent, ViewNames, ViewPorts
 
 
 def seeded(total: int) -> tuple[BenchPlatform, Expected]:

@@ -12,8 +12,8 @@ from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
 from domain.base import acting_as
+from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
-from projections.views import ViewPorts
 from tests.support.notes import Note, Notebook, NotesDocuments, NotesTable
 
 

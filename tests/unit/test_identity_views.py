@@ -23,9 +23,9 @@ from commands.identity import (
     UpdateProfile,
 )
 from domain.identity import Role
+from projections.contracts import ViewNames, ViewPorts
 from projections.engine import ProjectionEngine
 from projections.identity import USER_KEY, UserCacheView, UsersView
-from projections.views import ViewNames, ViewPorts
 from queries.identity import UserDirectory
 from tests.support.identity import identity_application
 

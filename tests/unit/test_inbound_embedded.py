@@ -12,12 +12,14 @@ from adapters.embedded.bus import InMemoryMessageBus
 from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
-from commands.inbound import InboundConsumer, InboundHandler
+from adapters.kafka.inbound import InboundConsumer
+from commands.inbound import InboundHandler
 from domain.base import acting_as
+from ports.errors import BackendUnavailableError
+from ports.messages import Message
+from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from projections.integration_events import IntegrationEvent
-from projections.ports import BackendUnavailableError, Message
-from projections.views import ViewPorts
 from tests.support.integration import (
     LedgerClosedError,
     Ledgers,

@@ -11,8 +11,8 @@ import pytest
 
 from adapters.embedded.bus import InMemoryMessageBus
 from adapters.embedded.views import SqliteRelationalStore
-from adapters.kafka.consumer import InboundWorkers
-from commands.inbound import InboundConsumer
+from adapters.kafka.inbound import InboundConsumer
+from adapters.kafka.workers import InboundWorkers
 from projections.integration_events import IntegrationEvent
 
 TOPIC = "spotlight.samples"

@@ -16,6 +16,9 @@ from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
 from domain.base import SpotlightAggregate, acting_as
+from ports.errors import BackendUnavailableError
+from ports.messages import Message
+from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from projections.integration_events import (
     IntegrationEventConfigError,
@@ -26,8 +29,6 @@ from projections.integration_events import (
     decode_message,
     json_value,
 )
-from projections.ports import BackendUnavailableError, Message
-from projections.views import ViewPorts
 from tests.support.integration import SwitchablePublisher, notebook_events_for
 from tests.support.notes import Note, Notebook
 

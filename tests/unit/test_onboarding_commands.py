@@ -24,10 +24,10 @@ from commands.onboarding.application import Actor, OnboardingApplication
 from domain.base import ConflictError, NotAllowedError, NotFoundError
 from domain.onboarding.errors import UnreadableResourceError, VersionConflictError
 from domain.onboarding.npo import Npo, VerificationStatus
+from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from projections.onboarding.npos import NposView
 from projections.onboarding.offerings import OfferingDocuments
-from projections.views import ViewPorts
 from queries import onboarding as q
 from tests.support.onboarding import (
     PDF_BYTES,

@@ -9,21 +9,21 @@ from uuid import UUID
 
 import pytest
 
+from adapters.bootstrap import offering_flow_consumer
 from adapters.embedded.bus import InMemoryMessageBus
 from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
-from commands.inbound import InboundConsumer
+from adapters.kafka.inbound import InboundConsumer
 from commands.onboarding import communities, npos, offerings
 from commands.onboarding.application import OnboardingApplication
-from commands.onboarding.flow import offering_flow_consumer
 from domain.onboarding.npo import Npo
 from domain.onboarding.offering import Offering
+from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from projections.onboarding.integration import OnboardingIntegrationEvents
 from projections.onboarding.npos import NposView
 from projections.onboarding.topics import OFFERING_CREATED, OFFERINGS_TOPIC
-from projections.views import ViewPorts
 from queries import onboarding as q
 from tests.support.onboarding import admin, npo_user, offering, profile
 

@@ -17,6 +17,7 @@ from commands.scheduling import (
     SetAvailability,
 )
 from commands.scheduling_process import process_manager_for
+from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from projections.integration_events import decode_message
 from projections.scheduling_integration_events import (
@@ -24,7 +25,6 @@ from projections.scheduling_integration_events import (
     NOTIFICATION_REQUESTS_TOPIC,
     SchedulingIntegrationEvents,
 )
-from projections.views import ViewPorts
 from tests.support.onboarding_fake import FakeOnboarding
 from tests.support.scheduling import ACTING
 

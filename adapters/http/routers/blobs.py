@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from adapters.embedded.blobs import LocalDiskBlobStore
-from projections.ports import BlobNotFoundError
+from ports.blobs import BlobNotFoundError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 

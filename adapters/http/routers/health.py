@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from adapters.bootstrap import Container
-from projections.ports import Pingable
+from ports.health import Pingable
 
 router = APIRouter(prefix="/health", tags=["health"])
 

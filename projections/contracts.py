@@ -1,4 +1,4 @@
-"""Contracts for the read side: SQL sessions, view names per version, projections.
+"""What a projection is: the events it is handed, its names and ports per version.
 
 A *projection* turns events from one or more applications' logs into a view. The
 engine (``projections.engine``) feeds it batches; a batch and the projection's tracked
@@ -13,48 +13,19 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, ClassVar, Literal, Protocol
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.utils import get_topic, resolve_topic
 
-from projections.ports import Cache, DocumentStore, MessagePublisher
-
-Dialect = Literal["postgres", "sqlite"]
-Row = tuple[Any, ...]
-
-
-class SqlSession(Protocol):
-    """One transaction. SQL uses ``%s`` placeholders on every dialect."""
-
-    dialect: Dialect
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
-
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
-
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
-
-
-class RelationalStore(Protocol):
-    """The relational views database: PostgreSQL, or SQLite when embedded."""
-
-    dialect: Dialect
-
-    def transaction(self) -> AbstractContextManager[SqlSession]:
-        """Commit on normal exit, roll back on an exception."""
-        ...
-
-    def close(self) -> None: ...
-
-    def ping(self) -> None: ...
+from ports.cache import Cache
+from ports.documents import DocumentStore
+from ports.messages import MessagePublisher
+from ports.relational import SqlSession
 
 
 @dataclass(frozen=True)

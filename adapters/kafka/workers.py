@@ -1,8 +1,8 @@
 """Running inbound consumers: threads in the API process, or a worker process.
 
-The consumers themselves (``commands.inbound.InboundConsumer``) speak only the ports;
-this module owns their threads and, for a worker, the process signals. It works with
-any ``MessageBus`` (Kafka, or the in-memory bus when embedded).
+The consumers themselves (``adapters.kafka.inbound.InboundConsumer``) speak only the
+ports; this module owns their threads and, for a worker, the process signals. It
+works with any ``MessageBus`` (Kafka, or the in-memory bus when embedded).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable
 from types import FrameType
 
-from commands.inbound import InboundConsumer, InboundStats
+from adapters.kafka.inbound import InboundConsumer, InboundStats
 
 logger = logging.getLogger(__name__)
 

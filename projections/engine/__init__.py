@@ -1,0 +1,61 @@
+"""The projection engine: follows applications' logs and keeps views up to date.
+
+For each projection it reads the logs of its source applications from the tracked
+positions in batches, hands each batch to the projection and records the new
+position *in the same SQL transaction* as the projection's SQL changes. It then tells
+the ``PositionBoard``, which wakes queries waiting to read their own writes.
+
+One module per part: ``engine`` (``ProjectionEngine``, composing the rest),
+``tracking`` (its tables), ``runner`` (the apply loop and runner threads),
+``rebuild``, ``positions`` (read-your-writes), ``locks`` (one applier per
+projection across processes) and ``status``. Import the public names from here.
+"""
+
+from projections.engine.engine import ProjectionEngine
+from projections.engine.locks import ProcessLocalLock, WorkerLock
+from projections.engine.positions import (
+    POSITIONS_CHANNEL,
+    PositionBoard,
+    positions_channel,
+)
+from projections.engine.runner import BatchHook
+from projections.engine.status import (
+    FAILED,
+    IDLE,
+    REBUILDING,
+    RETRYING,
+    RUNNING,
+    STANDBY,
+    STOPPED,
+    ProjectionStatus,
+    SourceStatus,
+)
+from projections.engine.tracking import (
+    ConcurrentApplierError,
+    active_version,
+    ensure_tracking_schema,
+    serialise_schema_changes,
+)
+
+__all__ = [
+    "FAILED",
+    "IDLE",
+    "POSITIONS_CHANNEL",
+    "REBUILDING",
+    "RETRYING",
+    "RUNNING",
+    "STANDBY",
+    "STOPPED",
+    "BatchHook",
+    "ConcurrentApplierError",
+    "PositionBoard",
+    "ProcessLocalLock",
+    "ProjectionEngine",
+    "ProjectionStatus",
+    "SourceStatus",
+    "WorkerLock",
+    "active_version",
+    "ensure_tracking_schema",
+    "positions_channel",
+    "serialise_schema_changes",
+]

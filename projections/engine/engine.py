@@ -1,0 +1,267 @@
+"""``ProjectionEngine``: follows applications' logs and keeps views up to date.
+
+It composes the engine's parts: the tracking tables (``tracking``), the apply loop and
+one runner thread per projection (``runner``), the worker lock that keeps two
+processes from applying the same projection (``locks``), the board queries wait on
+to read their own writes (``positions``), rebuilds (``rebuild``) and what
+``status()`` reports (``status``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from uuid import UUID
+
+from eventsourcing.application import Application
+
+from ports.errors import BackendUnavailableError
+from ports.relational import RelationalStore, SqlSession
+from projections.contracts import Projection, ViewNames, ViewPorts
+from projections.engine.locks import ProcessLocalLock, WorkerLock
+from projections.engine.positions import PositionBoard, positions_channel
+from projections.engine.rebuild import rebuild_and_switch
+from projections.engine.runner import BatchHook, Runner, apply_next_batch
+from projections.engine.status import IDLE, ProjectionStatus, SourceStatus
+from projections.engine.tracking import (
+    active_version,
+    ensure_tracking_schema,
+    now,
+    serialise_schema_changes,
+    start_tracking,
+    tracked_position,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class ProjectionEngine:
+    def __init__(
+        self,
+        store: RelationalStore,
+        applications: Mapping[str, Application[UUID]],
+        projections: Sequence[type[Projection]],
+        ports: ViewPorts,
+        *,
+        board: PositionBoard | None = None,
+        lock: WorkerLock | None = None,
+        batch_size: int = 1000,
+        idle_wait_seconds: float = 1.0,
+        max_attempts: int = 5,
+        retry_delay_seconds: float = 0.2,
+        before_position_recorded: BatchHook | None = None,
+        namespace: str = "",
+    ) -> None:
+        for projection in projections:
+            missing = set(projection.sources) - set(applications)
+            if missing:
+                raise ValueError(f"{projection.name} reads unknown sources {missing}")
+        self.store = store
+        self.applications: dict[str, Application[UUID]] = dict(applications)
+        self.projection_types: dict[str, type[Projection]] = {
+            p.name: p for p in projections
+        }
+        self.ports = ports
+        self.board: PositionBoard = board or PositionBoard()
+        self.lock: WorkerLock = lock or ProcessLocalLock()
+        self.batch_size = batch_size
+        self.idle_wait_seconds = idle_wait_seconds
+        self.max_attempts = max_attempts
+        self.retry_delay_seconds = retry_delay_seconds
+        self.before_position_recorded = before_position_recorded
+        # Deployments sharing a database (one schema each) must not hear each
+        # other's positions.
+        self.positions_channel = positions_channel(namespace)
+        self._runners: dict[str, Runner] = {}
+        self._schema_ready = False
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Create the tracking tables and each projection's live version."""
+        if self._schema_ready:
+            return
+        ensure_tracking_schema(self.store)
+        for name in self.projection_types:
+            with self.store.transaction() as session:
+                serialise_schema_changes(session)
+                version = active_version(session, name)
+                self.instance(name, version).setup(session)
+                start_tracking(
+                    session, name, version, self.projection_types[name].sources
+                )
+                self.load_positions(session, name)
+        self._schema_ready = True
+
+    def start(self) -> None:
+        """Run every projection in a background thread of this process."""
+        self.setup()
+        for name in self.projection_types:
+            if name not in self._runners:
+                runner = Runner(self, name)
+                self._runners[name] = runner
+                runner.start()
+
+    def stop(self, timeout_seconds: float = 10) -> None:
+        runners = list(self._runners.values())
+        self._runners.clear()
+        for runner in runners:
+            runner.stop()
+        for runner in runners:
+            runner.join(timeout_seconds)
+
+    @property
+    def running(self) -> bool:
+        """Whether projections run in this process."""
+        return bool(self._runners)
+
+    def runner(self, name: str) -> Runner | None:
+        """The thread running projection ``name`` in this process, if any."""
+        return self._runners.get(name)
+
+    def join(self, name: str, timeout_seconds: float) -> bool:
+        """Wait for a projection's runner to end (stopped or failed)."""
+        runner = self._runners.get(name)
+        if runner is None:
+            return True
+        runner.join(timeout_seconds)
+        return not runner.is_alive()
+
+    def wake(self) -> None:
+        """New events may be there: every idle runner looks now."""
+        for runner in list(self._runners.values()):
+            runner.wake()
+
+    def wait_for(
+        self,
+        source: str,
+        position: int,
+        projections: Iterable[str],
+        timeout_seconds: float,
+    ) -> int:
+        """Read-your-writes: 0 once reached, else the remaining lag."""
+        names = [n for n in projections if source in self.projection_types[n].sources]
+        return self.board.wait_for(source, position, names, timeout_seconds)
+
+    # -- synchronous use (tests, the CLI, rebuilds) ---------------------------------
+
+    def instance(self, name: str, version: int) -> Projection:
+        return self.projection_types[name](ViewNames(name, version), self.ports)
+
+    def catch_up(self, name: str | None = None) -> int:
+        """Apply everything up to the heads now, in this thread; returns events."""
+        self.setup()
+        names = [name] if name else list(self.projection_types)
+        total = 0
+        for each in names:
+            with self.store.transaction() as session:
+                version = active_version(session, each)
+            projection = self.instance(each, version)
+            while True:
+                applied = self.process_next_batch(projection)
+                total += applied
+                if not applied:
+                    break
+        return total
+
+    def process_next_batch(self, projection: Projection) -> int:
+        """Apply the next batch from each source; returns how many events it read."""
+        return apply_next_batch(self, projection)
+
+    def is_live(self, name: str, version: int) -> bool:
+        """Whether ``version`` is the one this process serves reads from."""
+        runner = self._runners.get(name)
+        return runner is None or runner.version == version
+
+    def refresh_positions(self) -> None:
+        """Read every projection's tracked positions (when another process runs
+        them and cannot notify this one)."""
+        try:
+            with self.store.transaction() as session:
+                for name in self.projection_types:
+                    self.load_positions(session, name)
+        except BackendUnavailableError:
+            logger.warning("could not read the projections' positions")
+
+    def load_positions(self, session: SqlSession, name: str) -> None:
+        """Tell the board where the live version of ``name`` has got to."""
+        version = active_version(session, name)
+        for source in self.projection_types[name].sources:
+            self.board.advance(
+                name, source, tracked_position(session, name, version, source)
+            )
+
+    # -- status and state ---------------------------------------------------------
+
+    def set_state(self, name: str, state: str, error: str | None = None) -> None:
+        try:
+            with self.store.transaction() as session:
+                session.execute(
+                    "UPDATE projection_state SET state = %s, last_error = %s, "
+                    "updated_at = %s WHERE projection = %s",
+                    (state, error, now(), name),
+                )
+        except BackendUnavailableError:
+            logger.warning("could not record state %s of projection %s", state, name)
+
+    def status(self) -> list[ProjectionStatus]:
+        self.setup()
+        heads = {
+            name: app.recorder.max_notification_id() or 0
+            for name, app in self.applications.items()
+        }
+        result = []
+        with self.store.transaction() as session:
+            for name, projection in sorted(self.projection_types.items()):
+                version = active_version(session, name)
+                row = session.fetchone(
+                    "SELECT state, last_error, building_version FROM projection_state "
+                    "WHERE projection = %s",
+                    (name,),
+                )
+                state, error, building = row if row else (IDLE, None, None)
+                sources = tuple(
+                    SourceStatus(
+                        source,
+                        tracked_position(session, name, version, source),
+                        heads[source],
+                    )
+                    for source in projection.sources
+                )
+                result.append(
+                    ProjectionStatus(
+                        name,
+                        version,
+                        state,
+                        error,
+                        sources,
+                        building,
+                        has_worker=self._has_worker(name),
+                    )
+                )
+        return result
+
+    def _has_worker(self, name: str) -> bool:
+        runner = self._runners.get(name)
+        if runner is not None:
+            return runner.is_alive()
+        # Probe the lock: taking it means nobody holds it.
+        if self.lock.try_acquire(name):
+            self.lock.release(name)
+            return False
+        return True
+
+    # -- rebuilds -----------------------------------------------------------------
+
+    def rebuild(
+        self,
+        name: str,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Build a fresh version beside the live one, then switch to it.
+
+        ``on_progress(done, total)`` is called after each batch. Returns the new
+        version. The old version is dropped by whichever runner notices the switch
+        (or here, when no runner of this process runs it).
+        """
+        return rebuild_and_switch(self, name, on_progress)

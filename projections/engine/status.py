@@ -1,0 +1,41 @@
+"""What ``status()`` reports: a projection's states and how far it has got."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RUNNING = "RUNNING"
+IDLE = "IDLE"
+STANDBY = "STANDBY"  # another process holds this projection's worker lock
+RETRYING = "RETRYING"
+FAILED = "FAILED"
+STOPPED = "STOPPED"
+REBUILDING = "REBUILDING"
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    source: str
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.head - self.position)
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    name: str
+    version: int
+    state: str
+    last_error: str | None
+    sources: tuple[SourceStatus, ...]
+    building_version: int | None = None
+    # Whether some process holds the projection's worker lock right now; the
+    # recorded state of a process that died stays behind, this does not.
+    has_worker: bool = False
+
+    @property
+    def lag(self) -> int:
+        return sum(s.lag for s in self.sources)
