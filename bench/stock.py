@@ -24,7 +24,7 @@ from eventsourcing.projection import Projection
 from psycopg.sql import SQL
 
 from bench.domain import Enrollment, Npo, Offering
-from bench.views import TABLES
+from bench.views.tables import TABLES
 
 STOCK_PREFIX = "stock_"
 

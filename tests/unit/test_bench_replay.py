@@ -20,14 +20,11 @@ from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
 from bench.domain import BenchPlatform, Expected, workload
-from bench.replay import check_tables, percentile
-from bench.views import (
-    TABLES,
-    PlatformCache,
-    PlatformDocuments,
-    PlatformTables,
-    fold_documents,
-)
+from bench.replay import check_tables
+from bench.replay_figures import percentile
+from bench.views.cache import PlatformCache
+from bench.views.documents import PlatformDocuments, fold_documents
+from bench.views.tables import TABLES, PlatformTables
 from projections.contracts import ProjectedEvent, ViewNames, ViewPorts
 from projections.engine import ProjectionEngine
 

@@ -1,0 +1,1 @@
+"""The benchmark's views, one module per store: tables, documents, cache."""
