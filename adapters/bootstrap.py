@@ -16,7 +16,7 @@ from adapters.embedded.views import SqliteRelationalStore
 from adapters.identity.services import IdentityServices, build_identity_services
 from adapters.kafka.inbound import InboundConsumer
 from adapters.settings import Settings
-from commands.base import SpotlightApplication
+from commands.base import Command, SpotlightApplication
 from commands.careers import handlers as careers_handlers
 from commands.careers.application import CareersApplication
 from commands.dispatch import Dispatcher, HandlerTable
@@ -28,8 +28,9 @@ from commands.onboarding.flow import (
     offering_flow_topic,
 )
 from commands.personal_data import PersonalDataApplication
-from commands.scheduling import SchedulingApplication
-from commands.scheduling_process import process_manager_for
+from commands.scheduling import handlers as scheduling_handlers
+from commands.scheduling.application import SchedulingApplication
+from commands.scheduling.process_manager import process_manager_for
 from ports.blobs import BlobStore
 from ports.cache import Cache
 from ports.documents import DocumentStore
@@ -45,10 +46,10 @@ from projections.engine import (
 )
 from projections.identity import UserCacheView, UsersView
 from projections.identity_integration_events import IdentityIntegrationEvents
-from projections.notifications import notification_projections
 from projections.onboarding.integration import onboarding_projections
-from projections.scheduling import MeetingsProjection
-from projections.scheduling_integration_events import SchedulingIntegrationEvents
+from projections.scheduling.integration_events import SchedulingIntegrationEvents
+from projections.scheduling.meetings import MeetingsProjection
+from projections.scheduling.notifications import notification_projections
 
 # How often a process without PostgreSQL's NOTIFY reads the projections' positions.
 POSITION_POLL_SECONDS = 0.05
@@ -69,17 +70,29 @@ PROJECTION_TYPES: tuple[type[Projection], ...] = (
 )
 
 # Every context's command handlers (``commands/<context>/handlers.py``).
-HANDLER_TABLES: tuple[HandlerTable[Any], ...] = (careers_handlers.HANDLERS,)
+HANDLER_TABLES: tuple[HandlerTable[Any], ...] = (
+    scheduling_handlers.HANDLERS,
+    careers_handlers.HANDLERS,
+)
 
 # Projections made from the built applications: their sources follow the contexts
-# that run here, and process managers command an application.
+# that run here.
 ProjectionFactory = Callable[
     [Mapping[str, SpotlightApplication]], Sequence[type[Projection]]
 ]
 PROJECTION_FACTORIES: tuple[ProjectionFactory, ...] = (
     notification_projections,  # scheduling + onboarding/careers when present
-    process_manager_for,  # onboarding/careers events -> scheduling commands
     onboarding_projections,  # NPOs and offerings views; the offering flow's topic
+)
+
+# Process managers: events of the contexts that run here -> commands, sent through
+# the dispatcher.
+ProcessManagerFactory = Callable[
+    [Mapping[str, SpotlightApplication], Callable[[Command[Any]], Any]],
+    Sequence[type[Projection]],
+]
+PROCESS_MANAGER_FACTORIES: tuple[ProcessManagerFactory, ...] = (
+    process_manager_for,  # identity/onboarding/careers events -> scheduling commands
 )
 
 
@@ -204,11 +217,12 @@ def build_container(
     onboarding = applications.get(OnboardingApplication.name)
     if isinstance(onboarding, OnboardingApplication):
         onboarding.offerings_topic = settings.onboarding_offerings_topic
+    dispatcher = Dispatcher(applications, HANDLER_TABLES)
     board = PositionBoard()
     engine = ProjectionEngine(
         views,
         applications,
-        _projections(applications, projection_types),
+        _projections(applications, dispatcher, projection_types),
         ViewPorts(documents, cache, bus),
         board=board,
         lock=_worker_lock(settings),
@@ -229,7 +243,7 @@ def build_container(
         applications=applications,
         engine=engine,
         identity=identity,
-        dispatcher=Dispatcher(applications, HANDLER_TABLES),
+        dispatcher=dispatcher,
     )
     container._closers.append(views.close)
     container._closers.append(identity.close)
@@ -275,12 +289,18 @@ def _application(
 
 def _projections(
     applications: Mapping[str, SpotlightApplication],
+    dispatcher: Dispatcher,
     overridden: tuple[type[Projection], ...] | None,
 ) -> tuple[type[Projection], ...]:
     if overridden is not None:
         return overridden
     made = (p for make in PROJECTION_FACTORIES for p in make(applications))
-    return (*PROJECTION_TYPES, *made)
+    reactions = (
+        p
+        for make in PROCESS_MANAGER_FACTORIES
+        for p in make(applications, dispatcher.dispatch)
+    )
+    return (*PROJECTION_TYPES, *made, *reactions)
 
 
 def _relational_store(settings: Settings) -> RelationalStore:

@@ -18,6 +18,13 @@ MOVED_TOPICS: dict[str, str] = {
     # --- onboarding -----------------------------------------------------------------
     #
     # --- scheduling -----------------------------------------------------------------
+    "domain.scheduling:Availability": "domain.scheduling.availability:Availability",
+    "domain.scheduling:CalendarFeed": "domain.scheduling.calendar_feed:CalendarFeed",
+    "domain.scheduling:Dispatch": "domain.scheduling.dispatch:Dispatch",
+    "domain.scheduling:Erasure": "domain.scheduling.erasure:Erasure",
+    "domain.scheduling:Meeting": "domain.scheduling.meeting:Meeting",
+    "domain.scheduling:MeetingSeries": "domain.scheduling.meeting_series:MeetingSeries",
+    "domain.scheduling:ReadReceipt": "domain.scheduling.read_receipt:ReadReceipt",
     #
     # --- careers --------------------------------------------------------------------
     #

@@ -22,10 +22,8 @@ from adapters.http.routers import (
     well_known,
 )
 from adapters.http.routers.blobs import blob_router
-from adapters.http.routers.calendar import router as calendar_router
 from adapters.http.routers.dev_issuer import dev_issuer_router
-from adapters.http.routers.me_notifications import router as notifications_router
-from adapters.http.routers.meetings import router as meetings_router
+from adapters.http.scheduling.routes import ROUTERS as SCHEDULING_ROUTERS
 from adapters.settings import Settings
 
 
@@ -67,9 +65,8 @@ def create_app(
     app.include_router(users.router)
     app.include_router(well_known.router)
     # Scheduling: notifications, availability, meetings, calendar feeds.
-    app.include_router(notifications_router)
-    app.include_router(meetings_router)
-    app.include_router(calendar_router)
+    for router in SCHEDULING_ROUTERS:
+        app.include_router(router)
     # Onboarding (issue 5): NPOs, offerings, communities, leaders, reports.
     app.include_router(npos.router)
     app.include_router(npos.me_router)

@@ -20,7 +20,8 @@ from adapters.bootstrap import Container, build_container
 from adapters.http.app import create_app
 from adapters.http.auth import CurrentUser, current_user
 from adapters.settings import Settings
-from commands.scheduling import ScheduleIntroMeeting, SchedulingApplication
+from commands.base import Actor
+from commands.scheduling.messages import ScheduleIntroMeeting
 from domain.identity import Role
 from tests.support.ics import parse, when
 from tests.support.identity import sign_in
@@ -74,11 +75,9 @@ def free_on_wednesdays(client: TestClient, user: UUID, zone: str) -> str:
 
 
 def book_intro(container: Container, title: str = "Introduction, NPO & leader") -> str:
-    app = container.application(SchedulingApplication)
-    result = app.schedule_intro_meeting(
+    result = container.dispatcher.dispatch(
         ScheduleIntroMeeting(
-            actor_id="system",
-            correlation_id="corr",
+            actor=Actor.system("corr"),
             request_key=f"test:{uuid4()}",
             parties=[[str(ADA)], [str(BOB)]],
             organiser_id=str(BOB),

@@ -13,9 +13,10 @@ from fastapi.testclient import TestClient
 from adapters.bootstrap import build_container
 from adapters.http.app import create_app
 from adapters.settings import Settings
-from commands.scheduling import ScheduleIntroMeeting, SchedulingApplication
+from commands.base import Actor
+from commands.scheduling.messages import ScheduleIntroMeeting
 from projections.integration_events import decode_message
-from projections.scheduling_integration_events import MEETINGS_TOPIC
+from projections.scheduling.integration_events import MEETINGS_TOPIC
 from tests.support.ics import parse, when
 from tests.support.identity import sign_in
 
@@ -47,12 +48,9 @@ def test_a_booking_over_http_and_kafka(
                     headers=user.headers,
                 )
                 assert response.status_code == 200, response.text
-            booked = container.application(
-                SchedulingApplication
-            ).schedule_intro_meeting(
+            booked = container.dispatcher.dispatch(
                 ScheduleIntroMeeting(
-                    actor_id="system",
-                    correlation_id="corr",
+                    actor=Actor.system("corr"),
                     request_key=f"real:{uuid.uuid4()}",
                     parties=[[npo.user_id], [leader.user_id]],
                     organiser_id=leader.user_id,

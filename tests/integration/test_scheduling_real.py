@@ -11,23 +11,16 @@ import pytest
 
 from adapters.postgres.database import eventsourcing_environment
 from adapters.postgres.views import PostgresRelationalStore
-from commands.scheduling import (
-    MarkNotificationRead,
-    RotateCalendarToken,
-    SchedulingApplication,
-    token_digest,
-)
-from projections.notifications import NOTIFICATIONS_PROJECTION
-from queries.calendar_ics import render_calendar
-from queries.scheduling import (
-    feed_owner,
-    list_meetings,
-    list_notifications,
-    meetings_of,
-)
+from commands.scheduling.application import SchedulingApplication
+from commands.scheduling.messages import MarkNotificationRead, RotateCalendarToken
+from domain.scheduling.calendar_feed import token_digest
+from projections.scheduling.notifications import NOTIFICATIONS_PROJECTION
+from queries.scheduling.calendar_ics import render_calendar
+from queries.scheduling.meetings import feed_owner, list_meetings, meetings_of
+from queries.scheduling.notifications import list_notifications
 from tests.support.ics import parse
 from tests.support.onboarding_fake import FakeOnboarding
-from tests.support.scheduling import ACTING, SchedulingWorld
+from tests.support.scheduling import ACTOR, SchedulingWorld
 
 EVERY_DAY = [(d, "08:00", "18:00") for d in range(7)]
 
@@ -80,7 +73,7 @@ def test_onboarding_events_become_meetings_and_notices_on_postgres(
     assert intro.starts_at is not None
     assert timedelta(days=7) <= intro.starts_at - intro.created_at <= timedelta(days=8)
     upcoming = list_meetings(world.store, "member", now=intro.created_at)
-    assert [m.kind for m in upcoming.items] == ["intro", "community"]
+    assert [m.meeting.kind for m in upcoming.items] == ["intro", "community"]
     kinds = {n.kind for n in list_notifications(world.store, "member").items}
     assert kinds == {"leader_assigned", "meeting_booked", "series_joined"}
     # Check the calendar of a member parses, with the series' rule in Berlin time.
@@ -105,8 +98,10 @@ def test_a_notifications_rebuild_keeps_ids_and_read_state(
     onboard(world)
     world.settle()
     before = list_notifications(world.store, "member").items
-    world.scheduling.mark_notification_read(
-        MarkNotificationRead(**ACTING, user_id="member", notification_id=before[0].id)
+    world.dispatch(
+        MarkNotificationRead(
+            actor=ACTOR, user_id="member", notification_id=before[0].id
+        )
     )
     world.settle()
     expected = list_notifications(world.store, "member").items
@@ -135,9 +130,8 @@ def test_the_running_engine_wakes_on_listen_notify_for_read_your_writes(
     listener.start()
     world.engine.start()
     try:
-        token, result = world.scheduling.rotate_calendar_token(
-            RotateCalendarToken(**ACTING, user_id="ada")
-        )
+        issued = world.dispatch(RotateCalendarToken(actor=ACTOR, user_id="ada"))
+        token, result = issued.token, issued.result
         assert result.position is not None
         lag = world.engine.wait_for("scheduling", result.position, ["meetings"], 5.0)
         assert lag == 0

@@ -9,20 +9,19 @@ from typing import Any
 from adapters.embedded.bus import InMemoryMessageBus
 from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
-from commands.base import SpotlightApplication
-from commands.scheduling import (
-    AvailabilityRange,
-    SchedulingApplication,
-    SetAvailability,
-)
-from commands.scheduling_process import process_manager_for
+from commands.base import Actor, Command, ResultT, SpotlightApplication
+from commands.dispatch import Dispatcher
+from commands.scheduling.application import SchedulingApplication
+from commands.scheduling.handlers import HANDLERS
+from commands.scheduling.messages import AvailabilityRange, SetAvailability
+from commands.scheduling.process_manager import process_manager_for
 from ports.relational import RelationalStore
 from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
-from projections.notifications import notification_projections
-from projections.scheduling import MeetingsProjection
+from projections.scheduling.meetings import MeetingsProjection
+from projections.scheduling.notifications import notification_projections
 
-ACTING = {"actor_id": "tester", "correlation_id": "corr-test"}
+ACTOR = Actor(user_id="tester", correlation_id="corr-test")
 
 
 @dataclass
@@ -30,21 +29,32 @@ class SchedulingWorld:
     scheduling: SchedulingApplication
     others: dict[str, SpotlightApplication]
     store: RelationalStore
+    dispatcher: Dispatcher = field(init=False)
     engine: ProjectionEngine = field(init=False)
+    # What the process manager sent, in order.
+    sent: list[Command[Any]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         apps: dict[str, Any] = {"scheduling": self.scheduling, **self.others}
+        self.dispatcher = Dispatcher(apps, [HANDLERS])
         self.engine = ProjectionEngine(
             self.store,
             apps,
             [
                 MeetingsProjection,
                 *notification_projections(apps),
-                *process_manager_for(apps),
+                *process_manager_for(apps, self._send),
             ],
             ViewPorts(InMemoryDocumentStore(), InMemoryCache(), InMemoryMessageBus()),
             batch_size=50,
         )
+
+    def dispatch(self, command: Command[ResultT]) -> ResultT:
+        return self.dispatcher.dispatch(command)
+
+    def _send(self, command: Command[Any]) -> Any:
+        self.sent.append(command)
+        return self.dispatcher.dispatch(command)
 
     def settle(self) -> None:
         """Run projections (and the process manager's commands) until quiet."""
@@ -57,9 +67,9 @@ class SchedulingWorld:
         time_zone: str,
         ranges: Sequence[tuple[int, str, str]],
     ) -> None:
-        self.scheduling.set_availability(
+        self.dispatch(
             SetAvailability(
-                **ACTING,
+                actor=ACTOR,
                 user_id=user_id,
                 time_zone=time_zone,
                 ranges=[

@@ -9,7 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from adapters.embedded.views import SqliteRelationalStore
-from commands.scheduling import (
+from commands.scheduling.application import SchedulingApplication
+from commands.scheduling.messages import (
     CancelMeeting,
     JoinSeries,
     LeaveSeries,
@@ -17,18 +18,18 @@ from commands.scheduling import (
     RevokeCalendarToken,
     RotateCalendarToken,
     ScheduleIntroMeeting,
-    SchedulingApplication,
-    token_digest,
 )
-from domain.scheduling import InvalidAvailabilityError, MeetingKind, MeetingStatus
-from queries.scheduling import (
+from domain.scheduling.calendar_feed import token_digest
+from domain.scheduling.errors import InvalidAvailabilityError
+from domain.scheduling.values import MeetingKind, MeetingStatus
+from queries.scheduling.meetings import (
     availability_of,
     feed_owner,
     list_meetings,
-    list_notifications,
     meetings_of,
 )
-from tests.support.scheduling import ACTING, SchedulingWorld
+from queries.scheduling.notifications import list_notifications
+from tests.support.scheduling import ACTOR, SchedulingWorld
 
 MONDAY = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -44,7 +45,7 @@ def world() -> Iterator[SchedulingWorld]:
 
 def intro(trigger: datetime = MONDAY, key: str = "k-1") -> ScheduleIntroMeeting:
     return ScheduleIntroMeeting(
-        **ACTING,
+        actor=ACTOR,
         request_key=key,
         parties=[["npo-a", "npo-b"], ["leader"]],
         organiser_id="leader",
@@ -61,8 +62,8 @@ def test_an_intro_is_booked_once_in_the_first_common_slot(
     world.free("npo-b", "America/New_York", [(2, "09:00", "12:00")])
     world.free("leader", "Europe/Berlin", [(2, "14:00", "18:00")])
 
-    first = world.scheduling.schedule_intro_meeting(intro())
-    again = world.scheduling.schedule_intro_meeting(intro())
+    first = world.dispatch(intro())
+    again = world.dispatch(intro())
     world.settle()
 
     # Check the second request under the same key changed nothing.
@@ -89,7 +90,7 @@ def test_no_common_slot_is_recorded_and_told_to_parties_and_admins(
     world.free("npo-a", "UTC", [(1, "09:00", "10:00")])
     world.free("leader", "UTC", [(3, "09:00", "10:00")])
 
-    result = world.scheduling.schedule_intro_meeting(intro())
+    result = world.dispatch(intro())
     world.settle()
 
     assert list_meetings(world.store, "npo-a", now=MONDAY).items == []
@@ -115,7 +116,7 @@ def test_availability_is_replaced_and_validated(world: SchedulingWorld) -> None:
     found = availability_of(world.store, "ada")
     assert found is not None
     assert found.time_zone == "Asia/Kolkata"
-    assert found.ranges == [(0, 480, 540), (4, 810, 1440)]
+    assert found.ranges == ((0, 480, 540), (4, 810, 1440))
 
     with pytest.raises(InvalidAvailabilityError):
         world.free("ada", "Nowhere/Town", [])
@@ -131,9 +132,9 @@ def test_the_community_series_is_created_once_and_members_join_and_leave(
     world.free("leader", "Europe/Berlin", [(3, "17:00", "19:00")])
 
     def join(users: list[str]) -> None:
-        world.scheduling.join_series(
+        world.dispatch(
             JoinSeries(
-                **ACTING,
+                actor=ACTOR,
                 series_key="community:c-1",
                 kind=MeetingKind.COMMUNITY,
                 title="Monthly community meeting",
@@ -145,8 +146,8 @@ def test_the_community_series_is_created_once_and_members_join_and_leave(
 
     join(["npo-a"])
     join(["npo-a", "npo-b"])
-    world.scheduling.leave_series(
-        LeaveSeries(**ACTING, series_key="community:c-1", user_ids=["npo-a"])
+    world.dispatch(
+        LeaveSeries(actor=ACTOR, series_key="community:c-1", user_ids=["npo-a"])
     )
     world.settle()
 
@@ -172,9 +173,9 @@ def test_mentoring_series_is_biweekly_from_the_first_common_slot(
     world.free("mentor", "America/New_York", [(1, "10:00", "12:00")])
     world.free("cand", "UTC", [(1, "15:30", "18:00")])
 
-    world.scheduling.join_series(
+    world.dispatch(
         JoinSeries(
-            **ACTING,
+            actor=ACTOR,
             series_key="mentoring:cand:mentor",
             kind=MeetingKind.MENTORING,
             title="Career mentoring 1:1",
@@ -199,9 +200,7 @@ def test_upcoming_meetings_come_first_and_pages_are_bounded(
     world.free("npo-a", "UTC", [(d, "08:00", "20:00") for d in range(7)])
     world.free("leader", "UTC", [(d, "08:00", "20:00") for d in range(7)])
     for i in range(5):
-        world.scheduling.schedule_intro_meeting(
-            intro(MONDAY + timedelta(days=i), key=f"k-{i}")
-        )
+        world.dispatch(intro(MONDAY + timedelta(days=i), key=f"k-{i}"))
     world.settle()
     # Meetings are at 09:00-09:30 on days 7 to 11; at 09:15 on day 9 the third
     # is in progress, so it still counts as upcoming.
@@ -226,9 +225,9 @@ def test_upcoming_meetings_come_first_and_pages_are_bounded(
 def test_a_cancelled_meeting_leaves_the_list(world: SchedulingWorld) -> None:
     world.free("npo-a", "UTC", [(2, "09:00", "10:00")])
     world.free("leader", "UTC", [(2, "09:00", "10:00")])
-    booked = world.scheduling.schedule_intro_meeting(intro())
-    world.scheduling.cancel_meeting(
-        CancelMeeting(**ACTING, meeting_id=booked.ids[0], reason="npo_deleted")
+    booked = world.dispatch(intro())
+    world.dispatch(
+        CancelMeeting(actor=ACTOR, meeting_id=booked.ids[0], reason="npo_deleted")
     )
     world.settle()
 
@@ -241,19 +240,15 @@ def test_a_cancelled_meeting_leaves_the_list(world: SchedulingWorld) -> None:
 
 
 def test_feed_tokens_rotate_and_revoke(world: SchedulingWorld) -> None:
-    old, _ = world.scheduling.rotate_calendar_token(
-        RotateCalendarToken(**ACTING, user_id="ada")
-    )
-    new, _ = world.scheduling.rotate_calendar_token(
-        RotateCalendarToken(**ACTING, user_id="ada")
-    )
+    old = world.dispatch(RotateCalendarToken(actor=ACTOR, user_id="ada")).token
+    new = world.dispatch(RotateCalendarToken(actor=ACTOR, user_id="ada")).token
     world.settle()
     assert len(new) >= 40
     assert old != new
     assert feed_owner(world.store, token_digest(old)) is None
     assert feed_owner(world.store, token_digest(new)) == "ada"
 
-    world.scheduling.revoke_calendar_token(RevokeCalendarToken(**ACTING, user_id="ada"))
+    world.dispatch(RevokeCalendarToken(actor=ACTOR, user_id="ada"))
     world.settle()
     assert feed_owner(world.store, token_digest(new)) is None
     # Check the secret itself is never stored: only its digest is in the events.
@@ -266,15 +261,15 @@ def test_reading_a_notification_is_per_user_and_idempotent(
 ) -> None:
     world.free("npo-a", "UTC", [(1, "09:00", "10:00")])
     world.free("leader", "UTC", [(3, "09:00", "10:00")])
-    world.scheduling.schedule_intro_meeting(intro())
+    world.dispatch(intro())
     world.settle()
     (mine,) = list_notifications(world.store, "admin-1", audiences=["role:ADMIN"]).items
 
-    first = world.scheduling.mark_notification_read(
-        MarkNotificationRead(**ACTING, user_id="admin-1", notification_id=mine.id)
+    first = world.dispatch(
+        MarkNotificationRead(actor=ACTOR, user_id="admin-1", notification_id=mine.id)
     )
-    again = world.scheduling.mark_notification_read(
-        MarkNotificationRead(**ACTING, user_id="admin-1", notification_id=mine.id)
+    again = world.dispatch(
+        MarkNotificationRead(actor=ACTOR, user_id="admin-1", notification_id=mine.id)
     )
     world.settle()
 

@@ -11,22 +11,21 @@ from adapters.embedded.bus import InMemoryMessageBus
 from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
-from commands.scheduling import (
-    AvailabilityRange,
-    SchedulingApplication,
-    SetAvailability,
-)
-from commands.scheduling_process import process_manager_for
+from commands.dispatch import Dispatcher
+from commands.scheduling.application import SchedulingApplication
+from commands.scheduling.handlers import HANDLERS
+from commands.scheduling.messages import AvailabilityRange, SetAvailability
+from commands.scheduling.process_manager import process_manager_for
 from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from projections.integration_events import decode_message
-from projections.scheduling_integration_events import (
+from projections.scheduling.integration_events import (
     MEETINGS_TOPIC,
     NOTIFICATION_REQUESTS_TOPIC,
     SchedulingIntegrationEvents,
 )
 from tests.support.onboarding_fake import FakeOnboarding
-from tests.support.scheduling import ACTING
+from tests.support.scheduling import ACTOR
 
 
 @pytest.fixture
@@ -42,10 +41,11 @@ def engine(bus: InMemoryMessageBus) -> Iterator[ProjectionEngine]:
         "onboarding": FakeOnboarding(env=env),
     }
     store = SqliteRelationalStore(None)
+    dispatcher = Dispatcher(apps, [HANDLERS])
     built = ProjectionEngine(
         store,
         apps,
-        [SchedulingIntegrationEvents, *process_manager_for(apps)],
+        [SchedulingIntegrationEvents, *process_manager_for(apps, dispatcher.dispatch)],
         ViewPorts(InMemoryDocumentStore(), InMemoryCache(), bus),
     )
     yield built
@@ -61,10 +61,11 @@ def test_a_leader_assignment_publishes_dispatches_and_the_booking(
     onboarding = engine.applications["onboarding"]
     assert isinstance(scheduling, SchedulingApplication)
     assert isinstance(onboarding, FakeOnboarding)
+    dispatcher = Dispatcher({"scheduling": scheduling}, [HANDLERS])
     for user in ("creator", "leader"):
-        scheduling.set_availability(
+        dispatcher.dispatch(
             SetAvailability(
-                **ACTING,
+                actor=ACTOR,
                 user_id=user,
                 time_zone="UTC",
                 ranges=[AvailabilityRange(weekday=2, start="09:00", end="12:00")],

@@ -11,17 +11,11 @@ from dateutil import rrule as dateutil_rrule  # type: ignore[import-untyped]
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.scheduling import (
-    InvalidAvailabilityError,
-    InvalidRecurrenceError,
-    RecurrenceRule,
-    WeeklyAvailability,
-    WeeklyRange,
-    find_first_common_slot,
-    local_to_utc,
-    parse_clock,
-    plan_monthly_series,
-)
+from domain.scheduling.clock import local_to_utc, parse_clock
+from domain.scheduling.errors import InvalidAvailabilityError, InvalidRecurrenceError
+from domain.scheduling.recurrence import RecurrenceRule
+from domain.scheduling.slots import find_first_common_slot, plan_monthly_series
+from domain.scheduling.values import WeeklyAvailability, WeeklyRange
 
 ZONES = [
     "UTC",

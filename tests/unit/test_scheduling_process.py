@@ -9,16 +9,14 @@ from uuid import uuid4
 import pytest
 
 from adapters.embedded.views import SqliteRelationalStore
-from commands.scheduling import RotateCalendarToken, SchedulingApplication
-from commands.scheduling_process import PROCESS_MANAGER, process_manager_for
+from commands.base import Actor
+from commands.scheduling.application import SchedulingApplication
+from commands.scheduling.messages import RotateCalendarToken
+from commands.scheduling.process_manager import PROCESS_MANAGER, process_manager_for
 from domain.base import acting_as
-from domain.scheduling import MeetingStatus
-from queries.scheduling import (
-    availability_of,
-    list_meetings,
-    list_notifications,
-    meetings_of,
-)
+from domain.scheduling.values import MeetingStatus
+from queries.scheduling.meetings import availability_of, list_meetings, meetings_of
+from queries.scheduling.notifications import list_notifications
 from tests.support.onboarding_fake import (
     Candidate,
     FakeCareers,
@@ -100,6 +98,42 @@ def test_a_leader_assignment_books_the_intro_and_the_community_series(
         if n.kind == "leader_assigned"
     )
     assert welcome.payload == {"npo_id": str(npo.id), "leader_id": "leader"}
+
+
+def test_commands_go_through_the_dispatcher_under_the_trigger_s_correlation(
+    world: SchedulingWorld,
+) -> None:
+    for user in ("creator", "leader"):
+        world.free(user, "UTC", EVERY_DAY)
+    onboarding = onboarding_of(world)
+    npo = onboarding.register("creator")
+    with acting_as("admin", "corr-assign"):
+        npo.assign_leader("leader", "community-1")
+    onboarding.change(npo)
+
+    world.settle()
+
+    # Check the process manager sent typed messages, as the system, under the
+    # correlation id of the event that triggered them.
+    assert [type(c).__name__ for c in world.sent] == [
+        "ScheduleIntroMeeting",
+        "RequestDispatch",
+        "RequestDispatch",
+        "JoinSeries",
+    ]
+    assert {c.actor for c in world.sent} == {Actor.system("corr-assign")}
+    # Check the events they recorded say so too.
+    recorded = [
+        world.scheduling.mapper.to_domain_event(n)
+        for n in world.scheduling.recorder.select_notifications(start=None, limit=100)
+    ]
+    reactions = [
+        (e.actor_id, e.correlation_id)  # type: ignore[attr-defined]
+        for e in recorded
+        if not type(e).__qualname__.startswith("Availability.")
+    ]
+    assert reactions
+    assert set(reactions) == {("system", "corr-assign")}
 
 
 def test_replaying_the_process_manager_books_nothing_twice(
@@ -206,9 +240,10 @@ def test_a_mentor_assignment_books_an_intro_and_biweekly_one_to_ones(
 
 def test_without_triggering_contexts_there_is_no_process_manager() -> None:
     app = SchedulingApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    assert process_manager_for({"scheduling": app}) == []
+    sent: list[object] = []
+    assert process_manager_for({"scheduling": app}, sent.append) == []
     (bound,) = process_manager_for(
-        {"scheduling": app, "onboarding": FakeOnboarding(env={})}
+        {"scheduling": app, "onboarding": FakeOnboarding(env={})}, sent.append
     )
     assert bound.sources == ("onboarding",)
 
@@ -315,8 +350,8 @@ def test_an_erased_user_is_forgotten_by_every_scheduling_view(
     npo = onboarding.register(me)
     npo.assign_leader("leader", "community-1")
     onboarding.change(npo)
-    world.scheduling.rotate_calendar_token(
-        RotateCalendarToken(actor_id=me, correlation_id="c", user_id=me)
+    world.dispatch(
+        RotateCalendarToken(actor=Actor(user_id=me, correlation_id="c"), user_id=me)
     )
     world.settle()
     assert availability_of(world.store, me) is not None

@@ -9,8 +9,9 @@ import pytest
 from adapters.embedded.views import SqliteRelationalStore
 from commands.onboarding import communities, flow, npos, offerings
 from commands.onboarding.application import OnboardingApplication
-from commands.scheduling import SchedulingApplication
-from queries.scheduling import list_notifications, meetings_of
+from commands.scheduling.application import SchedulingApplication
+from queries.scheduling.meetings import meetings_of
+from queries.scheduling.notifications import list_notifications
 from tests.support.onboarding import admin, npo_user, offering, profile
 from tests.support.scheduling import SchedulingWorld
 

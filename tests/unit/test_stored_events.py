@@ -22,6 +22,7 @@ import pytest
 from eventsourcing.utils import resolve_topic
 
 from adapters.bootstrap import Container
+from domain.moved_topics import register_moved_topics
 from tests.fixtures.stored_events.snapshot import (
     DATA,
     JSON,
@@ -50,6 +51,12 @@ RECORD_A_FIXTURE = (
 
 def test_there_is_a_fixture() -> None:
     assert FIXTURES, "no fixture under tests/fixtures/stored_events/"
+
+
+@pytest.fixture(autouse=True)
+def moved_topics_registered() -> None:
+    """As every application does before it reads an event (whatever ran before)."""
+    register_moved_topics()
 
 
 @pytest.fixture(params=FIXTURES, ids=[f.name for f in FIXTURES])

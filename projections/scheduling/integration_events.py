@@ -26,7 +26,7 @@ SCHEDULING_INTEGRATION_PROJECTION = "scheduling_integration_events"
 
 
 # Events are named ``Aggregate.Event`` (classes made by ``@event`` are unknown to
-# type checkers); they are those of ``domain.scheduling``.
+# type checkers); they are those of the aggregates in ``domain/scheduling/``.
 class SchedulingIntegrationEvents(IntegrationEventsProjection):
     name = SCHEDULING_INTEGRATION_PROJECTION
     sources: ClassVar[tuple[str, ...]] = ("scheduling",)

@@ -1,5 +1,11 @@
-"""The scheduling views: meetings and series with their attendees, availability,
-calendar feed tokens (as digests). All relational: rows and tracking commit together.
+"""The meetings view: meetings and series with their attendees, availability and
+calendar feed tokens (as digests), all relational, so rows and tracking commit
+together.
+
+``meetings`` has one row per meeting or series (a series' ``starts_at`` is its first
+occurrence), ``meeting_attendees`` who attends which, ``availability`` each user's
+weekly ranges and ``calendar_feeds`` each user's live token digest.
+``MeetingsReader`` reads them.
 """
 
 # Table names come from ViewNames (code), never from input; values are parameters.
@@ -9,29 +15,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from domain.scheduling import local_to_utc, zone
-from ports.relational import SqlSession
+from domain.scheduling.meeting_series import first_start
+from ports.relational import RelationalStore, SqlSession
 from projections.contracts import ProjectedEvent, Projection
+from projections.scheduling.storage import instant, iso, live_names
 
 MEETINGS_PROJECTION = "meetings"
-
-
-def iso(value: Any) -> str | None:
-    """Instants are stored as ISO 8601 UTC text: comparable as strings everywhere."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    assert isinstance(value, datetime)
-    return value.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def series_first_start(local_start: str, time_zone: str) -> datetime:
-    local = datetime.fromisoformat(local_start)
-    return local_to_utc(local.date(), local.hour * 60 + local.minute, zone(time_zone))
+MAX_MEETINGS = 1000  # read per user; a user attends far fewer
 
 
 class MeetingsProjection(Projection):
@@ -171,7 +165,7 @@ class MeetingsProjection(Projection):
                 e.title,
                 "BOOKED",
                 e.organiser_id,
-                iso(series_first_start(e.local_start, e.time_zone)),
+                iso(first_start(e.local_start, e.time_zone)),
                 e.duration_minutes,
                 e.time_zone,
                 e.rrule,
@@ -279,3 +273,127 @@ _HANDLERS = {
     "CalendarFeed.TokenRotated": MeetingsProjection._feed,
     "CalendarFeed.TokenRevoked": MeetingsProjection._feed,
 }
+
+
+# --- Reading -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    id: str
+    kind: str
+    title: str
+    status: str
+    organiser_id: str
+    attendees: tuple[str, ...]
+    starts_at: datetime | None  # a series: its first occurrence
+    duration_minutes: int
+    time_zone: str
+    rrule: str | None
+    local_start: str | None
+    context: dict[str, str]
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def ends_at(self) -> datetime | None:
+        if self.starts_at is None:
+            return None
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_series(self) -> bool:
+        return self.rrule is not None
+
+
+@dataclass(frozen=True)
+class AvailabilityRow:
+    user_id: str
+    time_zone: str
+    ranges: tuple[tuple[int, int, int], ...]  # weekday, start and end minute
+    updated_at: str
+
+
+class MeetingsReader:
+    """Reads the meetings view's live tables (never writes)."""
+
+    def __init__(self, store: RelationalStore) -> None:
+        self._store = store
+
+    def attended_by(self, user_id: str) -> list[MeetingRow]:
+        """Every meeting and series the user attends (any status), oldest first."""
+        with self._store.transaction() as session:
+            names = live_names(session, MEETINGS_PROJECTION)
+            attendees = names.table("meeting_attendees")
+            rows = session.fetchall(
+                "SELECT m.id, m.kind, m.title, m.status, m.organiser_id, "
+                "m.starts_at, m.duration_minutes, m.time_zone, m.rrule, "
+                "m.local_start, m.context, m.sequence, m.created_at, m.updated_at "
+                f"FROM {names.table('meetings')} m "
+                f"JOIN {attendees} a ON a.meeting_id = m.id "
+                "WHERE a.user_id = %s ORDER BY m.created_at, m.id LIMIT %s",
+                (user_id, MAX_MEETINGS),
+            )
+            people = _attendees(session, attendees, [str(r[0]) for r in rows])
+        return [_meeting(r, people[str(r[0])]) for r in rows]
+
+    def availability(self, user_id: str) -> AvailabilityRow | None:
+        with self._store.transaction() as session:
+            table = live_names(session, MEETINGS_PROJECTION).table("availability")
+            row = session.fetchone(
+                f"SELECT time_zone, ranges, updated_at FROM {table} WHERE user_id = %s",
+                (user_id,),
+            )
+        if row is None:
+            return None
+        ranges = tuple((int(r[0]), int(r[1]), int(r[2])) for r in json.loads(row[1]))
+        return AvailabilityRow(user_id, str(row[0]), ranges, str(row[2]))
+
+    def feed_owner(self, token_digest: str) -> str | None:
+        """The user whose live calendar feed token has this digest."""
+        with self._store.transaction() as session:
+            table = live_names(session, MEETINGS_PROJECTION).table("calendar_feeds")
+            row = session.fetchone(
+                f"SELECT user_id FROM {table} WHERE token_digest = %s", (token_digest,)
+            )
+        return str(row[0]) if row else None
+
+
+def _attendees(
+    session: SqlSession, table: str, meetings: list[str]
+) -> dict[str, list[str]]:
+    people: dict[str, list[str]] = {m: [] for m in meetings}
+    for start in range(0, len(meetings), 500):
+        chunk = meetings[start : start + 500]
+        marks = ", ".join(["%s"] * len(chunk))
+        for meeting, attendee in session.fetchall(
+            f"SELECT meeting_id, user_id FROM {table} "
+            f"WHERE meeting_id IN ({marks}) ORDER BY user_id",
+            chunk,
+        ):
+            people[str(meeting)].append(str(attendee))
+    return people
+
+
+def _meeting(row: Sequence[Any], attendees: list[str]) -> MeetingRow:
+    created, updated = instant(row[12]), instant(row[13])
+    assert created is not None
+    assert updated is not None
+    return MeetingRow(
+        id=str(row[0]),
+        kind=str(row[1]),
+        title=str(row[2]),
+        status=str(row[3]),
+        organiser_id=str(row[4]),
+        attendees=tuple(attendees),
+        starts_at=instant(row[5]),
+        duration_minutes=int(row[6]),
+        time_zone=str(row[7]),
+        rrule=str(row[8]) if row[8] is not None else None,
+        local_start=str(row[9]) if row[9] is not None else None,
+        context=json.loads(row[10]),
+        sequence=int(row[11]),
+        created_at=created,
+        updated_at=updated,
+    )

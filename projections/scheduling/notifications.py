@@ -1,17 +1,11 @@
 """The in-app notification list: one row per (event, recipient), ids only.
 
-Rows are derived from scheduling events (a meeting booked, not booked, cancelled; a
-series joined) and, when those contexts run in this service, from onboarding and
-careers events (a leader assigned, an NPO waiting for a leader, an NPO deleted...).
-Events are matched by the end of their topic (``Aggregate.Event``), so this module
-imports nothing of the other contexts.
-
-A recipient is a user id, or ``role:ADMIN`` for the admins' shared list: each admin
-still has their own read state. Reads are kept apart from the rows
-(``notification_reads``), so a rebuild may apply the sources in any order.
-
-A row's id derives from (originator id, version, recipient): stable across rebuilds,
-so read receipts keep pointing at the right row.
+``notifications`` holds the notices (``notices.py`` says which event notifies whom
+of what), ``notification_reads`` each reader's read state (kept apart from the rows,
+so a rebuild may apply the sources in any order; a notice shared by a role is read
+by each of its readers separately) and ``notification_subjects`` the attendees of
+meetings and series and the members of NPOs seen so far (so the notices need no
+other read model). ``NotificationsReader`` reads them.
 """
 
 # Table names come from ViewNames (code), never from input; values are parameters.
@@ -20,146 +14,24 @@ so read receipts keep pointing at the right row.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from uuid import UUID, uuid5
 
-from ports.relational import SqlSession
+from ports.relational import RelationalStore, SqlSession
 from projections.contracts import ProjectedEvent, Projection
-from projections.scheduling import iso
+from projections.scheduling.notices import (
+    RULES,
+    PayloadValue,
+    ids,
+    notification_id,
+)
+from projections.scheduling.storage import iso, live_names
 
 NOTIFICATIONS_PROJECTION = "notifications"
-ADMINS = "role:ADMIN"
 
 # Sources besides "scheduling" whose events notify, when they run in this service.
 OPTIONAL_SOURCES = ("onboarding", "careers")
-
-_NOTIFICATION_IDS = UUID("5f8e0f0c-3b7a-4c1e-8d7e-2a9b6c4d1e30")
-
-
-def notification_id(originator_id: UUID, version: int, recipient: str) -> str:
-    return str(uuid5(_NOTIFICATION_IDS, f"{originator_id}:{version}:{recipient}"))
-
-
-@dataclass(frozen=True)
-class Notice:
-    recipients: tuple[str, ...]
-    kind: str
-    payload: Mapping[str, Any]
-
-
-def ids(event: Any, *names: str) -> list[str]:
-    """The first attribute of ``names`` present, as a list of id strings."""
-    for name in names:
-        value = getattr(event, name, None)
-        if value is None:
-            continue
-        if isinstance(value, list | tuple | set | frozenset):
-            return [str(v) for v in value]
-        return [str(value)]
-    return []
-
-
-def one_id(event: Any, *names: str) -> str | None:
-    found = ids(event, *names)
-    return found[0] if found else None
-
-
-# --- What each event notifies ------------------------------------------------------
-# Each function answers the notices for one kind of event; ``subjects`` are the
-# attendees of meetings and series, and the members of NPOs, seen so far (kept in
-# the view, so the notices need no other read model).
-
-Subjects = Callable[[str], list[str]]
-Rule = Callable[[ProjectedEvent, Subjects], Iterable[Notice]]
-
-
-def _meeting_booked(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
-    meeting = str(item.originator_id)
-    yield Notice(tuple(subjects(meeting)), "meeting_booked", {"meeting_id": meeting})
-
-
-def _meeting_not_booked(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
-    meeting = str(item.originator_id)
-    payload = {
-        "meeting_id": meeting,
-        "missing_availability": ids(item.event, "missing_availability"),
-    }
-    yield Notice((*subjects(meeting), ADMINS), "meeting_not_booked", payload)
-
-
-def _meeting_cancelled(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
-    meeting = str(item.originator_id)
-    yield Notice(tuple(subjects(meeting)), "meeting_cancelled", {"meeting_id": meeting})
-
-
-def _series_created(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
-    organiser = ids(item.event, "organiser_id")
-    series = str(item.originator_id)
-    yield Notice(tuple(organiser), "series_joined", {"series_id": series})
-
-
-def _series_cancelled(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
-    series = str(item.originator_id)
-    yield Notice(tuple(subjects(series)), "series_cancelled", {"series_id": series})
-
-
-def _series_joined(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
-    series = str(item.originator_id)
-    joined = ids(item.event, "user_ids")
-    yield Notice(tuple(joined), "series_joined", {"series_id": series})
-
-
-def _leader_assigned(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
-    npo = str(item.originator_id)
-    leader = one_id(item.event, "leader_id")
-    members = ids(item.event, "member_ids") or subjects(npo)
-    payload = {"npo_id": npo, "leader_id": leader}
-    yield Notice(tuple(members), "leader_assigned", payload)
-    if leader:
-        yield Notice((leader,), "npo_assigned", {"npo_id": npo})
-
-
-def _npo_waiting(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
-    npo = str(item.originator_id)
-    payload = {"npo_id": npo, "community_id": one_id(item.event, "community_id")}
-    yield Notice((ADMINS,), "npo_waiting_for_leader", payload)
-
-
-def _npo_deleted(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
-    npo = str(item.originator_id)
-    members = ids(item.event, "member_ids") or subjects(npo)
-    yield Notice(tuple(members), "npo_deleted", {"npo_id": npo})
-
-
-def _mentor_assigned(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
-    candidate = one_id(item.event, "candidate_id") or str(item.originator_id)
-    mentor = one_id(item.event, "mentor_id")
-    yield Notice(
-        (candidate,),
-        "mentor_assigned",
-        {"candidate_id": candidate, "mentor_id": mentor},
-    )
-    if mentor:
-        yield Notice((mentor,), "candidate_assigned", {"candidate_id": candidate})
-
-
-RULES: dict[str, Rule] = {
-    "Meeting.Booked": _meeting_booked,
-    "Meeting.NoCommonSlot": _meeting_not_booked,
-    "Meeting.Cancelled": _meeting_cancelled,
-    "MeetingSeries.Created": _series_created,
-    "MeetingSeries.AttendeesJoined": _series_joined,
-    "MeetingSeries.Cancelled": _series_cancelled,
-    # Onboarding: domain.onboarding.npo.Npo (members are remembered from
-    # Registered / MemberAdded / MemberRemoved).
-    "Npo.LeaderAssigned": _leader_assigned,
-    "Npo.WaitingForLeader": _npo_waiting,
-    "Npo.Deleted": _npo_deleted,
-    # Careers.
-    "Candidate.MentorAssigned": _mentor_assigned,
-}
 
 
 class NotificationsProjection(Projection):
@@ -309,3 +181,79 @@ def notification_projections(
         sources = ("scheduling", *present)
 
     return [Notifications]
+
+
+# --- Reading -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotificationRow:
+    """A notice as one reader sees it: ``recipient`` is the reader or their role."""
+
+    id: str
+    kind: str
+    payload: dict[str, PayloadValue]
+    created_at: str
+    read_at: str | None
+    recipient: str
+
+
+class NotificationsReader:
+    """Reads the notification list's live tables (never writes)."""
+
+    def __init__(self, store: RelationalStore) -> None:
+        self._store = store
+
+    def newest_first(
+        self,
+        reader_id: str,
+        recipients: Sequence[str],
+        *,
+        limit: int,
+        before: tuple[str, str] | None = None,
+        unread_only: bool = False,
+    ) -> list[NotificationRow]:
+        """Up to ``limit`` notices to ``recipients``, with ``reader_id``'s read
+        state, newest first; ``before`` is the (created_at, id) of the last seen."""
+        marks = ", ".join(["%s"] * len(recipients))
+        conditions = [f"n.user_id IN ({marks})"]
+        params: list[Any] = [reader_id, *recipients]
+        if before is not None:
+            created_at, last_id = before
+            conditions.append(
+                "(n.created_at < %s OR (n.created_at = %s AND n.id < %s))"
+            )
+            params += [created_at, created_at, last_id]
+        if unread_only:
+            conditions.append("r.read_at IS NULL")
+        with self._store.transaction() as session:
+            names = live_names(session, NOTIFICATIONS_PROJECTION)
+            rows = session.fetchall(
+                "SELECT n.id, n.kind, n.payload, n.created_at, r.read_at, n.user_id "
+                f"FROM {names.table('notifications')} n "
+                f"LEFT JOIN {names.table('notification_reads')} r "
+                "ON r.notification_id = n.id AND r.user_id = %s "
+                f"WHERE {' AND '.join(conditions)} "
+                "ORDER BY n.created_at DESC, n.id DESC LIMIT %s",
+                [*params, limit],
+            )
+        return [
+            NotificationRow(
+                id=str(r[0]),
+                kind=str(r[1]),
+                payload=json.loads(r[2]),
+                created_at=str(r[3]),
+                read_at=str(r[4]) if r[4] is not None else None,
+                recipient=str(r[5]),
+            )
+            for r in rows
+        ]
+
+    def recipient(self, notification_id: str) -> str | None:
+        """Who a notice is addressed to (a user id or ``role:...``), if it exists."""
+        with self._store.transaction() as session:
+            table = live_names(session, NOTIFICATIONS_PROJECTION).table("notifications")
+            row = session.fetchone(
+                f"SELECT user_id FROM {table} WHERE id = %s", (notification_id,)
+            )
+        return str(row[0]) if row else None

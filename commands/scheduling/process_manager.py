@@ -1,15 +1,14 @@
 """The scheduling process manager: other contexts' events become scheduling commands.
 
-It runs in the projection engine like any projection, so it follows the onboarding
-(and careers) logs in order from its tracked position, and never makes a command of
-another context fail. Events are matched by the end of their topic
-(``Aggregate.Event``), so nothing of those contexts is imported.
-
-Exactly once in effect: each command is idempotent under a key derived from the
-triggering event (``<source>:<originator id>:<version>``), so a batch applied again
-after a crash books nothing twice. What it must remember between events (which
-meeting and series an NPO's people were put in) sits in its own table, written in the
-batch's transaction.
+A projection of the identity, onboarding and careers logs (in order, from its
+tracked position; never failing a command of theirs), matching events by the end of
+their topic (``Aggregate.Event``), so nothing of those contexts is imported. It sends
+commands through the dispatch callable ``process_manager_for`` is given, as the
+system under the triggering event's correlation id. Each command is idempotent under
+a key derived from that event (``<source>:<originator id>:<version>``): a batch
+applied again books nothing twice. What it remembers between events (an NPO's
+members, meeting and series) sits in its own table, written in the batch's
+transaction.
 
 =============================  =====================================================
 event (topic suffix)           commands
@@ -43,33 +42,31 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from eventsourcing.application import Application
 from pydantic import ValidationError
 
-from commands.base import ConcurrencyConflictError
-from commands.scheduling import (
+from commands.base import Actor, Command, CommandResult, ConcurrencyConflictError
+from commands.scheduling.application import SchedulingApplication
+from commands.scheduling.messages import (
     CancelMeeting,
     ForgetUser,
     JoinSeries,
     LeaveSeries,
     RequestDispatch,
     ScheduleIntroMeeting,
-    SchedulingApplication,
 )
-from domain.base import SYSTEM_ACTOR, DomainError
-from domain.scheduling import DispatchKind, MeetingKind
+from domain.base import DomainError
+from domain.scheduling.values import DispatchKind, MeetingKind
 from ports.relational import SqlSession
 from projections.contracts import ProjectedEvent, Projection
-from projections.notifications import ids, one_id
+from projections.scheduling.notices import ADMINS, ids, one_id
 
 logger = logging.getLogger(__name__)
 
 PROCESS_MANAGER = "scheduling_process"
-ADMINS = "role:ADMIN"  # the admins as recipients of a dispatch
 TRIGGER_SOURCES = ("identity", "onboarding", "careers")
 
 INTRO_TITLE_NPO = "Introduction: your NPO and its community leader"
@@ -77,10 +74,22 @@ INTRO_TITLE_MENTOR = "Introduction: you and your career mentor"
 COMMUNITY_TITLE = "Monthly community meeting"
 MENTORING_TITLE = "Career mentoring 1:1"
 
+# How the process manager sends a command: the composition root's dispatcher.
+SendCommand = Callable[[Command[Any]], Any]
+
 
 def _when(event: Any) -> datetime:
     timestamp = getattr(event, "timestamp", None)
     return timestamp if isinstance(timestamp, datetime) else datetime.now(UTC)
+
+
+def _actor(item: ProjectedEvent) -> Actor:
+    """The platform, under the correlation id of the event that triggered it."""
+    return Actor.system(str(getattr(item.event, "correlation_id", "") or "-"))
+
+
+def _key(item: ProjectedEvent) -> str:
+    return f"{item.source}:{item.originator_id}:{item.originator_version}"
 
 
 @dataclass
@@ -93,11 +102,15 @@ class _NpoState:
 
 
 class SchedulingProcessManager(Projection):
-    """Subclassed by ``process_manager_for`` with the application to command."""
+    """Subclassed by ``process_manager_for`` with its sources and dispatcher."""
 
     name = PROCESS_MANAGER
     sources: ClassVar[tuple[str, ...]] = ()
-    scheduling: ClassVar[SchedulingApplication]
+    send_command: ClassVar[SendCommand]
+
+    def _send(self, command: Command[Any]) -> Any:
+        # Read from the class: a plain function stored there is not a method.
+        return type(self).send_command(command)
 
     def _table(self) -> str:
         return self.names.table("scheduling_process_npos")
@@ -133,18 +146,31 @@ class SchedulingProcessManager(Projection):
                     type(error).__name__,
                 )
 
-    # -- helpers ------------------------------------------------------------------
+    # -- what it remembers of each NPO ------------------------------------------------
 
-    @staticmethod
-    def _key(item: ProjectedEvent) -> str:
-        return f"{item.source}:{item.originator_id}:{item.originator_version}"
+    def _npo_state(self, session: SqlSession, npo: str) -> _NpoState:
+        row = session.fetchone(
+            f"SELECT leader_id, meeting_id, series_key, member_ids FROM "
+            f"{self._table()} WHERE npo_id = %s",
+            (npo,),
+        )
+        if row is None:
+            return _NpoState(npo, None, None, None, [])
+        leader, meeting, series_key, stored = row
+        return _NpoState(npo, leader, meeting, series_key, json.loads(stored))
 
-    @staticmethod
-    def _acting(item: ProjectedEvent) -> dict[str, str]:
-        correlation = str(getattr(item.event, "correlation_id", "") or "-")
-        return {"actor_id": SYSTEM_ACTOR, "correlation_id": correlation}
+    def _save(self, session: SqlSession, state: _NpoState) -> None:
+        session.execute(
+            f"INSERT INTO {self._table()} (npo_id, leader_id, meeting_id, series_key, "
+            "member_ids) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (npo_id) DO UPDATE "
+            "SET leader_id = excluded.leader_id, meeting_id = excluded.meeting_id, "
+            "series_key = excluded.series_key, member_ids = excluded.member_ids",
+            (*astuple(state)[:4], json.dumps(state.members)),
+        )
 
-    def _dispatch(
+    # -- the commands it sends --------------------------------------------------------
+
+    def _request_dispatch(
         self,
         item: ProjectedEvent,
         purpose: str,
@@ -153,59 +179,82 @@ class SchedulingProcessManager(Projection):
         **about: str | None,
     ) -> None:
         if recipients:
-            self.scheduling.request_dispatch(
+            self._send(
                 RequestDispatch(
-                    **self._acting(item),
-                    request_key=f"{self._key(item)}:{purpose}",
+                    actor=_actor(item),
+                    request_key=f"{_key(item)}:{purpose}",
                     kind=kind,
                     recipient_ids=recipients,
                     **about,
                 )
             )
 
-    def _npo_row(self, session: SqlSession, npo_id: str) -> tuple[Any, ...] | None:
-        return session.fetchone(
-            f"SELECT leader_id, meeting_id, series_key, member_ids FROM "
-            f"{self._table()} WHERE npo_id = %s",
-            (npo_id,),
-        )
-
-    def _remember(
+    def _intro(
         self,
-        session: SqlSession,
-        npo_id: str,
-        *,
-        leader_id: str | None,
-        meeting: str | None,
-        series_key: str | None,
-        members: list[str],
+        item: ProjectedEvent,
+        parties: list[list[str]],
+        title: str,
+        context: dict[str, str],
+    ) -> CommandResult:
+        """The introduction of the parties; the last party's only user organises."""
+        result: CommandResult = self._send(
+            ScheduleIntroMeeting(
+                actor=_actor(item),
+                request_key=_key(item),
+                parties=parties,
+                organiser_id=parties[-1][0],
+                title=title,
+                trigger_at=_when(item.event),
+                context=context,
+            )
+        )
+        return result
+
+    def _join_community(
+        self,
+        item: ProjectedEvent,
+        state: _NpoState,
+        users: list[str],
+        context: dict[str, str] | None = None,
     ) -> None:
-        session.execute(
-            f"INSERT INTO {self._table()} (npo_id, leader_id, meeting_id, series_key, "
-            "member_ids) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (npo_id) DO UPDATE "
-            "SET leader_id = excluded.leader_id, meeting_id = excluded.meeting_id, "
-            "series_key = excluded.series_key, member_ids = excluded.member_ids",
-            (npo_id, leader_id, meeting, series_key, json.dumps(members)),
+        assert state.series_key is not None
+        assert state.leader_id is not None
+        self._send(
+            JoinSeries(
+                actor=_actor(item),
+                series_key=state.series_key,
+                kind=MeetingKind.COMMUNITY,
+                title=COMMUNITY_TITLE,
+                organiser_id=state.leader_id,
+                user_ids=users,
+                trigger_at=_when(item.event),
+                context=context or {},
+            )
         )
 
-    # -- onboarding ---------------------------------------------------------------
+    def _cancel_intro(self, item: ProjectedEvent, state: _NpoState, why: str) -> None:
+        if state.meeting_id:
+            self._send(
+                CancelMeeting(
+                    actor=_actor(item),
+                    meeting_id=state.meeting_id,
+                    reason=why,
+                    only_upcoming=True,
+                    now=_when(item.event),
+                )
+            )
 
-    def _npo_state(self, session: SqlSession, npo: str) -> _NpoState:
-        row = self._npo_row(session, npo)
-        if row is None:
-            return _NpoState(npo, None, None, None, [])
-        leader, meeting, series_key, stored = row
-        return _NpoState(npo, leader, meeting, series_key, json.loads(stored))
+    def _leave_community(
+        self, item: ProjectedEvent, state: _NpoState, users: list[str]
+    ) -> None:
+        if state.series_key and users:
+            self._send(
+                LeaveSeries(
+                    actor=_actor(item), series_key=state.series_key, user_ids=users
+                )
+            )
 
-    def _save(self, session: SqlSession, state: _NpoState) -> None:
-        self._remember(
-            session,
-            state.npo_id,
-            leader_id=state.leader_id,
-            meeting=state.meeting_id,
-            series_key=state.series_key,
-            members=state.members,
-        )
+    # -- onboarding -------------------------------------------------------------------
 
     def _npo_registered(self, session: SqlSession, item: ProjectedEvent) -> None:
         state = self._npo_state(session, str(item.originator_id))
@@ -222,17 +271,7 @@ class SchedulingProcessManager(Projection):
         state.members.append(user)
         self._save(session, state)
         if state.series_key and state.leader_id:
-            self.scheduling.join_series(
-                JoinSeries(
-                    **self._acting(item),
-                    series_key=state.series_key,
-                    kind=MeetingKind.COMMUNITY,
-                    title=COMMUNITY_TITLE,
-                    organiser_id=state.leader_id,
-                    user_ids=[user],
-                    trigger_at=_when(item.event),
-                )
-            )
+            self._join_community(item, state, [user])
 
     def _member_removed(self, session: SqlSession, item: ProjectedEvent) -> None:
         state = self._npo_state(session, str(item.originator_id))
@@ -241,12 +280,7 @@ class SchedulingProcessManager(Projection):
             return
         state.members.remove(user)
         self._save(session, state)
-        if state.series_key:
-            self.scheduling.leave_series(
-                LeaveSeries(
-                    **self._acting(item), series_key=state.series_key, user_ids=[user]
-                )
-            )
+        self._leave_community(item, state, [user])
 
     def _leader_assigned(self, session: SqlSession, item: ProjectedEvent) -> None:
         e = item.event
@@ -259,19 +293,9 @@ class SchedulingProcessManager(Projection):
         context = {"npo_id": state.npo_id, "leader_id": leader}
         if community:
             context["community_id"] = community
-        result = self.scheduling.schedule_intro_meeting(
-            ScheduleIntroMeeting(
-                **self._acting(item),
-                request_key=self._key(item),
-                parties=[members, [leader]],
-                organiser_id=leader,
-                title=INTRO_TITLE_NPO,
-                trigger_at=_when(e),
-                context=context,
-            )
-        )
+        result = self._intro(item, [members, [leader]], INTRO_TITLE_NPO, context)
         state.leader_id, state.meeting_id = leader, result.ids[0]
-        self._dispatch(
+        self._request_dispatch(
             item,
             "welcome",
             DispatchKind.WELCOME_LEADER,
@@ -280,7 +304,7 @@ class SchedulingProcessManager(Projection):
             leader_id=leader,
             community_id=community,
         )
-        self._dispatch(
+        self._request_dispatch(
             item,
             "training",
             DispatchKind.ROLE_TRAINING,
@@ -290,22 +314,13 @@ class SchedulingProcessManager(Projection):
         )
         if community:
             state.series_key = f"community:{community}"
-            self.scheduling.join_series(
-                JoinSeries(
-                    **self._acting(item),
-                    series_key=state.series_key,
-                    kind=MeetingKind.COMMUNITY,
-                    title=COMMUNITY_TITLE,
-                    organiser_id=leader,
-                    user_ids=[leader, *members],
-                    trigger_at=_when(e),
-                    context={"community_id": community},
-                )
+            self._join_community(
+                item, state, [leader, *members], {"community_id": community}
             )
         self._save(session, state)
 
     def _npo_waiting(self, session: SqlSession, item: ProjectedEvent) -> None:
-        self._dispatch(
+        self._request_dispatch(
             item,
             "admin-alert",
             DispatchKind.ADMIN_ALERT_WAITING_NPO,
@@ -316,60 +331,28 @@ class SchedulingProcessManager(Projection):
 
     def _leader_unassigned(self, session: SqlSession, item: ProjectedEvent) -> None:
         state = self._npo_state(session, str(item.originator_id))
-        if state.meeting_id:
-            self.scheduling.cancel_meeting(
-                CancelMeeting(
-                    **self._acting(item),
-                    meeting_id=state.meeting_id,
-                    reason="leader_unassigned",
-                    only_upcoming=True,
-                    now=_when(item.event),
-                )
-            )
+        self._cancel_intro(item, state, "leader_unassigned")
         state.leader_id = state.meeting_id = None
         self._save(session, state)
 
     def _npo_deleted(self, session: SqlSession, item: ProjectedEvent) -> None:
         state = self._npo_state(session, str(item.originator_id))
         members = ids(item.event, "member_ids") or state.members
-        if state.meeting_id:
-            self.scheduling.cancel_meeting(
-                CancelMeeting(
-                    **self._acting(item),
-                    meeting_id=state.meeting_id,
-                    reason="npo_deleted",
-                    only_upcoming=True,
-                    now=_when(item.event),
-                )
-            )
-        if members:
-            self._dispatch(
-                item,
-                "deleted",
-                DispatchKind.NPO_DELETED,
-                members,
-                npo_id=state.npo_id,
-            )
-        if state.series_key and members:
-            self.scheduling.leave_series(
-                LeaveSeries(
-                    **self._acting(item),
-                    series_key=state.series_key,
-                    user_ids=members,
-                )
-            )
+        self._cancel_intro(item, state, "npo_deleted")
+        self._request_dispatch(
+            item, "deleted", DispatchKind.NPO_DELETED, members, npo_id=state.npo_id
+        )
+        self._leave_community(item, state, members)
         session.execute(
             f"DELETE FROM {self._table()} WHERE npo_id = %s", (state.npo_id,)
         )
 
-    # -- identity -----------------------------------------------------------------
+    # -- identity ---------------------------------------------------------------------
 
     def _user_erased(self, session: SqlSession, item: ProjectedEvent) -> None:
-        self.scheduling.forget_user(
-            ForgetUser(**self._acting(item), user_id=str(item.originator_id))
-        )
+        self._send(ForgetUser(actor=_actor(item), user_id=str(item.originator_id)))
 
-    # -- careers ------------------------------------------------------------------
+    # -- careers ----------------------------------------------------------------------
 
     def _mentor_assigned(self, session: SqlSession, item: ProjectedEvent) -> None:
         e = item.event
@@ -378,7 +361,7 @@ class SchedulingProcessManager(Projection):
         if mentor is None:
             return
         context = {"candidate_id": candidate, "mentor_id": mentor}
-        self._dispatch(
+        self._request_dispatch(
             item,
             "welcome",
             DispatchKind.WELCOME_MENTOR,
@@ -386,20 +369,10 @@ class SchedulingProcessManager(Projection):
             candidate_id=candidate,
             mentor_id=mentor,
         )
-        self.scheduling.schedule_intro_meeting(
-            ScheduleIntroMeeting(
-                **self._acting(item),
-                request_key=self._key(item),
-                parties=[[candidate], [mentor]],
-                organiser_id=mentor,
-                title=INTRO_TITLE_MENTOR,
-                trigger_at=_when(e),
-                context=context,
-            )
-        )
-        self.scheduling.join_series(
+        self._intro(item, [[candidate], [mentor]], INTRO_TITLE_MENTOR, context)
+        self._send(
             JoinSeries(
-                **self._acting(item),
+                actor=_actor(item),
                 series_key=f"mentoring:{candidate}:{mentor}",
                 kind=MeetingKind.MENTORING,
                 title=MENTORING_TITLE,
@@ -426,18 +399,17 @@ _HANDLERS: dict[str, Callable[[SchedulingProcessManager, SqlSession, Any], None]
 
 
 def process_manager_for(
-    applications: Mapping[str, Application[Any]],
+    applications: Mapping[str, object], send: SendCommand
 ) -> list[type[Projection]]:
-    """The process manager over the triggering contexts that run here (none: no
-    process manager), commanding this container's scheduling application."""
-    scheduling = applications.get(SchedulingApplication.name)
+    """The process manager over the triggering contexts that run here, sending its
+    commands through ``send``; none where scheduling or every trigger is absent."""
     sources = tuple(s for s in TRIGGER_SOURCES if s in applications)
-    if not isinstance(scheduling, SchedulingApplication) or not sources:
+    if SchedulingApplication.name not in applications or not sources:
         return []
 
     class BoundProcessManager(SchedulingProcessManager):
         pass
 
     BoundProcessManager.sources = sources
-    BoundProcessManager.scheduling = scheduling
+    BoundProcessManager.send_command = send
     return [BoundProcessManager]

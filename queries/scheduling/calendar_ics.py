@@ -1,4 +1,4 @@
-"""An iCalendar (RFC 5545) feed of a user's meetings.
+"""An iCalendar (RFC 5545) feed of a user's meetings: theirs, or a feed token's.
 
 - Lines end in CRLF and are folded at 75 octets (never inside a UTF-8 sequence);
   TEXT values are escaped (backslash, semicolon, comma, newline).
@@ -17,7 +17,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from queries.scheduling import MeetingItem
+from domain.base import NotFoundError
+from domain.scheduling.calendar_feed import token_digest
+from ports.relational import RelationalStore
+from projections.scheduling.meetings import MeetingRow
+from queries.scheduling.meetings import feed_owner, meetings_of
 
 PRODID = "-//Spotlight//Platform management service//EN"
 UID_DOMAIN = "spotlight.platform"
@@ -125,7 +129,7 @@ def vtimezone(name: str, first_year: int, last_year: int) -> list[str]:
     return lines
 
 
-def _event_lines(item: MeetingItem, now: datetime) -> list[str]:
+def _event_lines(item: MeetingRow, now: datetime) -> list[str]:
     assert item.starts_at is not None
     status = "CANCELLED" if item.status == "CANCELLED" else "CONFIRMED"
     lines = [
@@ -161,7 +165,7 @@ def _event_lines(item: MeetingItem, now: datetime) -> list[str]:
     return lines
 
 
-def calendar_items(items: Iterable[MeetingItem]) -> list[MeetingItem]:
+def calendar_items(items: Iterable[MeetingRow]) -> list[MeetingRow]:
     """What a feed shows: meetings with a time, booked or cancelled."""
     return [
         m
@@ -171,7 +175,7 @@ def calendar_items(items: Iterable[MeetingItem]) -> list[MeetingItem]:
 
 
 def render_calendar(
-    items: Sequence[MeetingItem], *, name: str = "Spotlight meetings", now: datetime
+    items: Sequence[MeetingRow], *, name: str = "Spotlight meetings", now: datetime
 ) -> str:
     shown = calendar_items(items)
     zones: dict[str, int] = {}
@@ -203,3 +207,16 @@ def _checked(lines: Iterable[str]) -> Iterator[str]:
         if "\r" in line or "\n" in line:
             raise ValueError("a content line may not contain a line break")
         yield line
+
+
+def calendar_of(store: RelationalStore, user_id: str, now: datetime) -> str:
+    """The user's meetings and series as iCalendar text."""
+    return render_calendar(meetings_of(store, user_id), now=now)
+
+
+def subscribed_calendar(store: RelationalStore, feed_token: str, now: datetime) -> str:
+    """The calendar of the user whose live feed token this is."""
+    owner = feed_owner(store, token_digest(feed_token))
+    if owner is None:
+        raise NotFoundError("No such calendar.")
+    return calendar_of(store, owner, now)

@@ -9,8 +9,8 @@ from dateutil import rrule as dateutil_rrule  # type: ignore[import-untyped]
 from hypothesis import given
 from hypothesis import strategies as st
 
-from queries.calendar_ics import escape_text, fold, render_calendar
-from queries.scheduling import MeetingItem
+from projections.scheduling.meetings import MeetingRow
+from queries.scheduling.calendar_ics import escape_text, fold, render_calendar
 from tests.support.ics import parse, unescape, when
 
 NOW = datetime(2031, 3, 1, 12, 0, tzinfo=UTC)
@@ -19,7 +19,7 @@ NOW = datetime(2031, 3, 1, 12, 0, tzinfo=UTC)
 # --- The feed ---------------------------------------------------------------------
 
 
-def meeting(**fields: object) -> MeetingItem:
+def meeting(**fields: object) -> MeetingRow:
     base: dict[str, object] = {
         "id": "m-1",
         "kind": "intro",
@@ -38,7 +38,7 @@ def meeting(**fields: object) -> MeetingItem:
         "updated_at": datetime(2031, 3, 1, 9, 5, tzinfo=UTC),
     }
     base.update(fields)
-    return MeetingItem(**base)  # type: ignore[arg-type]
+    return MeetingRow(**base)  # type: ignore[arg-type]
 
 
 SERIES = meeting(
