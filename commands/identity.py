@@ -25,19 +25,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from commands.base import CommandResult
 from commands.personal_data import PersonalDataApplication
 from domain.base import NotFoundError, acting_as
-from domain.identity import (
+from domain.identity.email_claim import EmailClaim
+from domain.identity.errors import (
     ActorNotAllowedError,
-    Address,
-    EmailClaim,
-    Gender,
-    IdentityLink,
-    LinkedIdentity,
-    Profile,
-    Role,
-    User,
     UserDisabledError,
     UserErasedError,
 )
+from domain.identity.identity_link import IdentityLink
+from domain.identity.user import User
+from domain.identity.values import Address, Gender, LinkedIdentity, Profile, Role
 
 # --- Command messages -----------------------------------------------------------
 

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from domain.identity import User
+from domain.identity.user import User
 from domain.personal_data import is_erased
 from ports.relational import SqlSession
 from projections.contracts import ProjectedEvent, Projection

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from domain.identity import Role
+from domain.identity.values import Role
 from ports.cache import Cache
 from ports.relational import RelationalStore
 from projections.contracts import ViewNames

@@ -28,7 +28,7 @@ from adapters.identity.services import IdentityServices
 from adapters.identity.tokens import InvalidAccessTokenError
 from commands.identity import IdentityApplication
 from domain.base import NotFoundError
-from domain.identity import Role
+from domain.identity.values import Role
 from projections.identity import USER_CACHE_PROJECTION, USERS_PROJECTION
 from queries.identity import UserInfo
 

@@ -25,7 +25,7 @@ from adapters.bootstrap import Container
 from adapters.http.app import create_app
 from adapters.settings import Settings
 from commands.identity import BootstrapAdmin, IdentityApplication
-from domain.identity import Role
+from domain.identity.values import Role
 from tests.support.identity import SignedIn, sign_in
 
 ANONYMOUS = "anonymous"

@@ -21,7 +21,7 @@ from adapters.http.app import create_app
 from adapters.http.auth import CurrentUser, current_user
 from adapters.settings import Settings
 from commands.scheduling import ScheduleIntroMeeting, SchedulingApplication
-from domain.identity import Role
+from domain.identity.values import Role
 from tests.support.ics import parse, when
 from tests.support.identity import sign_in
 

@@ -23,16 +23,15 @@ from commands.identity import (
     UpdateProfile,
 )
 from domain.base import SYSTEM_ACTOR
-from domain.identity import (
+from domain.identity.errors import (
     ActorNotAllowedError,
-    Gender,
     InvalidProfileFieldError,
-    Role,
     RoleNotSelfServeError,
-    User,
     UserDisabledError,
     UserErasedError,
 )
+from domain.identity.user import User
+from domain.identity.values import Gender, Role
 from domain.personal_data import ERASED
 from tests.support.identity import identity_application
 

@@ -22,7 +22,7 @@ from commands.identity import (
     SignIn,
     UpdateProfile,
 )
-from domain.identity import Role
+from domain.identity.values import Role
 from projections.contracts import ViewNames, ViewPorts
 from projections.engine import ProjectionEngine
 from projections.identity import USER_KEY, UserCacheView, UsersView

@@ -13,7 +13,8 @@ from adapters.identity.stores import SqlPersonalDataVault
 from commands.identity import IdentityApplication
 from commands.personal_data import CachingVault, PersonalDataErasedError
 from domain.base import acting_as
-from domain.identity import LinkedIdentity, User
+from domain.identity.user import User
+from domain.identity.values import LinkedIdentity
 from domain.personal_data import ERASED
 
 

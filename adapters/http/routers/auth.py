@@ -19,7 +19,7 @@ from adapters.oidc.verifier import IdTokenError, IssuerUnavailableError
 from commands.base import new_correlation_id
 from commands.identity import SignIn
 from domain.base import NotFoundError
-from domain.identity import Role
+from domain.identity.values import Role
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

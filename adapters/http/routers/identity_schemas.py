@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from commands.base import CommandResult
 from commands.identity import AddressFields
-from domain.identity import Gender, Role
+from domain.identity.values import Gender, Role
 from queries.identity import UserInfo
 
 Name = Annotated[

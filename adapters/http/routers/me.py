@@ -20,7 +20,7 @@ from adapters.http.routers.identity_schemas import (
 )
 from commands.base import new_correlation_id
 from commands.identity import ChooseRole, EraseUser, UpdateProfile
-from domain.identity import Role
+from domain.identity.values import Role
 
 router = APIRouter(prefix="/me", tags=["me"])
 

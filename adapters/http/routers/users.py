@@ -24,7 +24,7 @@ from adapters.http.routers.identity_schemas import (
 )
 from commands.base import new_correlation_id
 from commands.identity import DisableUser, EnableUser, EraseUser, GrantRole, RevokeRole
-from domain.identity import Role
+from domain.identity.values import Role
 from queries.identity import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/users", tags=["users"])
