@@ -43,8 +43,9 @@ from projections.engine import (
     ProjectionEngine,
     WorkerLock,
 )
-from projections.identity import UserCacheView, UsersView
-from projections.identity_integration_events import IdentityIntegrationEvents
+from projections.identity.integration_events import IdentityIntegrationEvents
+from projections.identity.user_cache import UserCacheView
+from projections.identity.users_view import UsersView
 from projections.notifications import notification_projections
 from projections.onboarding.integration import onboarding_projections
 from projections.scheduling import MeetingsProjection

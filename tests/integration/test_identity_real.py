@@ -24,11 +24,12 @@ from adapters.http.app import create_app
 from adapters.redis.cache import RedisCache
 from adapters.settings import Settings
 from commands.identity import BootstrapAdmin, IdentityApplication, SignIn
-from projections.identity import USER_CACHE_PROJECTION, USERS_PROJECTION
-from projections.identity_integration_events import (
+from projections.identity.integration_events import (
     IDENTITY_INTEGRATION_PROJECTION,
     USERS_TOPIC,
 )
+from projections.identity.user_cache import USER_CACHE_PROJECTION
+from projections.identity.users_view import USERS_PROJECTION
 from tests.support.identity import SignedIn, sign_in
 
 pytestmark = pytest.mark.real_services

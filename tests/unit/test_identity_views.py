@@ -25,8 +25,9 @@ from commands.identity import (
 from domain.identity.values import Role
 from projections.contracts import ViewNames, ViewPorts
 from projections.engine import ProjectionEngine
-from projections.identity import USER_KEY, UserCacheView, UsersView
-from queries.identity import UserDirectory
+from projections.identity.user_cache import USER_KEY, UserCacheView
+from projections.identity.users_view import UsersView
+from queries.identity.users import UserDirectory
 from tests.support.identity import identity_application
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from commands.base import CommandResult
 from commands.identity import AddressFields
 from domain.identity.values import Gender, Role
-from queries.identity import UserInfo
+from projections.identity.user_info import UserInfo
 
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
@@ -88,16 +88,24 @@ class UserResponse(BaseModel):
 
     @classmethod
     def of(cls, user: UserInfo) -> UserResponse:
+        address = user.address
         return cls(
             id=user.id,
             email=user.email,
             first_name=user.first_name,
             last_name=user.last_name,
-            date_of_birth=(
-                date.fromisoformat(user.date_of_birth) if user.date_of_birth else None
-            ),
-            address=AddressOut(**user.address) if user.address else None,
-            gender=Gender(user.gender) if user.gender else None,
+            date_of_birth=user.date_of_birth,
+            address=AddressOut(
+                line1=address.line1,
+                line2=address.line2,
+                city=address.city,
+                region=address.region,
+                postal_code=address.postal_code,
+                country=address.country,
+            )
+            if address
+            else None,
+            gender=user.gender,
             phone=user.phone,
             roles=sorted(user.roles),
             disabled=user.disabled,

@@ -25,7 +25,7 @@ from adapters.http.routers.identity_schemas import (
 from commands.base import new_correlation_id
 from commands.identity import DisableUser, EnableUser, EraseUser, GrantRole, RevokeRole
 from domain.identity.values import Role
-from queries.identity import MAX_PAGE_SIZE
+from queries.identity.users import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/users", tags=["users"])
 
