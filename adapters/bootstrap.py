@@ -20,7 +20,8 @@ from commands.base import SpotlightApplication
 from commands.careers import handlers as careers_handlers
 from commands.careers.application import CareersApplication
 from commands.dispatch import Dispatcher, HandlerTable
-from commands.identity import IdentityApplication
+from commands.identity import handlers as identity_handlers
+from commands.identity.application import IdentityApplication
 from commands.onboarding.application import OnboardingApplication
 from commands.onboarding.flow import (
     OFFERING_FLOW_CONSUMER,
@@ -70,7 +71,10 @@ PROJECTION_TYPES: tuple[type[Projection], ...] = (
 )
 
 # Every context's command handlers (``commands/<context>/handlers.py``).
-HANDLER_TABLES: tuple[HandlerTable[Any], ...] = (careers_handlers.HANDLERS,)
+HANDLER_TABLES: tuple[HandlerTable[Any], ...] = (
+    identity_handlers.HANDLERS,
+    careers_handlers.HANDLERS,
+)
 
 # Projections made from the built applications: their sources follow the contexts
 # that run here, and process managers command an application.
@@ -268,6 +272,11 @@ def _application(
     env: dict[str, str],
     identity: IdentityServices,
 ) -> SpotlightApplication:
+    # Identity revokes refresh tokens when a user loses a role, is disabled or erased.
+    if issubclass(app_type, IdentityApplication):
+        return app_type(
+            env=env, vault=identity.vault, refresh_tokens=identity.refresh_tokens
+        )
     # Applications whose events hold personal data seal it with per-person keys.
     if issubclass(app_type, PersonalDataApplication):
         return app_type(env=env, vault=identity.vault)

@@ -1,20 +1,40 @@
-"""``spotlight admin …``: what only the operator of the service does."""
+"""``spotlight admin …``: what only the operator of the service does.
+
+Commands go through the container's dispatcher, acted by the system
+(``Actor.system``), so they do what the same command does from any other door.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 import typer
 
-from adapters.bootstrap import build_container
+from adapters.bootstrap import Container, build_container
 from adapters.settings import Settings
-from commands.base import new_correlation_id
-from commands.identity import BootstrapAdmin, IdentityApplication
-from domain.base import SYSTEM_ACTOR, DomainError
+from commands.base import Actor
+from commands.identity.messages import BootstrapAdmin
+from domain.base import DomainError
 
 admin_cli = typer.Typer(help="Operator tasks: the first admin, signing keys.")
 
 _EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+T = TypeVar("T")
+
+
+def _run(task: Callable[[Container], T]) -> T:
+    """Run ``task`` on a container built from the environment; refusals exit 1."""
+    container = build_container(Settings())
+    try:
+        return task(container)
+    except DomainError as error:
+        typer.echo(f"refused: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        container.close()
 
 
 @admin_cli.command("bootstrap")
@@ -27,21 +47,8 @@ def bootstrap(
     """
     if not re.match(_EMAIL_SHAPE, email):
         raise typer.BadParameter("not an email address", param_hint="EMAIL")
-    container = build_container(Settings())
-    try:
-        app = container.application(IdentityApplication)
-        outcome = app.bootstrap_admin(
-            BootstrapAdmin(
-                actor_id=SYSTEM_ACTOR,
-                correlation_id=new_correlation_id(),
-                email=email,
-            )
-        )
-    except DomainError as error:
-        typer.echo(f"refused: {error}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        container.close()
+    command = BootstrapAdmin(actor=Actor.system(), email=email)
+    outcome = _run(lambda container: container.dispatcher.dispatch(command))
     messages = {
         "created": "created an admin account; it is linked at the first sign-in",
         "granted": "granted ADMIN to the existing account",
@@ -53,9 +60,5 @@ def bootstrap(
 @admin_cli.command("rotate-signing-key")
 def rotate_signing_key() -> None:
     """Sign new access tokens with a new key; tokens signed before stay valid."""
-    container = build_container(Settings())
-    try:
-        key = container.identity.signing_keys.rotate()
-    finally:
-        container.close()
+    key = _run(lambda container: container.identity.signing_keys.rotate())
     typer.echo(f"now signing with key {key.kid}")

@@ -26,7 +26,7 @@ from adapters.http.consistency import parse_consistency_token
 from adapters.http.errors import ProblemError
 from adapters.identity.services import IdentityServices
 from adapters.identity.tokens import InvalidAccessTokenError
-from commands.identity import IdentityApplication
+from commands.identity.application import IdentityApplication
 from domain.base import NotFoundError
 from domain.identity.values import Role
 from projections.identity.user_cache import USER_CACHE_PROJECTION

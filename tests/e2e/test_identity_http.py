@@ -9,7 +9,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import jwt
 import pytest
@@ -23,7 +23,10 @@ from adapters.http.app import create_app
 from adapters.identity.tokens import PLATFORM_AUDIENCE
 from adapters.oidc.dev_issuer import DevelopmentIssuer
 from adapters.settings import Settings
-from commands.identity import BootstrapAdmin, IdentityApplication
+from commands.base import Actor
+from commands.identity.application import IdentityApplication
+from commands.identity.messages import BootstrapAdmin, EraseUser, RevokeRole
+from domain.identity.values import Role
 from tests.support.identity import SignedIn, dev_id_token, sign_in
 
 PROBLEM = "application/problem+json"
@@ -49,9 +52,8 @@ def issuer(client: TestClient) -> DevelopmentIssuer:
 
 def admin(client: TestClient) -> SignedIn:
     email = f"admin-{uuid4().hex[:8]}@example.org"
-    app = container(client).application(IdentityApplication)
-    app.bootstrap_admin(
-        BootstrapAdmin(actor_id="system", correlation_id="test", email=email)
+    container(client).dispatcher.dispatch(
+        BootstrapAdmin(actor=Actor.system("test"), email=email)
     )
     return sign_in(client, email)
 
@@ -285,6 +287,64 @@ def test_erasing_myself_ends_my_tokens(client: TestClient) -> None:
     # Check the same person may sign up again, as a new user.
     again = sign_in(client, "erase-me@example.org")
     assert again.user_id != ada.user_id
+
+
+# --- Every door -------------------------------------------------------------------
+
+
+def test_commands_from_any_door_end_the_users_sessions(client: TestClient) -> None:
+    # Dispatched as an inbound message handler would: no route, the system acting.
+    built = container(client)
+    ada = sign_in(client, roles=("CANDIDATE",))
+    bob = sign_in(client)
+    carl = sign_in(client)
+
+    built.dispatcher.dispatch(
+        RevokeRole(actor=Actor.system(), user_id=UUID(ada.user_id), role=Role.CANDIDATE)
+    )
+    # Check the token is revoked (ada is still active: only the revocation refuses).
+    assert built.identity.refresh_tokens.live_count(UUID(ada.user_id)) == 0
+    refused = client.post("/auth/refresh", json={"refresh_token": ada.refresh_token})
+    assert assert_problem(refused, 401)["detail"] == "The refresh token is not valid."
+
+    built.dispatcher.dispatch(
+        EraseUser(actor=Actor.system(), user_id=UUID(bob.user_id))
+    )
+    assert built.identity.refresh_tokens.live_count(UUID(bob.user_id)) == 0
+    refused = client.post("/auth/refresh", json={"refresh_token": bob.refresh_token})
+    assert assert_problem(refused, 401)["detail"] == "The refresh token is not valid."
+
+    # Check nobody else's sessions ended.
+    kept = client.post("/auth/refresh", json={"refresh_token": carl.refresh_token})
+    assert kept.status_code == 200, kept.text
+
+
+def test_events_carry_the_requests_correlation_id(client: TestClient) -> None:
+    nonce = uuid4().hex
+    token = dev_id_token(client, f"{uuid4().hex[:8]}@example.org", nonce)
+    signed = client.post(
+        "/auth/sign-in",
+        json={"id_token": token, "nonce": nonce},
+        headers={"X-Correlation-Id": "sign-in-1"},
+    )
+    assert signed.status_code == 200, signed.text
+    user_id = signed.json()["user_id"]
+    patched = client.patch(
+        "/me",
+        json={"phone": "+14155550100"},
+        headers={
+            "Authorization": f"Bearer {signed.json()['access_token']}",
+            "X-Correlation-Id": "patch-1",
+        },
+    )
+    assert patched.status_code == 200, patched.text
+
+    # Check each event names the request it came from, and the user as the actor
+    # (the sign-in is dispatched by the system on their behalf).
+    app = container(client).application(IdentityApplication)
+    events = list(app.events.get(UUID(user_id)))
+    assert [e.correlation_id for e in events] == ["sign-in-1", "patch-1"]  # type: ignore[attr-defined]
+    assert {e.actor_id for e in events} == {user_id}  # type: ignore[attr-defined]
 
 
 # --- Bad input --------------------------------------------------------------------

@@ -6,20 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from adapters.http.auth import (
-    CurrentUserDep,
-    IdentityAppDep,
-    IdentityDep,
-    fresh_user_reads,
-)
+from adapters.http.auth import CurrentUserDep, IdentityDep, fresh_user_reads
+from adapters.http.commands import Accepted, ActorDep, DispatchDep
 from adapters.http.errors import ProblemError
-from adapters.http.routers.identity_schemas import (
-    CommandAccepted,
-    ProfilePatch,
-    UserResponse,
-)
-from commands.base import new_correlation_id
-from commands.identity import ChooseRole, EraseUser, UpdateProfile
+from adapters.http.identity.schemas import ProfilePatch, UserResponse
+from commands.identity.messages import ChooseRole, EraseUser, UpdateProfile
 from domain.identity.values import Role
 
 router = APIRouter(prefix="/me", tags=["me"])
@@ -39,55 +30,33 @@ def read_me(user: CurrentUserDep, identity: IdentityDep) -> UserResponse:
 
 @router.patch("")
 def update_me(
-    body: ProfilePatch, user: CurrentUserDep, app: IdentityAppDep
-) -> CommandAccepted:
+    body: ProfilePatch, user: CurrentUserDep, actor: ActorDep, dispatch: DispatchDep
+) -> Accepted:
     """Change the fields you send; ``null`` clears one. Email and roles are not here."""
     changes: dict[str, Any] = {
         name: getattr(body, name) for name in body.model_fields_set
     }
     if body.address is not None:
         changes["address"] = body.address.to_command()
-    result = app.update_profile(
-        UpdateProfile(
-            actor_id=str(user.id),
-            correlation_id=new_correlation_id(),
-            user_id=user.id,
-            **changes,
-        )
+    return Accepted.of(
+        dispatch.dispatch(UpdateProfile(actor=actor, user_id=user.id, **changes))
     )
-    return CommandAccepted.of(result)
 
 
 @router.delete("")
-def erase_me(
-    user: CurrentUserDep, app: IdentityAppDep, identity: IdentityDep
-) -> CommandAccepted:
+def erase_me(user: CurrentUserDep, actor: ActorDep, dispatch: DispatchDep) -> Accepted:
     """Erase your account (C1): your personal data becomes unreadable everywhere.
 
     Irreversible. Your tokens stop working; signing in again makes a new account.
     """
-    result = app.erase(
-        EraseUser(
-            actor_id=str(user.id),
-            correlation_id=new_correlation_id(),
-            user_id=user.id,
-        )
-    )
-    identity.refresh_tokens.revoke_all(user.id)
-    return CommandAccepted.of(result)
+    return Accepted.of(dispatch.dispatch(EraseUser(actor=actor, user_id=user.id)))
 
 
 @router.put("/roles/{role}")
 def choose_role(
-    role: Role, user: CurrentUserDep, app: IdentityAppDep
-) -> CommandAccepted:
+    role: Role, user: CurrentUserDep, actor: ActorDep, dispatch: DispatchDep
+) -> Accepted:
     """Take a self-serve role (NPO or CANDIDATE); other roles only an admin grants."""
-    result = app.choose_role(
-        ChooseRole(
-            actor_id=str(user.id),
-            correlation_id=new_correlation_id(),
-            user_id=user.id,
-            role=role,
-        )
+    return Accepted.of(
+        dispatch.dispatch(ChooseRole(actor=actor, user_id=user.id, role=role))
     )
-    return CommandAccepted.of(result)
