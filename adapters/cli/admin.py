@@ -1,7 +1,8 @@
 """``spotlight admin …``: what only the operator of the service does.
 
 Commands go through the container's dispatcher, acted by the system
-(``Actor.system``), so they do what the same command does from any other door.
+(``Actor.system``), so they do what the same command does from any other door
+(disabling or erasing a user revokes their refresh tokens, for one).
 """
 
 from __future__ import annotations
@@ -9,16 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import TypeVar
+from uuid import UUID
 
 import typer
+from pydantic import ValidationError
 
 from adapters.bootstrap import Container, build_container
 from adapters.settings import Settings
-from commands.base import Actor
-from commands.identity.messages import BootstrapAdmin
+from commands.base import Actor, CommandResult
+from commands.identity.messages import BootstrapAdmin, DisableUser, EraseUser
 from domain.base import DomainError
 
-admin_cli = typer.Typer(help="Operator tasks: the first admin, signing keys.")
+admin_cli = typer.Typer(help="Operator tasks: admins, users, signing keys.")
 
 _EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -35,6 +38,13 @@ def _run(task: Callable[[Container], T]) -> T:
         raise typer.Exit(1) from None
     finally:
         container.close()
+
+
+def _user_id(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise typer.BadParameter("not a user id", param_hint="USER_ID") from None
 
 
 @admin_cli.command("bootstrap")
@@ -55,6 +65,44 @@ def bootstrap(
         "unchanged": "already an admin",
     }
     typer.echo(f"{outcome.user_id}: {messages[outcome.action]}")
+
+
+@admin_cli.command("disable-user")
+def disable_user(
+    user_id: str = typer.Argument(..., help="The user's id."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept with the account)."),
+) -> None:
+    """Disable the account USER_ID; its refresh tokens are revoked."""
+    try:
+        command = DisableUser(
+            actor=Actor.system(), user_id=_user_id(user_id), reason=reason
+        )
+    except ValidationError:
+        raise typer.BadParameter(
+            "between 1 and 500 characters", param_hint="--reason"
+        ) from None
+    result: CommandResult = _run(
+        lambda container: container.dispatcher.dispatch(command)
+    )
+    typer.echo(f"{user_id}: disabled ({_position(result)})")
+
+
+@admin_cli.command("erase-user")
+def erase_user(
+    user_id: str = typer.Argument(..., help="The user's id."),
+) -> None:
+    """Erase the account USER_ID and its personal data (irreversible); its refresh
+    tokens are revoked."""
+    command = EraseUser(actor=Actor.system(), user_id=_user_id(user_id))
+    result: CommandResult = _run(
+        lambda container: container.dispatcher.dispatch(command)
+    )
+    typer.echo(f"{user_id}: erased ({_position(result)})")
+
+
+def _position(result: CommandResult) -> str:
+    token = result.consistency_token
+    return f"recorded at {token}" if token else "nothing new to record"
 
 
 @admin_cli.command("rotate-signing-key")
