@@ -20,7 +20,8 @@ from commands.base import Command, SpotlightApplication
 from commands.careers import handlers as careers_handlers
 from commands.careers.application import CareersApplication
 from commands.dispatch import Dispatcher, HandlerTable
-from commands.identity import IdentityApplication
+from commands.identity import handlers as identity_handlers
+from commands.identity.application import IdentityApplication
 from commands.onboarding.application import OnboardingApplication
 from commands.onboarding.flow import (
     OFFERING_FLOW_CONSUMER,
@@ -44,8 +45,9 @@ from projections.engine import (
     ProjectionEngine,
     WorkerLock,
 )
-from projections.identity import UserCacheView, UsersView
-from projections.identity_integration_events import IdentityIntegrationEvents
+from projections.identity.integration_events import IdentityIntegrationEvents
+from projections.identity.user_cache import UserCacheView
+from projections.identity.users_view import UsersView
 from projections.onboarding.integration import onboarding_projections
 from projections.scheduling.integration_events import SchedulingIntegrationEvents
 from projections.scheduling.meetings import MeetingsProjection
@@ -72,6 +74,7 @@ PROJECTION_TYPES: tuple[type[Projection], ...] = (
 # Every context's command handlers (``commands/<context>/handlers.py``).
 HANDLER_TABLES: tuple[HandlerTable[Any], ...] = (
     scheduling_handlers.HANDLERS,
+    identity_handlers.HANDLERS,
     careers_handlers.HANDLERS,
 )
 
@@ -281,6 +284,11 @@ def _application(
     env: dict[str, str],
     identity: IdentityServices,
 ) -> SpotlightApplication:
+    # Identity revokes refresh tokens when a user loses a role, is disabled or erased.
+    if issubclass(app_type, IdentityApplication):
+        return app_type(
+            env=env, vault=identity.vault, refresh_tokens=identity.refresh_tokens
+        )
     # Applications whose events hold personal data seal it with per-person keys.
     if issubclass(app_type, PersonalDataApplication):
         return app_type(env=env, vault=identity.vault)

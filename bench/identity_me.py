@@ -35,8 +35,9 @@ from adapters.http.app import create_app
 from adapters.redis.cache import RedisCache
 from adapters.settings import Settings
 from projections.contracts import ViewNames
-from projections.identity import USER_CACHE_PROJECTION, USER_KEY, USERS_PROJECTION
-from queries.identity import UserDirectory
+from projections.identity.user_cache import USER_CACHE_PROJECTION, USER_KEY
+from projections.identity.users_view import USERS_PROJECTION
+from queries.identity.users import UserDirectory
 
 POSTGRES_URL = "postgresql://spotlight:spotlight@127.0.0.1:55432/spotlight"
 REDIS_URL = "redis://127.0.0.1:56379/0"

@@ -14,6 +14,11 @@ from eventsourcing.utils import register_topic, resolve_topic
 # Old topic -> current topic. One section per context.
 MOVED_TOPICS: dict[str, str] = {
     # --- identity -------------------------------------------------------------------
+    "domain.identity:User": "domain.identity.user:User",
+    "domain.identity:IdentityLink": "domain.identity.identity_link:IdentityLink",
+    "domain.identity:EmailClaim": "domain.identity.email_claim:EmailClaim",
+    # The claims' shared events (``_Claim.Reclaimed``, ``_Claim.Released``).
+    "domain.identity:_Claim": "domain.identity.claim:Claim",
     #
     # --- onboarding -----------------------------------------------------------------
     #

@@ -1,20 +1,50 @@
-"""``spotlight admin …``: what only the operator of the service does."""
+"""``spotlight admin …``: what only the operator of the service does.
+
+Commands go through the container's dispatcher, acted by the system
+(``Actor.system``), so they do what the same command does from any other door
+(disabling or erasing a user revokes their refresh tokens, for one).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
+from uuid import UUID
 
 import typer
+from pydantic import ValidationError
 
-from adapters.bootstrap import build_container
+from adapters.bootstrap import Container, build_container
 from adapters.settings import Settings
-from commands.base import new_correlation_id
-from commands.identity import BootstrapAdmin, IdentityApplication
-from domain.base import SYSTEM_ACTOR, DomainError
+from commands.base import Actor, CommandResult
+from commands.identity.messages import BootstrapAdmin, DisableUser, EraseUser
+from domain.base import DomainError
 
-admin_cli = typer.Typer(help="Operator tasks: the first admin, signing keys.")
+admin_cli = typer.Typer(help="Operator tasks: admins, users, signing keys.")
 
 _EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+T = TypeVar("T")
+
+
+def _run(task: Callable[[Container], T]) -> T:
+    """Run ``task`` on a container built from the environment; refusals exit 1."""
+    container = build_container(Settings())
+    try:
+        return task(container)
+    except DomainError as error:
+        typer.echo(f"refused: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        container.close()
+
+
+def _user_id(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise typer.BadParameter("not a user id", param_hint="USER_ID") from None
 
 
 @admin_cli.command("bootstrap")
@@ -27,21 +57,8 @@ def bootstrap(
     """
     if not re.match(_EMAIL_SHAPE, email):
         raise typer.BadParameter("not an email address", param_hint="EMAIL")
-    container = build_container(Settings())
-    try:
-        app = container.application(IdentityApplication)
-        outcome = app.bootstrap_admin(
-            BootstrapAdmin(
-                actor_id=SYSTEM_ACTOR,
-                correlation_id=new_correlation_id(),
-                email=email,
-            )
-        )
-    except DomainError as error:
-        typer.echo(f"refused: {error}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        container.close()
+    command = BootstrapAdmin(actor=Actor.system(), email=email)
+    outcome = _run(lambda container: container.dispatcher.dispatch(command))
     messages = {
         "created": "created an admin account; it is linked at the first sign-in",
         "granted": "granted ADMIN to the existing account",
@@ -50,12 +67,46 @@ def bootstrap(
     typer.echo(f"{outcome.user_id}: {messages[outcome.action]}")
 
 
+@admin_cli.command("disable-user")
+def disable_user(
+    user_id: str = typer.Argument(..., help="The user's id."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept with the account)."),
+) -> None:
+    """Disable the account USER_ID; its refresh tokens are revoked."""
+    try:
+        command = DisableUser(
+            actor=Actor.system(), user_id=_user_id(user_id), reason=reason
+        )
+    except ValidationError:
+        raise typer.BadParameter(
+            "between 1 and 500 characters", param_hint="--reason"
+        ) from None
+    result: CommandResult = _run(
+        lambda container: container.dispatcher.dispatch(command)
+    )
+    typer.echo(f"{user_id}: disabled ({_position(result)})")
+
+
+@admin_cli.command("erase-user")
+def erase_user(
+    user_id: str = typer.Argument(..., help="The user's id."),
+) -> None:
+    """Erase the account USER_ID and its personal data (irreversible); its refresh
+    tokens are revoked."""
+    command = EraseUser(actor=Actor.system(), user_id=_user_id(user_id))
+    result: CommandResult = _run(
+        lambda container: container.dispatcher.dispatch(command)
+    )
+    typer.echo(f"{user_id}: erased ({_position(result)})")
+
+
+def _position(result: CommandResult) -> str:
+    token = result.consistency_token
+    return f"recorded at {token}" if token else "nothing new to record"
+
+
 @admin_cli.command("rotate-signing-key")
 def rotate_signing_key() -> None:
     """Sign new access tokens with a new key; tokens signed before stay valid."""
-    container = build_container(Settings())
-    try:
-        key = container.identity.signing_keys.rotate()
-    finally:
-        container.close()
+    key = _run(lambda container: container.identity.signing_keys.rotate())
     typer.echo(f"now signing with key {key.kid}")

@@ -11,18 +11,15 @@ from adapters.bootstrap import Container, build_container
 from adapters.embedded.blobs import LocalDiskBlobStore
 from adapters.http.careers.routes import ROUTERS as CAREERS_ROUTERS
 from adapters.http.errors import install_error_handlers
+from adapters.http.identity.dev_issuer import dev_issuer_router
+from adapters.http.identity.routes import ROUTERS as IDENTITY_ROUTERS
 from adapters.http.routers import (
-    auth,
     communities,
     health,
-    me,
     npos,
     offerings,
-    users,
-    well_known,
 )
 from adapters.http.routers.blobs import blob_router
-from adapters.http.routers.dev_issuer import dev_issuer_router
 from adapters.http.scheduling.routes import ROUTERS as SCHEDULING_ROUTERS
 from adapters.settings import Settings
 
@@ -60,10 +57,8 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router)
     # Identity (issue 4): sign-in, own record, admin's users, public keys.
-    app.include_router(auth.router)
-    app.include_router(me.router)
-    app.include_router(users.router)
-    app.include_router(well_known.router)
+    for router in IDENTITY_ROUTERS:
+        app.include_router(router)
     # Scheduling: notifications, availability, meetings, calendar feeds.
     for router in SCHEDULING_ROUTERS:
         app.include_router(router)

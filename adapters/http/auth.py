@@ -26,11 +26,12 @@ from adapters.http.consistency import parse_consistency_token
 from adapters.http.errors import ProblemError
 from adapters.identity.services import IdentityServices
 from adapters.identity.tokens import InvalidAccessTokenError
-from commands.identity import IdentityApplication
+from commands.identity.application import IdentityApplication
 from domain.base import NotFoundError
-from domain.identity import Role
-from projections.identity import USER_CACHE_PROJECTION, USERS_PROJECTION
-from queries.identity import UserInfo
+from domain.identity.values import Role
+from projections.identity.user_cache import USER_CACHE_PROJECTION
+from projections.identity.user_info import AddressInfo, UserInfo
+from projections.identity.users_view import USERS_PROJECTION
 
 # How long a read-your-writes request waits for the cache once the view has the write.
 CACHE_CATCH_UP_SECONDS = 0.5
@@ -140,9 +141,9 @@ def _from_write_model(container: Container, user_id: UUID) -> UserInfo | None:
         email=user.email,
         first_name=user.first_name,
         last_name=user.last_name,
-        date_of_birth=user.date_of_birth.isoformat() if user.date_of_birth else None,
-        address=user.address.to_state() if user.address else None,
-        gender=user.gender.value if user.gender else None,
+        date_of_birth=user.date_of_birth,
+        address=AddressInfo.of(user.address.to_state()) if user.address else None,
+        gender=user.gender,
         phone=user.phone,
         roles=frozenset(user.roles),
         disabled=user.disabled,

@@ -23,7 +23,7 @@ from adapters.settings import Settings
 from commands.personal_data import CachingVault
 from ports.cache import Cache
 from ports.relational import RelationalStore
-from queries.identity import UserDirectory
+from queries.identity.users import UserDirectory
 
 GOOGLE_ISSUER = "https://accounts.google.com"
 APPLE_ISSUER = "https://appleid.apple.com"

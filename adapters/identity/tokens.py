@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 import jwt
 
 from adapters.identity.stores import SqlSigningKeys
-from domain.identity import Role
+from domain.identity.values import Role
 
 PLATFORM_JWT_ALGORITHM = "ES256"
 PLATFORM_AUDIENCE = "spotlight-api"

@@ -1,32 +1,28 @@
-"""Identity over HTTP on the embedded stores: sign-in, profile, roles, attacks."""
+"""Identity over HTTP on the embedded stores: sign-in, profile, roles, every door.
+
+Attacks on the tokens are in ``test_identity_attacks``.
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from adapters.bootstrap import Container, build_container
 from adapters.http.app import create_app
 from adapters.identity.tokens import PLATFORM_AUDIENCE
-from adapters.oidc.dev_issuer import DevelopmentIssuer
 from adapters.settings import Settings
-from commands.identity import BootstrapAdmin, IdentityApplication
-from tests.support.identity import SignedIn, dev_id_token, sign_in
-
-PROBLEM = "application/problem+json"
+from commands.base import Actor
+from commands.identity.application import IdentityApplication
+from commands.identity.messages import BootstrapAdmin, EraseUser, RevokeRole
+from domain.identity.values import Role
+from tests.support.identity import SignedIn, assert_problem, dev_id_token, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -41,61 +37,17 @@ def container(client: TestClient) -> Container:
     return built
 
 
-def issuer(client: TestClient) -> DevelopmentIssuer:
-    dev = container(client).identity.dev_issuer
-    assert dev is not None
-    return dev
-
-
 def admin(client: TestClient) -> SignedIn:
     email = f"admin-{uuid4().hex[:8]}@example.org"
-    app = container(client).application(IdentityApplication)
-    app.bootstrap_admin(
-        BootstrapAdmin(actor_id="system", correlation_id="test", email=email)
+    container(client).dispatcher.dispatch(
+        BootstrapAdmin(actor=Actor.system("test"), email=email)
     )
     return sign_in(client, email)
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 def me(client: TestClient, who: SignedIn, after: str | None = None) -> Any:
     params = {"after": after} if after else {}
     return client.get("/me", headers=who.headers, params=params)
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _hs256_with(key_pem: bytes, claims: dict[str, Any], kid: str) -> str:
-    header = _b64(json.dumps({"alg": "HS256", "kid": kid, "typ": "JWT"}).encode())
-    payload = _b64(json.dumps(claims).encode())
-    signature = hmac.new(key_pem, f"{header}.{payload}".encode(), hashlib.sha256)
-    return f"{header}.{payload}.{_b64(signature.digest())}"
-
-
-def _alg_none(claims: dict[str, Any], kid: str) -> str:
-    header = _b64(json.dumps({"alg": "none", "kid": kid}).encode())
-    return f"{header}.{_b64(json.dumps(claims).encode())}."
-
-
-def _tamper(token: str, **changes: Any) -> str:
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
-    claims.update(changes)
-    return f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
-
-
-def _public_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
 
 
 # --- The happy path --------------------------------------------------------------
@@ -287,6 +239,64 @@ def test_erasing_myself_ends_my_tokens(client: TestClient) -> None:
     assert again.user_id != ada.user_id
 
 
+# --- Every door -------------------------------------------------------------------
+
+
+def test_commands_from_any_door_end_the_users_sessions(client: TestClient) -> None:
+    # Dispatched as an inbound message handler would: no route, the system acting.
+    built = container(client)
+    ada = sign_in(client, roles=("CANDIDATE",))
+    bob = sign_in(client)
+    carl = sign_in(client)
+
+    built.dispatcher.dispatch(
+        RevokeRole(actor=Actor.system(), user_id=UUID(ada.user_id), role=Role.CANDIDATE)
+    )
+    # Check the token is revoked (ada is still active: only the revocation refuses).
+    assert built.identity.refresh_tokens.live_count(UUID(ada.user_id)) == 0
+    refused = client.post("/auth/refresh", json={"refresh_token": ada.refresh_token})
+    assert assert_problem(refused, 401)["detail"] == "The refresh token is not valid."
+
+    built.dispatcher.dispatch(
+        EraseUser(actor=Actor.system(), user_id=UUID(bob.user_id))
+    )
+    assert built.identity.refresh_tokens.live_count(UUID(bob.user_id)) == 0
+    refused = client.post("/auth/refresh", json={"refresh_token": bob.refresh_token})
+    assert assert_problem(refused, 401)["detail"] == "The refresh token is not valid."
+
+    # Check nobody else's sessions ended.
+    kept = client.post("/auth/refresh", json={"refresh_token": carl.refresh_token})
+    assert kept.status_code == 200, kept.text
+
+
+def test_events_carry_the_requests_correlation_id(client: TestClient) -> None:
+    nonce = uuid4().hex
+    token = dev_id_token(client, f"{uuid4().hex[:8]}@example.org", nonce)
+    signed = client.post(
+        "/auth/sign-in",
+        json={"id_token": token, "nonce": nonce},
+        headers={"X-Correlation-Id": "sign-in-1"},
+    )
+    assert signed.status_code == 200, signed.text
+    user_id = signed.json()["user_id"]
+    patched = client.patch(
+        "/me",
+        json={"phone": "+14155550100"},
+        headers={
+            "Authorization": f"Bearer {signed.json()['access_token']}",
+            "X-Correlation-Id": "patch-1",
+        },
+    )
+    assert patched.status_code == 200, patched.text
+
+    # Check each event names the request it came from, and the user as the actor
+    # (the sign-in is dispatched by the system on their behalf).
+    app = container(client).application(IdentityApplication)
+    events = list(app.events.get(UUID(user_id)))
+    assert [e.correlation_id for e in events] == ["sign-in-1", "patch-1"]  # type: ignore[attr-defined]
+    assert {e.actor_id for e in events} == {user_id}  # type: ignore[attr-defined]
+
+
 # --- Bad input --------------------------------------------------------------------
 
 
@@ -314,137 +324,6 @@ def test_malformed_profile_fields_are_422_naming_the_field(
     ada = sign_in(client)
     problem = assert_problem(client.patch("/me", headers=ada.headers, json=body), 422)
     assert field in [e["field"] for e in problem["errors"]]
-
-
-# --- Attacks on the platform's access token ---------------------------------------
-
-
-def _access_claims(client: TestClient, user_id: str, **changes: Any) -> dict[str, Any]:
-    now = int(time.time())
-    claims: dict[str, Any] = {
-        "iss": container(client).settings.public_base_url,
-        "aud": PLATFORM_AUDIENCE,
-        "sub": user_id,
-        "roles": ["ADMIN"],
-        "iat": now,
-        "nbf": now,
-        "exp": now + 600,
-    }
-    claims.update(changes)
-    return claims
-
-
-def _platform_sign(client: TestClient, claims: dict[str, Any], **headers: Any) -> str:
-    key = container(client).identity.signing_keys.current()
-    return jwt.encode(
-        claims, key.private_key, algorithm="ES256", headers={"kid": key.kid, **headers}
-    )
-
-
-AccessAttack = Callable[[TestClient, SignedIn], str]
-
-ACCESS_ATTACKS: dict[str, AccessAttack] = {
-    "expired": lambda c, u: _platform_sign(
-        c, _access_claims(c, u.user_id, exp=int(time.time()) - 300)
-    ),
-    "not yet valid": lambda c, u: _platform_sign(
-        c,
-        _access_claims(
-            c, u.user_id, nbf=int(time.time()) + 600, iat=int(time.time()) + 600
-        ),
-    ),
-    "wrong audience": lambda c, u: _platform_sign(
-        c, _access_claims(c, u.user_id, aud="another-api")
-    ),
-    "wrong issuer": lambda c, u: _platform_sign(
-        c, _access_claims(c, u.user_id, iss="https://evil.example")
-    ),
-    "tampered": lambda _c, u: _tamper(u.access_token, roles=["ADMIN"]),
-    "alg none": lambda c, u: _alg_none(
-        _access_claims(c, u.user_id),
-        container(c).identity.signing_keys.current().kid,
-    ),
-    "HS256 signed with the public key": lambda c, u: _hs256_with(
-        _public_pem(container(c).identity.signing_keys.current().private_key),
-        _access_claims(c, u.user_id),
-        container(c).identity.signing_keys.current().kid,
-    ),
-    "unknown key id": lambda c, u: jwt.encode(
-        _access_claims(c, u.user_id),
-        ec.generate_private_key(ec.SECP256R1()),
-        algorithm="ES256",
-        headers={"kid": "not-ours"},
-    ),
-    "signed by a stranger with our key id": lambda c, u: jwt.encode(
-        _access_claims(c, u.user_id),
-        ec.generate_private_key(ec.SECP256R1()),
-        algorithm="ES256",
-        headers={"kid": container(c).identity.signing_keys.current().kid},
-    ),
-    "garbage": lambda _c, _u: "not-a-token",
-}
-
-
-@pytest.mark.parametrize("attack", sorted(ACCESS_ATTACKS))
-def test_access_token_attacks_get_401_problem(client: TestClient, attack: str) -> None:
-    victim = sign_in(client)
-    token = ACCESS_ATTACKS[attack](client, victim)
-    response = client.get("/me", headers={"Authorization": f"Bearer {token}"})
-    problem = assert_problem(response, 401)
-    assert response.headers["www-authenticate"].startswith("Bearer")
-    assert problem["title"] == "Unauthorized"
-
-
-def test_no_token_gets_401_problem(client: TestClient) -> None:
-    response = client.get("/me")
-    assert_problem(response, 401)
-    assert response.headers["www-authenticate"] == "Bearer"
-
-
-# --- Attacks on sign-in (the provider's ID token) ---------------------------------
-
-
-def _id_claims(dev: DevelopmentIssuer, nonce: str, **changes: Any) -> dict[str, Any]:
-    now = int(time.time())
-    claims: dict[str, Any] = {
-        "iss": dev.issuer,
-        "aud": dev.client_id,
-        "sub": uuid4().hex,
-        "iat": now,
-        "exp": now + 300,
-        "nonce": nonce,
-        "email": f"{uuid4().hex[:8]}@example.org",
-        "email_verified": True,
-    }
-    claims.update(changes)
-    return claims
-
-
-IdAttack = Callable[[DevelopmentIssuer, str], str]
-
-ID_TOKEN_ATTACKS: dict[str, IdAttack] = {
-    "expired": lambda d, n: d.sign(
-        _id_claims(d, n, exp=int(time.time()) - 300, iat=int(time.time()) - 900)
-    ),
-    "not yet valid": lambda d, n: d.sign(_id_claims(d, n, iat=int(time.time()) + 600)),
-    "wrong audience": lambda d, n: d.sign(_id_claims(d, n, aud="someone-else")),
-    "wrong issuer": lambda d, n: d.sign(_id_claims(d, n, iss="https://evil.example")),
-    "tampered": lambda d, n: _tamper(d.sign(_id_claims(d, n)), sub="victim"),
-    "alg none": lambda d, n: _alg_none(_id_claims(d, n), d.kid),
-    "HS256 signed with the public key": lambda d, n: _hs256_with(
-        _public_pem(d._key), _id_claims(d, n), d.kid
-    ),
-    "unknown key id": lambda d, n: d.sign(_id_claims(d, n), {"kid": "unknown"}),
-    "wrong nonce": lambda d, _n: d.sign(_id_claims(d, "another-nonce-value")),
-}
-
-
-@pytest.mark.parametrize("attack", sorted(ID_TOKEN_ATTACKS))
-def test_id_token_attacks_get_401_problem(client: TestClient, attack: str) -> None:
-    nonce = uuid4().hex
-    token = ID_TOKEN_ATTACKS[attack](issuer(client), nonce)
-    response = client.post("/auth/sign-in", json={"id_token": token, "nonce": nonce})
-    assert_problem(response, 401)
 
 
 # --- Settings -----------------------------------------------------------------------

@@ -24,8 +24,9 @@ from fastapi.testclient import TestClient
 from adapters.bootstrap import Container
 from adapters.http.app import create_app
 from adapters.settings import Settings
-from commands.identity import BootstrapAdmin, IdentityApplication
-from domain.identity import Role
+from commands.base import Actor
+from commands.identity.messages import BootstrapAdmin
+from domain.identity.values import Role
 from tests.support.identity import SignedIn, sign_in
 
 ANONYMOUS = "anonymous"
@@ -139,8 +140,8 @@ def probe() -> Iterator[Probe]:
     with TestClient(create_app(Settings(event_store="popo"))) as client:
         container: Container = client.app.state.container  # type: ignore[attr-defined]
         email = f"root-{uuid4().hex[:8]}@example.org"
-        container.application(IdentityApplication).bootstrap_admin(
-            BootstrapAdmin(actor_id="system", correlation_id="matrix", email=email)
+        container.dispatcher.dispatch(
+            BootstrapAdmin(actor=Actor.system("matrix"), email=email)
         )
         root = sign_in(client, email)
         personas: dict[str, SignedIn | None] = {

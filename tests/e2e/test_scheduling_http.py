@@ -22,7 +22,7 @@ from adapters.http.auth import CurrentUser, current_user
 from adapters.settings import Settings
 from commands.base import Actor
 from commands.scheduling.messages import ScheduleIntroMeeting
-from domain.identity import Role
+from domain.identity.values import Role
 from tests.support.ics import parse, when
 from tests.support.identity import sign_in
 

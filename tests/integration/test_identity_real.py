@@ -23,12 +23,15 @@ from adapters.bootstrap import Container, build_container
 from adapters.http.app import create_app
 from adapters.redis.cache import RedisCache
 from adapters.settings import Settings
-from commands.identity import BootstrapAdmin, IdentityApplication, SignIn
-from projections.identity import USER_CACHE_PROJECTION, USERS_PROJECTION
-from projections.identity_integration_events import (
+from commands.base import Actor
+from commands.identity.application import IdentityApplication
+from commands.identity.messages import BootstrapAdmin, SignIn
+from projections.identity.integration_events import (
     IDENTITY_INTEGRATION_PROJECTION,
     USERS_TOPIC,
 )
+from projections.identity.user_cache import USER_CACHE_PROJECTION
+from projections.identity.users_view import USERS_PROJECTION
 from tests.support.identity import SignedIn, sign_in
 
 pytestmark = pytest.mark.real_services
@@ -82,9 +85,7 @@ def test_me_is_served_from_redis_and_role_changes_show(client: TestClient) -> No
     assert directory.cache_hits == hits + 1
 
     email = f"root-{uuid4().hex[:8]}@example.org"
-    container.application(IdentityApplication).bootstrap_admin(
-        BootstrapAdmin(actor_id="system", correlation_id="t", email=email)
-    )
+    container.dispatcher.dispatch(BootstrapAdmin(actor=Actor.system("t"), email=email))
     root = sign_in(client, email)
     granted = client.put(
         f"/users/{ada.user_id}/roles/CAREER_MENTOR", headers=root.headers
@@ -277,7 +278,7 @@ def test_erasure_leaves_no_personal_data_in_any_store(
 def test_concurrent_first_sign_ins_on_postgres_make_one_user(
     client: TestClient,
 ) -> None:
-    app = container_of(client).application(IdentityApplication)
+    dispatcher = container_of(client).dispatcher
     subject, email = uuid4().hex, f"race-{uuid4().hex[:8]}@example.org"
     results: list[UUID] = []
     errors: list[BaseException] = []
@@ -286,9 +287,9 @@ def test_concurrent_first_sign_ins_on_postgres_make_one_user(
     def run() -> None:
         start.wait()
         try:
-            outcome = app.sign_in(
+            outcome = dispatcher.dispatch(
                 SignIn(
-                    correlation_id="race",
+                    actor=Actor.system("race"),
                     issuer="https://accounts.google.com",
                     subject=subject,
                     email=email,

@@ -1,24 +1,57 @@
-"""Helpers for identity tests: an application on the in-memory store, HTTP sign-in."""
+"""Helpers for identity tests: the application on the in-memory store, HTTP sign-in."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from fastapi.testclient import TestClient
 
 from adapters.embedded.views import SqliteRelationalStore
 from adapters.identity.stores import SqlPersonalDataVault
-from commands.identity import IdentityApplication
+from commands.dispatch import Dispatcher
+from commands.identity.application import IdentityApplication
+from commands.identity.handlers import HANDLERS
 
 
-def identity_application() -> IdentityApplication:
+@dataclass
+class RevokedTokens:
+    """The refresh-token port, remembering whose tokens were revoked, in order."""
+
+    revoked: list[UUID] = field(default_factory=list)
+
+    def revoke_all(self, user_id: UUID) -> None:
+        self.revoked.append(user_id)
+
+
+def identity_application(
+    refresh_tokens: RevokedTokens | None = None,
+) -> IdentityApplication:
     """The identity application on POPO, its keys in an in-memory SQLite vault."""
     vault = SqlPersonalDataVault(SqliteRelationalStore(None))
     return IdentityApplication(
-        env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, vault=vault
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+        vault=vault,
+        refresh_tokens=refresh_tokens or RevokedTokens(),
     )
+
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    """The response is a problem document with ``status``; its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+def identity_dispatcher(app: IdentityApplication) -> Dispatcher:
+    """Identity's handlers, dispatching to ``app``."""
+    return Dispatcher({app.name: app}, [HANDLERS])
 
 
 @dataclass

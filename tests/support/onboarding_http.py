@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from adapters.bootstrap import Container
 from adapters.kafka.inbound import InboundStats
 from adapters.postgres.database import temporary_database
-from commands.identity import BootstrapAdmin, IdentityApplication
+from commands.base import Actor
+from commands.identity.messages import BootstrapAdmin
 from commands.onboarding.application import OnboardingApplication
 from commands.onboarding.flow import OFFERING_FLOW_CONSUMER
 from tests.support.identity import SignedIn, sign_in
@@ -29,8 +30,8 @@ class OnboardingClient:
 
     @classmethod
     def start(cls, client: TestClient, container: Container, email: str) -> Any:
-        container.application(IdentityApplication).bootstrap_admin(
-            BootstrapAdmin(actor_id="operator", correlation_id="test", email=email)
+        container.dispatcher.dispatch(
+            BootstrapAdmin(actor=Actor.system("test"), email=email)
         )
         return cls(client, container, sign_in(client, email))
 

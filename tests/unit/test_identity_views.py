@@ -13,21 +13,22 @@ from adapters.embedded.bus import InMemoryMessageBus
 from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
-from commands.base import new_correlation_id
-from commands.identity import (
+from commands.base import Actor
+from commands.identity.application import IdentityApplication
+from commands.identity.messages import (
     BootstrapAdmin,
     EraseUser,
     GrantRole,
-    IdentityApplication,
     SignIn,
     UpdateProfile,
 )
-from domain.identity import Role
+from domain.identity.values import Role
 from projections.contracts import ViewNames, ViewPorts
 from projections.engine import ProjectionEngine
-from projections.identity import USER_KEY, UserCacheView, UsersView
-from queries.identity import UserDirectory
-from tests.support.identity import identity_application
+from projections.identity.user_cache import USER_KEY, UserCacheView
+from projections.identity.users_view import UsersView
+from queries.identity.users import UserDirectory
+from tests.support.identity import identity_application, identity_dispatcher
 
 
 class FlakyCache(InMemoryCache):
@@ -73,18 +74,22 @@ def engine(
 
 
 def sign_in(app: IdentityApplication, subject: str, email: str) -> UUID:
-    return app.sign_in(
-        SignIn(
-            correlation_id=new_correlation_id(),
-            issuer="https://accounts.google.com",
-            subject=subject,
-            email=email,
-            email_verified=True,
-            given_name="Ada",
-            family_name="Lovelace",
-            sign_up_roles=frozenset({Role.CANDIDATE}),
+    return (
+        identity_dispatcher(app)
+        .dispatch(
+            SignIn(
+                actor=Actor.system(),
+                issuer="https://accounts.google.com",
+                subject=subject,
+                email=email,
+                email_verified=True,
+                given_name="Ada",
+                family_name="Lovelace",
+                sign_up_roles=frozenset({Role.CANDIDATE}),
+            )
         )
-    ).user_id
+        .user_id
+    )
 
 
 def test_views_follow_the_user_and_forget_them_on_erasure(
@@ -93,25 +98,18 @@ def test_views_follow_the_user_and_forget_them_on_erasure(
     cache: FlakyCache,
     store: SqliteRelationalStore,
 ) -> None:
+    dispatcher = identity_dispatcher(app)
     user_id = sign_in(app, "g-1", "ada@example.org")
-    admin_id = app.bootstrap_admin(
-        BootstrapAdmin(actor_id="system", correlation_id="c", email="root@example.org")
+    admin_id = dispatcher.dispatch(
+        BootstrapAdmin(actor=Actor.system(), email="root@example.org")
     ).user_id
-    app.update_profile(
-        UpdateProfile(
-            actor_id=str(user_id),
-            correlation_id="c",
-            user_id=user_id,
-            phone="+14155550100",
-        )
+    as_user = Actor(user_id=str(user_id), correlation_id="c")
+    as_admin = Actor(user_id=str(admin_id), correlation_id="c")
+    dispatcher.dispatch(
+        UpdateProfile(actor=as_user, user_id=user_id, phone="+14155550100")
     )
-    app.grant_role(
-        GrantRole(
-            actor_id=str(admin_id),
-            correlation_id="c",
-            user_id=user_id,
-            role=Role.CAREER_MENTOR,
-        )
+    dispatcher.dispatch(
+        GrantRole(actor=as_admin, user_id=user_id, role=Role.CAREER_MENTOR)
     )
     engine.catch_up()
     directory = UserDirectory(store, cache)
@@ -135,7 +133,7 @@ def test_views_follow_the_user_and_forget_them_on_erasure(
     listed = directory.list(role=Role.CAREER_MENTOR)
     assert [u.id for u in listed.users] == [user_id]
 
-    app.erase(EraseUser(actor_id=str(user_id), correlation_id="c", user_id=user_id))
+    dispatcher.dispatch(EraseUser(actor=as_user, user_id=user_id))
     engine.catch_up()
     assert directory.get(user_id) is None
     assert cache.get(key) is None

@@ -10,11 +10,13 @@ from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 
 from adapters.embedded.views import SqliteRelationalStore
 from adapters.identity.stores import SqlPersonalDataVault
-from commands.identity import IdentityApplication
+from commands.identity.application import IdentityApplication
 from commands.personal_data import CachingVault, PersonalDataErasedError
 from domain.base import acting_as
-from domain.identity import LinkedIdentity, User
+from domain.identity.user import User
+from domain.identity.values import LinkedIdentity
 from domain.personal_data import ERASED
+from tests.support.identity import RevokedTokens
 
 
 @pytest.fixture
@@ -25,7 +27,9 @@ def vault() -> SqlPersonalDataVault:
 @pytest.fixture
 def app(vault: SqlPersonalDataVault) -> Iterator[IdentityApplication]:
     application = IdentityApplication(
-        env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, vault=vault
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+        vault=vault,
+        refresh_tokens=RevokedTokens(),
     )
     yield application
     application.close()

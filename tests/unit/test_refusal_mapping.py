@@ -19,7 +19,7 @@ from domain.base import (
     UnavailableError,
     UnsupportedContentError,
 )
-from domain.identity import UserDisabledError, UserErasedError
+from domain.identity.errors import UserDisabledError, UserErasedError
 from queries.cursors import InvalidCursorError
 
 

@@ -10,16 +10,18 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from domain.base import DomainError, acting_as
-from domain.identity import (
+from domain.identity.user import OPERATOR, Operator, User
+from domain.identity.values import (
     SELF_SERVE_ROLES,
     Gender,
     LinkedIdentity,
     Profile,
     Role,
-    User,
 )
 
 TODAY = date(2026, 1, 1)
+# Who grants: an admin, the operator (the system), or a user with no roles.
+BY = ("admin", "operator", "stranger")
 
 names = st.one_of(st.none(), st.text(min_size=1, max_size=20).filter(str.strip))
 phones = st.one_of(st.none(), st.from_regex(r"\+[1-9][0-9]{6,14}", fullmatch=True))
@@ -55,14 +57,19 @@ class UserMachine(RuleBasedStateMachine):
     def _record(self) -> None:
         self.events.extend(self.user.collect_events())
 
-    @rule(role=st.sampled_from(list(Role)), by_admin=st.booleans())
-    def grant(self, role: Role, by_admin: bool) -> None:
+    @rule(role=st.sampled_from(list(Role)), by=st.sampled_from(BY))
+    def grant(self, role: Role, by: str) -> None:
         before = set(self.user.roles)
-        actor = self.admin if by_admin else self.stranger
+        actors: dict[str, User | Operator] = {
+            "admin": self.admin,
+            "operator": OPERATOR,
+            "stranger": self.stranger,
+        }
+        actor = actors[by]
         try:
             self.user.grant_role(role, granted_by=actor)
         except DomainError:
-            assert not by_admin or self.user.erased
+            assert by == "stranger" or self.user.erased
             assert self.user.roles == before
         self._record()
 
@@ -111,10 +118,12 @@ class UserMachine(RuleBasedStateMachine):
             assert self.user.phone == phone
         self._record()
 
-    @rule()
-    def disable(self) -> None:
+    @rule(by_operator=st.booleans())
+    def disable(self, by_operator: bool) -> None:
         try:
-            self.user.disable("rules", disabled_by=self.admin)
+            self.user.disable(
+                "rules", disabled_by=OPERATOR if by_operator else self.admin
+            )
         except DomainError:
             assert self.user.erased
         self._record()

@@ -34,7 +34,7 @@ from adapters.http.routers.onboarding_schemas import (
     PolicyIO,
 )
 from commands.onboarding import communities
-from domain.identity import Role
+from domain.identity.values import Role
 from queries import onboarding as q
 
 router = APIRouter(prefix="/communities", tags=["communities"])

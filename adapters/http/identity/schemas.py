@@ -1,4 +1,4 @@
-"""Request and response bodies shared by the ``me`` and ``users`` routers."""
+"""Request and response bodies of the identity routes."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from commands.base import CommandResult
-from commands.identity import AddressFields
-from domain.identity import Gender, Role
-from queries.identity import UserInfo
+from commands.identity.messages import AddressFields
+from domain.identity.values import Gender, Role
+from projections.identity.user_info import UserInfo
 
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
@@ -19,6 +18,62 @@ Name = Annotated[
 ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
 ]
+
+# --- Sign-in and tokens -------------------------------------------------------------
+
+
+class SignInRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id_token: str = Field(
+        min_length=1, max_length=16_384, description="The provider's ID token."
+    )
+    nonce: str = Field(
+        min_length=8,
+        max_length=512,
+        description="The nonce the client sent to the provider; must match.",
+    )
+    roles: list[Role] = Field(
+        default_factory=list,
+        max_length=2,
+        description="At first sign-in only: NPO and/or CANDIDATE (self-serve).",
+    )
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the scheme's name, not a secret
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+    user_id: UUID
+    roles: list[Role]
+    new_user: bool = False
+    consistency_token: str | None = None
+
+
+class DevTokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    nonce: str = Field(min_length=8, max_length=512)
+    given_name: str | None = Field(default=None, max_length=100)
+    family_name: str | None = Field(default=None, max_length=100)
+    email_verified: bool = True
+
+
+class DevTokenResponse(BaseModel):
+    id_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the scheme's name, not a secret
+
+
+# --- Users --------------------------------------------------------------------------
 
 
 class AddressIn(BaseModel):
@@ -88,16 +143,24 @@ class UserResponse(BaseModel):
 
     @classmethod
     def of(cls, user: UserInfo) -> UserResponse:
+        address = user.address
         return cls(
             id=user.id,
             email=user.email,
             first_name=user.first_name,
             last_name=user.last_name,
-            date_of_birth=(
-                date.fromisoformat(user.date_of_birth) if user.date_of_birth else None
-            ),
-            address=AddressOut(**user.address) if user.address else None,
-            gender=Gender(user.gender) if user.gender else None,
+            date_of_birth=user.date_of_birth,
+            address=AddressOut(
+                line1=address.line1,
+                line2=address.line2,
+                city=address.city,
+                region=address.region,
+                postal_code=address.postal_code,
+                country=address.country,
+            )
+            if address
+            else None,
+            gender=user.gender,
             phone=user.phone,
             roles=sorted(user.roles),
             disabled=user.disabled,
@@ -111,19 +174,6 @@ class UserPageResponse(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as ?after= for the next page; null on the last page."
     )
-
-
-class CommandAccepted(BaseModel):
-    """What a command answers: the ids it touched and a token for read-your-writes."""
-
-    ids: list[str]
-    consistency_token: str | None = Field(
-        description="Send as ?after= (or the Spotlight-After header) to read it back."
-    )
-
-    @classmethod
-    def of(cls, result: CommandResult) -> CommandAccepted:
-        return cls(ids=list(result.ids), consistency_token=result.consistency_token)
 
 
 class DisableRequest(BaseModel):

@@ -9,24 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
+from adapters.http.identity.schemas import DevTokenRequest, DevTokenResponse
 from adapters.oidc.dev_issuer import DEV_ISSUER_PATH, DevelopmentIssuer
-
-
-class DevTokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
-    nonce: str = Field(min_length=8, max_length=512)
-    given_name: str | None = Field(default=None, max_length=100)
-    family_name: str | None = Field(default=None, max_length=100)
-    email_verified: bool = True
-
-
-class DevTokenResponse(BaseModel):
-    id_token: str
-    token_type: str = "Bearer"  # noqa: S105 - the scheme's name, not a secret
 
 
 def dev_issuer_router(issuer: DevelopmentIssuer) -> APIRouter:

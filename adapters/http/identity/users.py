@@ -10,22 +10,26 @@ from fastapi import APIRouter, Depends, Query
 from adapters.http.auth import (
     AdminDep,
     CurrentUserDep,
-    IdentityAppDep,
     IdentityDep,
     ensure_self_or_roles,
     fresh_user_reads,
 )
+from adapters.http.commands import Accepted, ActorDep, DispatchDep
 from adapters.http.errors import ProblemError
-from adapters.http.routers.identity_schemas import (
-    CommandAccepted,
+from adapters.http.identity.schemas import (
     DisableRequest,
     UserPageResponse,
     UserResponse,
 )
-from commands.base import new_correlation_id
-from commands.identity import DisableUser, EnableUser, EraseUser, GrantRole, RevokeRole
-from domain.identity import Role
-from queries.identity import MAX_PAGE_SIZE
+from commands.identity.messages import (
+    DisableUser,
+    EnableUser,
+    EraseUser,
+    GrantRole,
+    RevokeRole,
+)
+from domain.identity.values import Role
+from queries.identity.users import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -63,39 +67,22 @@ def read_user(
 
 @router.put("/{user_id}/roles/{role}")
 def grant_role(
-    user_id: UUID, role: Role, admin: AdminDep, app: IdentityAppDep
-) -> CommandAccepted:
+    user_id: UUID, role: Role, admin: AdminDep, actor: ActorDep, dispatch: DispatchDep
+) -> Accepted:
     """Grant a role (admin only)."""
-    result = app.grant_role(
-        GrantRole(
-            actor_id=str(admin.id),
-            correlation_id=new_correlation_id(),
-            user_id=user_id,
-            role=role,
-        )
+    return Accepted.of(
+        dispatch.dispatch(GrantRole(actor=actor, user_id=user_id, role=role))
     )
-    return CommandAccepted.of(result)
 
 
 @router.delete("/{user_id}/roles/{role}")
 def revoke_role(
-    user_id: UUID,
-    role: Role,
-    admin: AdminDep,
-    app: IdentityAppDep,
-    identity: IdentityDep,
-) -> CommandAccepted:
+    user_id: UUID, role: Role, admin: AdminDep, actor: ActorDep, dispatch: DispatchDep
+) -> Accepted:
     """Revoke a role (admin only); the user's refresh tokens are revoked too."""
-    result = app.revoke_role(
-        RevokeRole(
-            actor_id=str(admin.id),
-            correlation_id=new_correlation_id(),
-            user_id=user_id,
-            role=role,
-        )
+    return Accepted.of(
+        dispatch.dispatch(RevokeRole(actor=actor, user_id=user_id, role=role))
     )
-    identity.refresh_tokens.revoke_all(user_id)
-    return CommandAccepted.of(result)
 
 
 @router.post("/{user_id}/disable")
@@ -103,46 +90,26 @@ def disable_user(
     user_id: UUID,
     body: DisableRequest,
     admin: AdminDep,
-    app: IdentityAppDep,
-    identity: IdentityDep,
-) -> CommandAccepted:
+    actor: ActorDep,
+    dispatch: DispatchDep,
+) -> Accepted:
     """Disable an account that broke the rules (A1); its tokens stop working."""
-    result = app.disable(
-        DisableUser(
-            actor_id=str(admin.id),
-            correlation_id=new_correlation_id(),
-            user_id=user_id,
-            reason=body.reason,
-        )
+    return Accepted.of(
+        dispatch.dispatch(DisableUser(actor=actor, user_id=user_id, reason=body.reason))
     )
-    identity.refresh_tokens.revoke_all(user_id)
-    return CommandAccepted.of(result)
 
 
 @router.post("/{user_id}/enable")
-def enable_user(user_id: UUID, admin: AdminDep, app: IdentityAppDep) -> CommandAccepted:
+def enable_user(
+    user_id: UUID, admin: AdminDep, actor: ActorDep, dispatch: DispatchDep
+) -> Accepted:
     """Enable a disabled account again; the user signs in afresh."""
-    result = app.enable(
-        EnableUser(
-            actor_id=str(admin.id),
-            correlation_id=new_correlation_id(),
-            user_id=user_id,
-        )
-    )
-    return CommandAccepted.of(result)
+    return Accepted.of(dispatch.dispatch(EnableUser(actor=actor, user_id=user_id)))
 
 
 @router.delete("/{user_id}")
 def erase_user(
-    user_id: UUID, admin: AdminDep, app: IdentityAppDep, identity: IdentityDep
-) -> CommandAccepted:
+    user_id: UUID, admin: AdminDep, actor: ActorDep, dispatch: DispatchDep
+) -> Accepted:
     """Erase an account and its personal data (admin only; irreversible)."""
-    result = app.erase(
-        EraseUser(
-            actor_id=str(admin.id),
-            correlation_id=new_correlation_id(),
-            user_id=user_id,
-        )
-    )
-    identity.refresh_tokens.revoke_all(user_id)
-    return CommandAccepted.of(result)
+    return Accepted.of(dispatch.dispatch(EraseUser(actor=actor, user_id=user_id)))

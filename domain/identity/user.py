@@ -1,164 +1,58 @@
-"""Users, their roles and the identities they sign in with.
+"""The user: a person who signs in, their profile, roles, identities and flags.
 
-A ``User`` holds the profile (personal data, encrypted at rest: see
-``domain.personal_data``), the roles, the linked sign-in identities and the disabled
-and erased flags. Two tiny claim aggregates make uniqueness work on an event store
-without reading views: ``IdentityLink`` (id derived from issuer and subject) and
-``EmailClaim`` (id derived from the normalised email) each name the user holding them;
-creating one twice fails on the store's version check, so two concurrent first
-sign-ins cannot make two users.
+Lifecycle: ``register`` at the first sign-in (self-serve roles only), or
+``register_first_admin`` when the operator names the first admin by email. Then, in
+any order: identities are linked, the profile updated, roles chosen (self-serve),
+granted or revoked (by an admin), the account disabled and enabled again (by an
+admin). ``erase`` (the user themselves, or an admin) is final: the personal fields
+are cleared and nothing changes any more.
+
+Admin-only changes take who acts: an active admin ``User``, or the ``OPERATOR`` (the
+platform acting as ``domain.base.SYSTEM_ACTOR``: the command line, inbound
+messages), which may do what an admin may.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Any, ClassVar
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.base import (
-    ConflictError,
-    GoneError,
-    InvalidFieldError,
-    NotAllowedError,
-    SpotlightAggregate,
+from domain.base import SYSTEM_ACTOR, SpotlightAggregate
+from domain.identity.errors import (
+    ActorNotAllowedError,
+    RoleNotSelfServeError,
+    UserDisabledError,
+    UserErasedError,
+)
+from domain.identity.values import (
+    SELF_SERVE_ROLES,
+    Address,
+    Gender,
+    LinkedIdentity,
+    Profile,
+    Role,
+    normalise_email,
 )
 from domain.personal_data import CarriesPersonalData, is_erased
 
 
-class Role(StrEnum):
-    NPO = "NPO"
-    CANDIDATE = "CANDIDATE"
-    COMMUNITY_LEADER = "COMMUNITY_LEADER"
-    CAREER_MENTOR = "CAREER_MENTOR"
-    ADMIN = "ADMIN"
-
-
-# Chosen by the user at sign-up; the others only an admin grants.
-SELF_SERVE_ROLES = frozenset({Role.NPO, Role.CANDIDATE})
-ADMIN_GRANTED_ROLES = frozenset(set(Role) - SELF_SERVE_ROLES)
-
-
-class Gender(StrEnum):
-    FEMALE = "female"
-    MALE = "male"
-    NON_BINARY = "non_binary"
-    SELF_DESCRIBED = "self_described"
-    PREFER_NOT_TO_SAY = "prefer_not_to_say"
-
-
-# --- Errors ------------------------------------------------------------------------
-
-
-class ActorNotAllowedError(NotAllowedError):
-    """The acting user may not do this (for example: not an admin)."""
-
-
-class RoleNotSelfServeError(NotAllowedError):
-    """Only an admin grants this role."""
-
-
-class UserDisabledError(NotAllowedError):
-    """The account is disabled."""
-
-
-class UserErasedError(GoneError):
-    """The account was erased; nothing about it can change any more."""
-
-
-class InvalidProfileFieldError(InvalidFieldError):
-    """A profile value breaks a rule; ``field`` names it."""
-
-
-class ClaimTakenError(ConflictError):
-    """The identity or email already belongs to another user."""
-
-
-# --- Value objects ------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
-class Address:
-    line1: str
-    city: str
-    country: str  # ISO 3166-1 alpha-2
-    line2: str | None = None
-    region: str | None = None
-    postal_code: str | None = None
+class Operator:
+    """The platform's operator, acting as the system: may do what an admin may."""
 
-    def to_state(self) -> dict[str, str | None]:
-        return {
-            "line1": self.line1,
-            "line2": self.line2,
-            "city": self.city,
-            "region": self.region,
-            "postal_code": self.postal_code,
-            "country": self.country,
-        }
+    id: str = SYSTEM_ACTOR
 
-    @classmethod
-    def from_state(cls, state: object) -> Address | None:
-        # An erased event holds the ERASED marker instead of the mapping.
-        if not isinstance(state, Mapping):
-            return None
-        return cls(
-            line1=str(state["line1"]),
-            line2=state.get("line2"),
-            city=str(state["city"]),
-            region=state.get("region"),
-            postal_code=state.get("postal_code"),
-            country=str(state["country"]),
-        )
+    @property
+    def is_admin(self) -> bool:
+        return True
 
 
-@dataclass(frozen=True)
-class LinkedIdentity:
-    """An account at an OpenID provider: the provider's issuer URL and subject."""
-
-    issuer: str
-    subject: str
-
-
-@dataclass(frozen=True)
-class Profile:
-    """The fields a user edits themselves (email comes from a verified identity)."""
-
-    first_name: str | None = None
-    last_name: str | None = None
-    date_of_birth: date | None = None
-    address: Address | None = None
-    gender: Gender | None = None
-    phone: str | None = None
-
-
-_PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")  # E.164
-_OLDEST_PLAUSIBLE_AGE_YEARS = 130
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().casefold()
-
-
-def validate_profile(profile: Profile, today: date) -> None:
-    """The rules a profile keeps whatever door it came through."""
-    for name in ("first_name", "last_name"):
-        value = getattr(profile, name)
-        if value is not None and not value.strip():
-            raise InvalidProfileFieldError(name, "must not be blank")
-    if profile.phone is not None and not _PHONE.match(profile.phone):
-        raise InvalidProfileFieldError(
-            "phone", "must be in E.164 form, e.g. +14155550100"
-        )
-    if profile.date_of_birth is not None:
-        if profile.date_of_birth > today:
-            raise InvalidProfileFieldError("date_of_birth", "must not be in the future")
-        if today.year - profile.date_of_birth.year > _OLDEST_PLAUSIBLE_AGE_YEARS:
-            raise InvalidProfileFieldError("date_of_birth", "is not plausible")
+OPERATOR = Operator()
 
 
 def _parse_date(value: object) -> date | None:
@@ -171,9 +65,6 @@ def _parse_gender(value: object) -> Gender | None:
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
-
-
-# --- The user -----------------------------------------------------------------------
 
 
 class User(SpotlightAggregate):
@@ -323,7 +214,7 @@ class User(SpotlightAggregate):
     def update_profile(self, profile: Profile, today: date) -> None:
         """Replace the editable profile; no event when nothing changed."""
         self._require_active()
-        validate_profile(profile, today)
+        profile.validate(today)
         if profile == self.profile:
             return
         self._update_profile(
@@ -373,7 +264,7 @@ class User(SpotlightAggregate):
         if role not in self.roles:
             self._grant_role(role.value)
 
-    def grant_role(self, role: Role, granted_by: User) -> None:
+    def grant_role(self, role: Role, granted_by: User | Operator) -> None:
         _require_admin(granted_by)
         self._require_not_erased()
         if role not in self.roles:
@@ -385,7 +276,7 @@ class User(SpotlightAggregate):
         if Role.ADMIN not in self.roles:
             self._grant_role(Role.ADMIN.value)
 
-    def revoke_role(self, role: Role, revoked_by: User) -> None:
+    def revoke_role(self, role: Role, revoked_by: User | Operator) -> None:
         _require_admin(revoked_by)
         self._require_not_erased()
         if role is Role.ADMIN and revoked_by.id == self.id:
@@ -413,7 +304,7 @@ class User(SpotlightAggregate):
     class Erased(SpotlightAggregate.Event):
         pass
 
-    def disable(self, reason: str, disabled_by: User) -> None:
+    def disable(self, reason: str, disabled_by: User | Operator) -> None:
         _require_admin(disabled_by)
         self._require_not_erased()
         if disabled_by.id == self.id:
@@ -421,7 +312,7 @@ class User(SpotlightAggregate):
         if not self.disabled:
             self._disable(reason)
 
-    def enable(self, enabled_by: User) -> None:
+    def enable(self, enabled_by: User | Operator) -> None:
         _require_admin(enabled_by)
         self._require_not_erased()
         if self.disabled:
@@ -435,7 +326,7 @@ class User(SpotlightAggregate):
     def _enable(self) -> None:
         self.disabled = False
 
-    def erase(self, erased_by: User) -> None:
+    def erase(self, erased_by: User | Operator) -> None:
         """C1 delete: by the user themselves or an admin. Irreversible."""
         if erased_by.id != self.id:
             _require_admin(erased_by)
@@ -467,79 +358,6 @@ class User(SpotlightAggregate):
             raise UserDisabledError("This account is disabled.")
 
 
-def _require_admin(actor: User) -> None:
+def _require_admin(actor: User | Operator) -> None:
     if not actor.is_admin:
         raise ActorNotAllowedError("Only an admin may do this.")
-
-
-# --- Uniqueness claims ---------------------------------------------------------------
-
-_IDENTITY_NAMESPACE = UUID("6f1d2a4e-93c5-4b0e-9d62-0c8f3f0b7a11")
-_EMAIL_NAMESPACE = UUID("b3e07c52-1a8d-4f6e-8e4b-5d2c9a7f6e20")
-
-
-class _Claim(SpotlightAggregate):
-    """Names the user who holds a unique thing; released when that user is erased."""
-
-    class Claimed(SpotlightAggregate.Created):
-        holder: UUID
-
-    class Reclaimed(SpotlightAggregate.Event):
-        holder: UUID
-
-    class Released(SpotlightAggregate.Event):
-        pass
-
-    @event(Claimed)
-    def __init__(self, holder: UUID) -> None:
-        self.holder: UUID | None = holder
-
-    def claim_for(self, user_id: UUID) -> None:
-        if self.holder == user_id:
-            return
-        if self.holder is not None:
-            raise ClaimTakenError("This belongs to another account.")
-        self._reclaim(user_id)
-
-    @event(Reclaimed)
-    def _reclaim(self, holder: UUID) -> None:
-        self.holder = holder
-
-    def release(self) -> None:
-        if self.holder is not None:
-            self._release()
-
-    @event(Released)
-    def _release(self) -> None:
-        self.holder = None
-
-
-class IdentityLink(_Claim):
-    """Which user signs in with this (issuer, subject)."""
-
-    @classmethod
-    def create(cls, identity: LinkedIdentity, holder: UUID) -> IdentityLink:
-        link: IdentityLink = cls._create(
-            cls.Claimed, id=cls.id_for(identity), holder=holder
-        )
-        return link
-
-    @staticmethod
-    def id_for(identity: LinkedIdentity) -> UUID:
-        # A derived id, not the subject itself, so the link holds no personal data.
-        return uuid5(_IDENTITY_NAMESPACE, f"{identity.issuer}\n{identity.subject}")
-
-
-class EmailClaim(_Claim):
-    """Which user a verified email belongs to (used to link further providers)."""
-
-    @classmethod
-    def create(cls, email: str, holder: UUID) -> EmailClaim:
-        claim: EmailClaim = cls._create(
-            cls.Claimed, id=cls.id_for(email), holder=holder
-        )
-        return claim
-
-    @staticmethod
-    def id_for(email: str) -> UUID:
-        return uuid5(_EMAIL_NAMESPACE, normalise_email(email))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from domain.identity import User
+from domain.identity.user import User
 from projections.integration_events import IntegrationEventsProjection, Outbound
 
 USERS_TOPIC = "spotlight.identity.users"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.auth import (
     CurrentUserDep,
@@ -13,51 +12,21 @@ from adapters.http.auth import (
     IdentityDep,
     unauthorized,
 )
+from adapters.http.commands import CorrelationDep, DispatchDep
+from adapters.http.identity.schemas import (
+    RefreshRequest,
+    SignInRequest,
+    TokenResponse,
+)
 from adapters.identity.services import IdentityServices
 from adapters.identity.stores import InvalidRefreshTokenError
 from adapters.oidc.verifier import IdTokenError, IssuerUnavailableError
-from commands.base import new_correlation_id
-from commands.identity import SignIn
+from commands.base import Actor
+from commands.identity.messages import SignIn
 from domain.base import NotFoundError
-from domain.identity import Role
+from domain.identity.values import Role
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-
-
-class SignInRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id_token: str = Field(
-        min_length=1, max_length=16_384, description="The provider's ID token."
-    )
-    nonce: str = Field(
-        min_length=8,
-        max_length=512,
-        description="The nonce the client sent to the provider; must match.",
-    )
-    roles: list[Role] = Field(
-        default_factory=list,
-        max_length=2,
-        description="At first sign-in only: NPO and/or CANDIDATE (self-serve).",
-    )
-
-
-class RefreshRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    refresh_token: str = Field(min_length=1, max_length=512)
-
-
-class TokenResponse(BaseModel):
-    access_token: str
-    token_type: str = "Bearer"  # noqa: S105 - the scheme's name, not a secret
-    expires_in: int
-    refresh_token: str
-    refresh_expires_in: int
-    user_id: UUID
-    roles: list[Role]
-    new_user: bool = False
-    consistency_token: str | None = None
 
 
 def _tokens(
@@ -89,7 +58,10 @@ def _tokens(
     responses={401: {"description": "The ID token is refused"}},
 )
 def sign_in(
-    body: SignInRequest, identity: IdentityDep, app: IdentityAppDep
+    body: SignInRequest,
+    identity: IdentityDep,
+    correlation: CorrelationDep,
+    dispatch: DispatchDep,
 ) -> TokenResponse:
     """Exchange a verified ID token for the platform's access and refresh tokens.
 
@@ -102,9 +74,9 @@ def sign_in(
         raise unauthorized(str(error)) from None
     except IssuerUnavailableError:
         raise HTTPException(503, "The sign-in provider cannot be reached.") from None
-    outcome = app.sign_in(
+    outcome = dispatch.dispatch(
         SignIn(
-            correlation_id=new_correlation_id(),
+            actor=Actor.system(correlation),
             issuer=verified.issuer,
             subject=verified.subject,
             email=verified.email,
@@ -114,6 +86,7 @@ def sign_in(
             sign_up_roles=frozenset(body.roles),
         )
     )
+    # The answer to a sign-in is a new session: its tokens.
     refresh = identity.refresh_tokens.issue(outcome.user_id)
     return _tokens(
         identity,

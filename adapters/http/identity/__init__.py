@@ -1,0 +1,1 @@
+"""The identity context's HTTP face: sign-in, own record, admin's users, keys."""

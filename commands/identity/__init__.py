@@ -1,0 +1,1 @@
+"""The identity context's write side: its application, messages, handlers, ports."""

@@ -1,0 +1,1 @@
+"""The identity context's read side: users view, user cache, integration events."""

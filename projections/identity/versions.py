@@ -1,0 +1,54 @@
+"""Which version of an identity view is live, remembered for a few seconds.
+
+Every authenticated request reads a user, so its readers must not ask the engine's
+state table each time; a rebuild switching versions is noticed within the TTL (or at
+once, by ``forget``, when the old table is gone). Read only: a projection the engine
+has not set up yet is at version 1.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from ports.relational import RelationalStore
+
+
+class LiveVersions:
+    def __init__(
+        self,
+        views: RelationalStore,
+        *,
+        ttl_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._views = views
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._versions: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def of(self, projection: str) -> int:
+        """The live version of ``projection``."""
+        now = self._clock()
+        with self._lock:
+            cached = self._versions.get(projection)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        try:
+            with self._views.transaction() as session:
+                row = session.fetchone(
+                    "SELECT active_version FROM projection_state WHERE projection = %s",
+                    (projection,),
+                )
+        except Exception:  # noqa: BLE001 - before the engine's first run: version 1
+            row = None
+        version = int(row[0]) if row else 1
+        with self._lock:
+            self._versions[projection] = (version, now + self._ttl)
+        return version
+
+    def forget(self, projection: str) -> None:
+        with self._lock:
+            self._versions.pop(projection, None)

@@ -1,0 +1,1 @@
+"""Reads of the identity context: users, over the identity views' typed readers."""
