@@ -30,7 +30,7 @@ from commands.identity.application import IdentityApplication
 from domain.base import NotFoundError
 from domain.identity.values import Role
 from projections.identity.user_cache import USER_CACHE_PROJECTION
-from projections.identity.user_info import AddressInfo, UserInfo
+from projections.identity.user_info import UserInfo
 from projections.identity.users_view import USERS_PROJECTION
 
 # How long a read-your-writes request waits for the cache once the view has the write.
@@ -142,7 +142,7 @@ def _from_write_model(container: Container, user_id: UUID) -> UserInfo | None:
         first_name=user.first_name,
         last_name=user.last_name,
         date_of_birth=user.date_of_birth,
-        address=AddressInfo.of(user.address.to_state()) if user.address else None,
+        address=user.address if user.address else None,
         gender=user.gender,
         phone=user.phone,
         roles=frozenset(user.roles),

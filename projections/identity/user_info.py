@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from domain.identity.user import User
-from domain.identity.values import Gender, Role
+from domain.identity.values import Address, Gender, Role
 from domain.personal_data import is_erased
 from projections.contracts import ProjectedEvent
 
@@ -38,40 +38,6 @@ USER_TOPICS = frozenset(
 
 
 @dataclass(frozen=True)
-class AddressInfo:
-    line1: str
-    line2: str | None
-    city: str
-    region: str | None
-    postal_code: str | None
-    country: str
-
-    @classmethod
-    def of(cls, value: object) -> AddressInfo | None:
-        """The address an event holds; None when cleared or erased."""
-        if not isinstance(value, dict):
-            return None
-        return cls(
-            line1=str(value["line1"]),
-            line2=value.get("line2"),
-            city=str(value["city"]),
-            region=value.get("region"),
-            postal_code=value.get("postal_code"),
-            country=str(value["country"]),
-        )
-
-    def to_document(self) -> dict[str, str | None]:
-        return {
-            "line1": self.line1,
-            "line2": self.line2,
-            "city": self.city,
-            "region": self.region,
-            "postal_code": self.postal_code,
-            "country": self.country,
-        }
-
-
-@dataclass(frozen=True)
 class UserInfo:
     id: UUID
     version: int
@@ -79,7 +45,7 @@ class UserInfo:
     first_name: str | None
     last_name: str | None
     date_of_birth: date | None
-    address: AddressInfo | None
+    address: Address | None
     gender: Gender | None
     phone: str | None
     roles: frozenset[Role]
@@ -122,7 +88,7 @@ def fold_user_event(current: UserInfo | None, item: ProjectedEvent) -> UserInfo 
             first_name=_text(event.first_name),
             last_name=_text(event.last_name),
             date_of_birth=date.fromisoformat(birth) if birth else None,
-            address=AddressInfo.of(event.address),
+            address=Address.from_state(event.address),
             gender=Gender(gender) if gender else None,
             phone=_text(event.phone),
         )
@@ -152,7 +118,7 @@ def to_document(user: UserInfo) -> dict[str, Any]:
         "first_name": user.first_name,
         "last_name": user.last_name,
         "date_of_birth": user.date_of_birth.isoformat() if user.date_of_birth else None,
-        "address": user.address.to_document() if user.address else None,
+        "address": user.address.to_state() if user.address else None,
         "gender": user.gender.value if user.gender else None,
         "phone": user.phone,
         "roles": sorted(role.value for role in user.roles),
@@ -172,7 +138,7 @@ def from_document(document: dict[str, Any]) -> UserInfo:
         first_name=document.get("first_name"),
         last_name=document.get("last_name"),
         date_of_birth=date.fromisoformat(birth) if birth else None,
-        address=AddressInfo.of(document.get("address")),
+        address=Address.from_state(document.get("address")),
         gender=Gender(gender) if gender else None,
         phone=document.get("phone"),
         roles=frozenset(Role(r) for r in document.get("roles", [])),

@@ -20,12 +20,11 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from domain.identity.values import Gender, Role
+from domain.identity.values import Address, Gender, Role
 from ports.relational import RelationalStore, Row, SqlSession
 from projections.contracts import ProjectedEvent, Projection, ViewNames
 from projections.identity.user_info import (
     USER_TOPICS,
-    AddressInfo,
     UserInfo,
     fold_user_event,
 )
@@ -60,7 +59,7 @@ def _row(user: UserInfo) -> tuple[Any, ...]:
         user.first_name,
         user.last_name,
         user.date_of_birth.isoformat() if user.date_of_birth else None,
-        json.dumps(user.address.to_document()) if user.address else None,
+        json.dumps(user.address.to_state()) if user.address else None,
         user.gender.value if user.gender else None,
         user.phone,
         # Delimited so "has role X" is a LIKE '%,X,%' on either dialect.
@@ -85,7 +84,7 @@ def _user(row: Row) -> UserInfo:
         first_name=values["first_name"],
         last_name=values["last_name"],
         date_of_birth=date.fromisoformat(birth) if birth else None,
-        address=AddressInfo.of(json.loads(address)) if address else None,
+        address=Address.from_state(json.loads(address)) if address else None,
         gender=Gender(gender) if gender else None,
         phone=values["phone"],
         roles=frozenset(Role(r) for r in str(values["roles"]).split(",") if r),
