@@ -7,11 +7,9 @@ from dataclasses import dataclass, field
 import httpx
 
 from adapters.embedded.views import SqliteRelationalStore
-from adapters.identity.stores import (
-    SqlPersonalDataVault,
-    SqlRefreshTokens,
-    SqlSigningKeys,
-)
+from adapters.identity.data_keys import SqlPersonalDataVault
+from adapters.identity.refresh_tokens import SqlRefreshTokens
+from adapters.identity.signing_keys import SqlSigningKeys
 from adapters.identity.tokens import AccessTokens
 from adapters.oidc.dev_issuer import (
     DEV_ISSUER_PATH,

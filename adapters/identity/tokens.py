@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 
 import jwt
 
-from adapters.identity.stores import SqlSigningKeys
+from adapters.identity.signing_keys import SqlSigningKeys
 from domain.identity.values import Role
 
 PLATFORM_JWT_ALGORITHM = "ES256"

@@ -7,7 +7,7 @@ from uuid import UUID
 
 
 class RefreshTokens(Protocol):
-    """The platform's refresh tokens (``adapters.identity.stores``)."""
+    """The platform's refresh tokens (``adapters.identity.refresh_tokens``)."""
 
     def revoke_all(self, user_id: UUID) -> None:
         """Revoke every live refresh token of the user (they sign in again)."""

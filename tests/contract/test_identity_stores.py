@@ -11,12 +11,9 @@ import jwt
 import pytest
 
 from adapters.embedded.views import SqliteRelationalStore
-from adapters.identity.stores import (
-    InvalidRefreshTokenError,
-    SqlPersonalDataVault,
-    SqlRefreshTokens,
-    SqlSigningKeys,
-)
+from adapters.identity.data_keys import SqlPersonalDataVault
+from adapters.identity.refresh_tokens import InvalidRefreshTokenError, SqlRefreshTokens
+from adapters.identity.signing_keys import SqlSigningKeys
 from adapters.identity.tokens import AccessTokens, InvalidAccessTokenError
 from adapters.postgres.views import PostgresRelationalStore
 from commands.personal_data import PersonalDataErasedError

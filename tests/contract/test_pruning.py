@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from adapters.cli.main import cli
 from adapters.embedded.views import SqliteRelationalStore
-from adapters.identity.stores import SqlRefreshTokens
+from adapters.identity.refresh_tokens import SqlRefreshTokens
 from adapters.kafka.dedup import (
     ensure_processed_messages_schema,
     prune_processed_messages,

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 from fastapi.testclient import TestClient
 
 from adapters.embedded.views import SqliteRelationalStore
-from adapters.identity.stores import SqlPersonalDataVault
+from adapters.identity.data_keys import SqlPersonalDataVault
 from commands.dispatch import Dispatcher
 from commands.identity.application import IdentityApplication
 from commands.identity.handlers import HANDLERS

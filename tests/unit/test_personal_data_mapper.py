@@ -9,7 +9,7 @@ import pytest
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 
 from adapters.embedded.views import SqliteRelationalStore
-from adapters.identity.stores import SqlPersonalDataVault
+from adapters.identity.data_keys import SqlPersonalDataVault
 from commands.identity.application import IdentityApplication
 from commands.personal_data import CachingVault, PersonalDataErasedError
 from domain.base import acting_as

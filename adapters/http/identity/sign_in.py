@@ -18,8 +18,8 @@ from adapters.http.identity.schemas import (
     SignInRequest,
     TokenResponse,
 )
+from adapters.identity.refresh_tokens import InvalidRefreshTokenError
 from adapters.identity.services import IdentityServices
-from adapters.identity.stores import InvalidRefreshTokenError
 from adapters.oidc.verifier import IdTokenError, IssuerUnavailableError
 from commands.base import Actor
 from commands.identity.messages import SignIn
