@@ -32,6 +32,9 @@ event (topic suffix)           commands
 Fields read (the onboarding context's ``domain.onboarding.npo.Npo`` events):
 ``creator_id``, ``user_id``, ``leader_id``, ``community_id``, ``member_ids``; careers:
 ``candidate_id`` (else the originator id) and ``mentor_id``.
+
+The module is a little over 400 lines on purpose: every reaction shares the NPO
+memory and the idempotence keys, and reads best beside the others.
 """
 
 # Table names come from ViewNames (code), never from input; values are parameters.
