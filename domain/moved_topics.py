@@ -16,7 +16,17 @@ MOVED_TOPICS: dict[str, str] = {
     # --- identity -------------------------------------------------------------------
     #
     # --- onboarding -----------------------------------------------------------------
-    #
+    "domain.onboarding.assignment:Leader": "domain.onboarding.leader:Leader",
+    "domain.onboarding.assignment:LeaderRoster": (
+        "domain.onboarding.leader_roster:LeaderRoster"
+    ),
+    "domain.onboarding.community:CommunityDirectory": (
+        "domain.onboarding.community_directory:CommunityDirectory"
+    ),
+    "domain.onboarding.platform:Catalogue": "domain.onboarding.catalogue:Catalogue",
+    "domain.onboarding.platform:OnboardingPolicy": (
+        "domain.onboarding.onboarding_policy:OnboardingPolicy"
+    ),
     # --- scheduling -----------------------------------------------------------------
     #
     # --- careers --------------------------------------------------------------------

@@ -34,14 +34,16 @@ from commands.base import (
     new_correlation_id,
 )
 from domain.base import NotFoundError, acting_as
-from domain.onboarding.assignment import Leader, LeaderRoster
-from domain.onboarding.community import Community, CommunityDirectory
+from domain.onboarding.catalogue import DEFAULT_CATEGORIES, Catalogue
+from domain.onboarding.community import Community
+from domain.onboarding.community_directory import CommunityDirectory
+from domain.onboarding.leader import Leader
+from domain.onboarding.leader_roster import LeaderRoster
 from domain.onboarding.npo import Npo
-from domain.onboarding.offering import DEFAULT_CATEGORIES, Offering
-from domain.onboarding.platform import (
+from domain.onboarding.offering import Offering
+from domain.onboarding.onboarding_policy import (
     DEFAULT_COMMUNITIES_PER_LEADER,
     DEFAULT_LEADER_NPO_CAP,
-    Catalogue,
     OnboardingPolicy,
 )
 from projections.onboarding.topics import OFFERINGS_TOPIC

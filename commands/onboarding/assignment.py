@@ -11,8 +11,9 @@ from uuid import UUID
 
 from commands.onboarding.application import UnitOfWork
 from domain.base import NotFoundError
-from domain.onboarding.assignment import LeaderRoster, assign_or_queue, serve_waiting
+from domain.onboarding.leader_roster import LeaderRoster
 from domain.onboarding.npo import Npo, RegistrationStatus
+from domain.onboarding.round_robin import assign_or_queue, serve_waiting
 
 
 def assign_in(unit: UnitOfWork, npo: Npo, community_id: str) -> None:

@@ -19,8 +19,10 @@ from commands.onboarding.assignment import (
 )
 from domain.base import InvalidFieldError, NotAllowedError
 from domain.onboarding import values as v
-from domain.onboarding.assignment import Leader, LeaderRoster, displace
 from domain.onboarding.community import Community
+from domain.onboarding.leader import Leader
+from domain.onboarding.leader_roster import LeaderRoster
+from domain.onboarding.round_robin import displace
 
 LEADER_LEFT_REASON = "The leader left the community."
 

@@ -38,20 +38,6 @@ from domain.onboarding.errors import (
 )
 from domain.onboarding.richtext import sanitise_html
 
-# The categories of #2; admins may add more (``Catalogue``).
-DEFAULT_CATEGORIES: dict[str, str] = {
-    "resume_writing": "Resume writing",
-    "interview_prep": "Interview preparation",
-    "business_attire": "Free business attire",
-    "apprenticeship_registration": "Apprenticeship program registration",
-    "training_program_registration": "Training program registration",
-    "college_university_registration": "College & university registration",
-    "grocery_meals": "Free grocery & meal services",
-    "rent_housing": "Discounted rent & housing",
-    "child_care": "Daycare / child care",
-    "mentorship": "Mentorship / career advocate",
-}
-
 
 class OfferingStatus(StrEnum):
     ACTIVE = "ACTIVE"

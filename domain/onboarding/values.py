@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import NAMESPACE_URL, uuid5
 
 from domain.base import InvalidFieldError
 
@@ -19,6 +20,10 @@ from domain.base import InvalidFieldError
 ROLE_NPO = "NPO"
 ROLE_COMMUNITY_LEADER = "COMMUNITY_LEADER"
 ROLE_ADMIN = "ADMIN"
+
+# The onboarding aggregates with fixed or derived ids (singletons, rosters,
+# leaders) take them from this namespace.
+ONBOARDING_NAMESPACE = uuid5(NAMESPACE_URL, "https://spotlight.example/onboarding")
 
 MAX_TAGS = 30
 MAX_TAG_LENGTH = 50

@@ -24,8 +24,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from domain.onboarding.offering import DEFAULT_CATEGORIES
-from domain.onboarding.platform import (
+from domain.onboarding.catalogue import DEFAULT_CATEGORIES
+from domain.onboarding.onboarding_policy import (
     DEFAULT_COMMUNITIES_PER_LEADER,
     DEFAULT_LEADER_NPO_CAP,
 )

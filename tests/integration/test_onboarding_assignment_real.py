@@ -19,7 +19,8 @@ from adapters.postgres.database import eventsourcing_environment
 from commands.base import CommandResult
 from commands.onboarding import communities, flow, npos, offerings
 from commands.onboarding.application import OnboardingApplication
-from domain.onboarding.assignment import Leader, LeaderRoster
+from domain.onboarding.leader import Leader
+from domain.onboarding.leader_roster import LeaderRoster
 from domain.onboarding.npo import Npo
 from tests.support.onboarding import admin, npo_user, offering, profile
 

@@ -5,22 +5,24 @@ from __future__ import annotations
 import pytest
 
 from domain.base import ConflictError, InvalidFieldError, NotAllowedError, acting_as
-from domain.onboarding.assignment import (
-    Leader,
-    LeaderRoster,
-    assign_or_queue,
-    displace,
-    pick_leader,
-    serve_waiting,
-)
-from domain.onboarding.community import Community, CommunityDirectory
+from domain.onboarding.catalogue import DEFAULT_CATEGORIES
+from domain.onboarding.community import Community
+from domain.onboarding.community_directory import CommunityDirectory
 from domain.onboarding.errors import (
     CapReachedError,
     UnreadableResourceError,
     VersionConflictError,
 )
+from domain.onboarding.leader import Leader
+from domain.onboarding.leader_roster import LeaderRoster
 from domain.onboarding.npo import Npo, VerificationStatus
-from domain.onboarding.offering import DEFAULT_CATEGORIES, Offering
+from domain.onboarding.offering import Offering
+from domain.onboarding.round_robin import (
+    assign_or_queue,
+    displace,
+    pick_leader,
+    serve_waiting,
+)
 from tests.support.onboarding import offering, profile
 
 

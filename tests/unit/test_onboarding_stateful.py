@@ -25,9 +25,10 @@ from hypothesis.stateful import (
 
 from commands.onboarding import communities, flow, npos, offerings
 from commands.onboarding.application import OnboardingApplication
-from domain.onboarding.assignment import Leader, LeaderRoster
 from domain.onboarding.community import DEFAULT_COMMUNITY_ID
 from domain.onboarding.errors import CapReachedError
+from domain.onboarding.leader import Leader
+from domain.onboarding.leader_roster import LeaderRoster
 from domain.onboarding.npo import Npo
 from tests.support.onboarding import admin, npo_user, offering, profile
 
