@@ -41,6 +41,8 @@ from adapters.s3.blobs import S3BlobStore
 from adapters.settings import Settings
 from commands.onboarding import communities, npos, offerings
 from commands.onboarding.application import Actor, OnboardingApplication
+from domain.onboarding.offering_content import OfferingContent
+from domain.onboarding.values import NpoLocation, NpoProfile
 from projections.onboarding.npos import NPOS_PROJECTION
 
 POSTGRES_URL = "postgresql://spotlight:spotlight@127.0.0.1:55432/spotlight"
@@ -51,13 +53,13 @@ S3 = "http://127.0.0.1:55000"
 LEADERS = 20
 CAP = 10
 
-PROFILE = {
-    "name": "Bench NPO",
-    "registration_id": "EIN-00-0000000",
-    "location": {"region": "Bay Area"},
-    "service_areas": ["resume-writing"],
-}
-OFFERING = {"title": "Resume clinic", "categories": ["resume_writing"]}
+PROFILE = NpoProfile.of(
+    name="Bench NPO",
+    registration_id="EIN-00-0000000",
+    location=NpoLocation(region="Bay Area"),
+    service_areas=["resume-writing"],
+)
+OFFERING = OfferingContent.of(title="Resume clinic", categories=["resume_writing"])
 
 
 @dataclass

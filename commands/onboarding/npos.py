@@ -3,8 +3,7 @@ deletion (A3, A1), placement in communities (A2)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Collection
 from uuid import UUID
 
 from commands.base import CommandResult
@@ -25,12 +24,13 @@ from commands.onboarding.assignment import (
 from domain.base import NotAllowedError
 from domain.onboarding import values as v
 from domain.onboarding.npo import Npo, VerificationStatus
+from domain.onboarding.values import NpoProfile, Placement
 
 NPO_DELETED_REASON = "The NPO was deleted."
 
 
 def create_npo(
-    app: OnboardingApplication, actor: Actor, profile: Mapping[str, Any]
+    app: OnboardingApplication, actor: Actor, profile: NpoProfile
 ) -> CommandResult:
     """Only a user with the NPO role; the platform assigns the id (#8)."""
 
@@ -44,7 +44,7 @@ def update_npo(
     app: OnboardingApplication,
     actor: Actor,
     npo_id: UUID | str,
-    profile: Mapping[str, Any],
+    profile: NpoProfile,
 ) -> CommandResult:
     def decide(unit: UnitOfWork) -> None:
         unit.npo(npo_id).update_profile(actor.user_id, profile)
@@ -144,7 +144,7 @@ def place_npo(
         chosen = require_communities(unit, community_ids)
         npo = unit.npo(npo_id)
         waiting_in = npo.waiting_in
-        npo.place(chosen, [], by_admin=True)
+        npo.place(Placement(tuple(chosen)), by_admin=True)
         if npo.leader_id is None and is_complete(npo):
             if waiting_in is not None and waiting_in != npo.primary_community_id:
                 unit.roster(waiting_in).dequeue(str(npo.id))

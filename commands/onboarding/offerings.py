@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from commands.base import CommandResult
@@ -25,7 +23,9 @@ from commands.onboarding.application import (
 from domain.base import ConflictError
 from domain.onboarding.content import MAX_RESOURCE_BYTES, sniff
 from domain.onboarding.errors import ResourceTooLargeError, UnreadableResourceError
-from domain.onboarding.offering import Offering, ResourceState
+from domain.onboarding.offering import Offering
+from domain.onboarding.offering_content import OfferingContent
+from domain.onboarding.resource import ResourceState
 from ports.blobs import BlobNotFoundError, BlobStore
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def create_offering(
     app: OnboardingApplication,
     actor: Actor,
     npo_id: UUID | str,
-    content: Mapping[str, Any],
+    content: OfferingContent,
 ) -> CommandResult:
     """A member with the NPO role adds an offering; the id comes first in ``ids``."""
 
@@ -61,7 +61,7 @@ def update_offering(
     app: OnboardingApplication,
     actor: Actor,
     offering_id: UUID | str,
-    content: Mapping[str, Any],
+    content: OfferingContent,
     expected_version: int | None,
 ) -> CommandResult:
     def decide(unit: UnitOfWork) -> None:
@@ -127,7 +127,7 @@ def start_upload(
     def decide(unit: UnitOfWork) -> None:
         offering = _publisher_unit(unit, actor, offering_id)
         resource_id = offering.start_upload(filename, content_type, size)
-        created.update(id=resource_id, key=offering.resource(resource_id)["key"])
+        created.update(id=resource_id, key=offering.resource(resource_id).key)
 
     result = run(app, actor, decide)
     url = blobs.presigned_put_url(
@@ -151,11 +151,11 @@ def attach_upload(
     peek = UnitOfWork(app)
     offering = _publisher_unit(peek, actor, offering_id)
     resource = offering.resource(resource_id)
-    if resource["state"] == ResourceState.READY.value:
+    if resource.state is ResourceState.READY:
         return CommandResult((str(offering.id),), app.name, None)
-    if resource["state"] != ResourceState.AWAITING_UPLOAD.value:
+    if resource.state is not ResourceState.AWAITING_UPLOAD:
         raise ConflictError("The upload was refused; start a new one.")
-    key = str(resource["key"])
+    key = resource.key
     try:
         info = blobs.head(key)
     except BlobNotFoundError:

@@ -11,30 +11,20 @@ founder. Its leaders and queue are its ``LeaderRoster``.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Collection, Sequence
 from uuid import uuid5
 
 from eventsourcing.domain import event
 
 from domain.base import InvalidFieldError, NotAllowedError, SpotlightAggregate
 from domain.onboarding import values as v
+from domain.onboarding.values import CommunityProfile
 
 DEFAULT_COMMUNITY_ID = uuid5(v.ONBOARDING_NAMESPACE, "default-community")
 DEFAULT_COMMUNITY_NAME = "Unplaced organisations"
 DEFAULT_COMMUNITY_DESCRIPTION = (
     "NPOs whose services match no community yet, until an admin places them."
 )
-
-
-def _validated(name: object, description: object, tags: object) -> dict[str, Any]:
-    return {
-        "name": v.required_text(name, "name", max_length=120),
-        "description": v.text(
-            description, "description", max_length=5000, required=False, multiline=True
-        ),
-        "tags": v.tags(v.sequence(tags, "tags", max_items=30), "tags"),
-    }
 
 
 class Community(SpotlightAggregate):
@@ -66,20 +56,25 @@ class Community(SpotlightAggregate):
         cls,
         actor_id: str,
         actor_roles: Collection[str],
-        name: object,
-        description: object,
-        tags: object,
+        name: str,
+        description: str | None,
+        tags: Sequence[str],
     ) -> Community:
         """A community leader or an admin creates a community (CL4, A2)."""
         if not {v.ROLE_COMMUNITY_LEADER, v.ROLE_ADMIN} & set(actor_roles):
             raise NotAllowedError(
                 "Only community leaders and admins create communities."
             )
-        fields = _validated(name, description, tags)
-        if not fields["tags"]:
+        profile = CommunityProfile.of(name, description, tags)
+        if not profile.tags:
             raise InvalidFieldError("tags", "name at least one area of expertise")
         community: Community = cls._create(
-            cls.Founded, **fields, is_default=False, founded_by=actor_id
+            cls.Founded,
+            name=profile.name,
+            description=profile.description,
+            tags=list(profile.tags),
+            is_default=False,
+            founded_by=actor_id,
         )
         return community
 
@@ -105,21 +100,21 @@ class Community(SpotlightAggregate):
         self,
         actor_id: str,
         actor_roles: Collection[str],
-        name: object,
-        description: object,
-        tags: object,
+        name: str,
+        description: str | None,
+        tags: Sequence[str],
     ) -> None:
         if v.ROLE_ADMIN not in actor_roles and actor_id != self.founded_by:
             raise NotAllowedError("Only an admin or its founder changes a community.")
-        fields = _validated(name, description, tags)
-        if self.is_default and fields["tags"]:
+        profile = CommunityProfile.of(name, description, tags)
+        if self.is_default and profile.tags:
             raise InvalidFieldError("tags", "the default community matches nothing")
-        if (fields["name"], fields["description"], fields["tags"]) != (
-            self.name,
-            self.description,
-            self.tags,
-        ):
-            self._update(**fields)
+        if profile != CommunityProfile(self.name, self.description, tuple(self.tags)):
+            self._update(
+                name=profile.name,
+                description=profile.description,
+                tags=list(profile.tags),
+            )
 
     @event(Updated)
     def _update(self, name: str, description: str | None, tags: list[str]) -> None:

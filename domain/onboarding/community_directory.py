@@ -19,6 +19,7 @@ from eventsourcing.domain import event
 from domain.base import ConflictError, SpotlightAggregate
 from domain.onboarding import values as v
 from domain.onboarding.community import Community
+from domain.onboarding.values import Placement
 
 
 class CommunityDirectory(SpotlightAggregate):
@@ -104,7 +105,7 @@ class CommunityDirectory(SpotlightAggregate):
                 return community_id
         return None
 
-    def placement(self, npo_tags: Iterable[str]) -> tuple[list[str], list[str]]:
+    def placement(self, npo_tags: Iterable[str]) -> Placement:
         """Communities whose tags meet the NPO's, best match first; and the tags.
 
         The NPO's tags are its service areas and its offerings' categories and tags.
@@ -121,6 +122,6 @@ class CommunityDirectory(SpotlightAggregate):
         scored.sort()
         if not scored:
             default = self.default_community_id
-            return ([default] if default else []), []
+            return Placement((default,) if default else ())
         matched = sorted(set().union(*(s[3] for s in scored)))
-        return [s[2] for s in scored], matched
+        return Placement(tuple(s[2] for s in scored), tuple(matched))

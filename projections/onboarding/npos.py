@@ -29,6 +29,7 @@ from domain.onboarding.onboarding_policy import (
     DEFAULT_COMMUNITIES_PER_LEADER,
     DEFAULT_LEADER_NPO_CAP,
 )
+from domain.onboarding.values import NpoProfile
 from ports.relational import SqlSession
 from projections.contracts import ProjectedEvent, Projection
 
@@ -215,7 +216,7 @@ class NposView(Projection):
         )
 
     def _npo_registered(self, session: SqlSession, item: ProjectedEvent) -> None:
-        profile: dict[str, Any] = _f(item, "profile")
+        profile = NpoProfile.from_state(_f(item, "profile"))
         creator: str = _f(item, "creator_id")
         npo_id, when = str(item.originator_id), _when(item)
         session.execute(
@@ -242,7 +243,7 @@ class NposView(Projection):
         )
 
     def _npo_profile_updated(self, session: SqlSession, item: ProjectedEvent) -> None:
-        values = _profile_columns(_f(item, "profile"))
+        values = _profile_columns(NpoProfile.from_state(_f(item, "profile")))
         names = (
             "name",
             "description",
@@ -515,17 +516,16 @@ class NposView(Projection):
         )
 
 
-def _profile_columns(profile: dict[str, Any]) -> tuple[Any, ...]:
-    location = profile.get("location") or {}
+def _profile_columns(profile: NpoProfile) -> tuple[Any, ...]:
     return (
-        profile.get("name", ""),
-        profile.get("description"),
-        profile.get("registration_id", ""),
-        profile.get("website"),
-        location.get("region"),
-        _json(location),
-        _json(profile.get("contact") or {}),
-        _json(profile.get("service_areas") or []),
+        profile.name,
+        profile.description,
+        profile.registration_id,
+        profile.website,
+        profile.location.region,
+        _json(profile.location.to_state()),
+        _json(profile.contact.to_state()),
+        _json(list(profile.service_areas)),
     )
 
 

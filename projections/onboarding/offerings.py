@@ -11,11 +11,11 @@ Within a batch, an offering's events are folded into one write.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
+from domain.onboarding.offering_content import OfferingContent
 from ports.documents import JSONDocument
 from ports.relational import SqlSession
 from projections.contracts import ProjectedEvent, Projection
@@ -46,7 +46,7 @@ def _resource(doc: JSONDocument, resource_id: str) -> dict[str, Any]:
 def _created(doc: JSONDocument, item: ProjectedEvent) -> None:
     when = _when(item)
     doc.clear()
-    doc.update(copy.deepcopy(_f(item, "content")))
+    doc.update(OfferingContent.from_state(_f(item, "content")).to_state())
     doc.update(
         npo_id=_f(item, "npo_id"),
         status="ACTIVE",
@@ -58,7 +58,7 @@ def _created(doc: JSONDocument, item: ProjectedEvent) -> None:
 
 
 def _updated(doc: JSONDocument, item: ProjectedEvent) -> None:
-    doc.update(copy.deepcopy(_f(item, "content")))
+    doc.update(OfferingContent.from_state(_f(item, "content")).to_state())
 
 
 def _upload_started(doc: JSONDocument, item: ProjectedEvent) -> None:

@@ -22,7 +22,7 @@ from commands.onboarding.application import OnboardingApplication
 from domain.onboarding.leader import Leader
 from domain.onboarding.leader_roster import LeaderRoster
 from domain.onboarding.npo import Npo
-from tests.support.onboarding import admin, npo_user, offering, profile
+from tests.support.onboarding import admin, npo_profile, npo_user, offering_content
 
 PROCESSES = 4
 LEADERS = 5
@@ -80,8 +80,10 @@ def test_one_hundred_completions_at_once_against_five_leaders_capped_at_ten(
     pairs = []
     for _ in range(NPOS):
         owner = npo_user()
-        npo_id = npos.create_npo(app, owner, profile()).ids[0]
-        offering_id = offerings.create_offering(app, owner, npo_id, offering()).ids[0]
+        npo_id = npos.create_npo(app, owner, npo_profile()).ids[0]
+        offering_id = offerings.create_offering(
+            app, owner, npo_id, offering_content()
+        ).ids[0]
         pairs.append((npo_id, offering_id))
 
     start = threading.Barrier(NPOS)

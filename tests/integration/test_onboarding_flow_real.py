@@ -29,7 +29,7 @@ from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from projections.onboarding.integration import onboarding_projections
 from queries import onboarding as q
-from tests.support.onboarding import admin, npo_user, offering, profile
+from tests.support.onboarding import admin, npo_profile, npo_user, offering_content
 
 NPOS = 12
 
@@ -113,15 +113,15 @@ def test_the_flow_completes_npos_and_a_replayed_topic_changes_nothing(
         pairs = []
         for _ in range(NPOS):
             owner = npo_user()
-            npo_id = npos.create_npo(app, owner, profile()).ids[0]
-            offering_id = offerings.create_offering(app, owner, npo_id, offering()).ids[
-                0
-            ]
+            npo_id = npos.create_npo(app, owner, npo_profile()).ids[0]
+            offering_id = offerings.create_offering(
+                app, owner, npo_id, offering_content()
+            ).ids[0]
             pairs.append((npo_id, offering_id))
         # A second offering of the first NPO: mapped, nothing else.
         owner_id = _npo(app, pairs[0][0]).creator_id
         extra = offerings.create_offering(
-            app, npo_user(owner_id), pairs[0][0], offering(title="Second")
+            app, npo_user(owner_id), pairs[0][0], offering_content(title="Second")
         ).ids[0]
         done = consumer.wait_for(lambda s: s.handled >= NPOS + 1, 60)
         assert done, (consumer.stats, [(s.name, s.last_error) for s in engine.status()])

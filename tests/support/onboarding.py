@@ -1,12 +1,26 @@
-"""Builders for the onboarding tests: actors, profiles, offerings, file bytes."""
+"""Builders for the onboarding tests: actors, profiles, offerings, file bytes.
+
+``profile()`` and ``offering()`` are request bodies (JSON); ``npo_profile()`` and
+``offering_content()`` are the same data as the domain's values, for commands.
+"""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from typing import Any
 from uuid import uuid4
 
 from commands.onboarding.application import Actor
+from domain.onboarding.offering_content import (
+    ModuleKind,
+    OfferingContent,
+    OfferingDeadline,
+    OfferingLink,
+    OfferingLocation,
+    OfferingModule,
+)
+from domain.onboarding.values import NpoContact, NpoLocation, NpoProfile
 
 _counter = itertools.count(1)
 
@@ -78,3 +92,64 @@ def offering(**overrides: Any) -> dict[str, Any]:
     }
     base.update(overrides)
     return base
+
+
+def npo_profile(**overrides: Any) -> NpoProfile:
+    """``profile(**overrides)``, checked by the domain as the API checks a body."""
+    return profile_of(profile(**overrides))
+
+
+def offering_content(**overrides: Any) -> OfferingContent:
+    """``offering(**overrides)``, checked by the domain as the API checks a body."""
+    return content_of(offering(**overrides))
+
+
+def profile_of(fields: Mapping[str, Any]) -> NpoProfile:
+    location = fields.get("location") or {}
+    contact = fields.get("contact") or {}
+    return NpoProfile.of(
+        name=fields["name"],
+        description=fields.get("description"),
+        registration_id=fields["registration_id"],
+        website=fields.get("website"),
+        location=NpoLocation(
+            region=location.get("region", ""),
+            address=location.get("address"),
+            country=location.get("country"),
+            latitude=location.get("latitude"),
+            longitude=location.get("longitude"),
+        ),
+        contact=NpoContact(email=contact.get("email"), phone=contact.get("phone")),
+        service_areas=fields.get("service_areas") or (),
+    )
+
+
+def content_of(fields: Mapping[str, Any]) -> OfferingContent:
+    location = fields.get("location") or {}
+    return OfferingContent.of(
+        title=fields["title"],
+        summary=fields.get("summary"),
+        categories=fields.get("categories") or (),
+        tags=fields.get("tags") or (),
+        description_html=fields.get("description_html") or "",
+        links=[OfferingLink(**link) for link in fields.get("links") or ()],
+        deadlines=[OfferingDeadline(**d) for d in fields.get("deadlines") or ()],
+        modules=[
+            OfferingModule(
+                id=m.get("id") or "",
+                kind=ModuleKind(m["kind"]),
+                title=m["title"],
+                description=m.get("description"),
+                url=m.get("url"),
+                resource_id=m.get("resource_id"),
+            )
+            for m in fields.get("modules") or ()
+        ],
+        location=OfferingLocation(
+            region=location.get("region"),
+            address=location.get("address"),
+            remote=location.get("remote", False),
+        ),
+        eligibility=fields.get("eligibility"),
+        attributes=fields.get("attributes") or {},
+    )

@@ -34,9 +34,9 @@ from tests.support.onboarding import (
     PNG_BYTES,
     admin,
     leader_user,
+    npo_profile,
     npo_user,
-    offering,
-    profile,
+    offering_content,
 )
 
 
@@ -60,11 +60,11 @@ class World:
         self.engine.catch_up()
 
     def npo(self, owner: Actor, **changes: Any) -> str:
-        return npos.create_npo(self.app, owner, profile(**changes)).ids[0]
+        return npos.create_npo(self.app, owner, npo_profile(**changes)).ids[0]
 
     def publish(self, owner: Actor, npo_id: str, **changes: Any) -> str:
         offering_id = offerings.create_offering(
-            self.app, owner, npo_id, offering(**changes)
+            self.app, owner, npo_id, offering_content(**changes)
         ).ids[0]
         # What the Kafka consumer does when the message arrives.
         flow.record_offering(self.app, npo_id, offering_id, "corr")
@@ -147,21 +147,25 @@ def test_only_npo_role_members_publish_and_edit(world: World) -> None:
     npo_id = world.npo(owner)
     outsider = npo_user()
     with pytest.raises(NotAllowedError):
-        offerings.create_offering(world.app, outsider, npo_id, offering())
+        offerings.create_offering(world.app, outsider, npo_id, offering_content())
     # A member who lost the NPO role (roles come from the token) cannot publish.
     npos.add_member(world.app, owner, npo_id, outsider.user_id, {"NPO"})
     demoted = Actor(outsider.user_id, frozenset({"CANDIDATE"}), "c")
     with pytest.raises(NotAllowedError):
-        offerings.create_offering(world.app, demoted, npo_id, offering())
+        offerings.create_offering(world.app, demoted, npo_id, offering_content())
     offering_id = offerings.create_offering(
-        world.app, outsider, npo_id, offering()
+        world.app, outsider, npo_id, offering_content()
     ).ids[0]
     with pytest.raises(VersionConflictError):
-        offerings.update_offering(world.app, owner, offering_id, offering(), 5)
-    offerings.update_offering(world.app, owner, offering_id, offering(title="Two"), 1)
+        offerings.update_offering(world.app, owner, offering_id, offering_content(), 5)
+    offerings.update_offering(
+        world.app, owner, offering_id, offering_content(title="Two"), 1
+    )
     npos.remove_member(world.app, owner, npo_id, outsider.user_id)
     with pytest.raises(NotAllowedError):
-        offerings.update_offering(world.app, outsider, offering_id, offering(), None)
+        offerings.update_offering(
+            world.app, outsider, offering_id, offering_content(), None
+        )
     world.catch_up()
     doc = world.documents.get("offerings_v1", offering_id)
     assert doc is not None
@@ -253,7 +257,7 @@ def test_deleting_a_flagged_npo_frees_its_leader_for_the_next_in_line(
     # A late message for an offering created in the race with the deletion.
     late = offerings.create_offering
     with pytest.raises(ConflictError):
-        late(world.app, first, first_id, offering())
+        late(world.app, first, first_id, offering_content())
 
 
 def test_an_npo_matching_no_community_waits_in_the_default_until_placed(
@@ -337,7 +341,9 @@ def test_concurrent_completions_never_pass_a_cap(
         pairs.append(
             (
                 npo_id,
-                offerings.create_offering(world.app, owner, npo_id, offering()).ids[0],
+                offerings.create_offering(
+                    world.app, owner, npo_id, offering_content()
+                ).ids[0],
             )
         )
     start = threading.Barrier(len(pairs))

@@ -25,7 +25,7 @@ from projections.onboarding.integration import OnboardingIntegrationEvents
 from projections.onboarding.npos import NposView
 from projections.onboarding.topics import OFFERING_CREATED, OFFERINGS_TOPIC
 from queries import onboarding as q
-from tests.support.onboarding import admin, npo_user, offering, profile
+from tests.support.onboarding import admin, npo_profile, npo_user, offering_content
 
 
 class Flow:
@@ -72,9 +72,13 @@ def test_an_offering_message_completes_the_npo_once(flow: Flow) -> None:
     ).ids[0]
     communities.add_leader(flow.app, boss, community_id, "l0", {"COMMUNITY_LEADER"})
     owner = npo_user()
-    npo_id = npos.create_npo(flow.app, owner, profile()).ids[0]
-    first = offerings.create_offering(flow.app, owner, npo_id, offering()).ids[0]
-    second = offerings.create_offering(flow.app, owner, npo_id, offering()).ids[0]
+    npo_id = npos.create_npo(flow.app, owner, npo_profile()).ids[0]
+    first = offerings.create_offering(flow.app, owner, npo_id, offering_content()).ids[
+        0
+    ]
+    second = offerings.create_offering(flow.app, owner, npo_id, offering_content()).ids[
+        0
+    ]
     flow.engine.catch_up()
 
     # Check the messages carry the NPO and offering ids, and nothing personal.
@@ -116,8 +120,10 @@ def test_a_message_after_the_npo_was_deleted_takes_the_offering_down(
     flow: Flow,
 ) -> None:
     owner, boss = npo_user(), admin()
-    npo_id = npos.create_npo(flow.app, owner, profile()).ids[0]
-    offering_id = offerings.create_offering(flow.app, owner, npo_id, offering()).ids[0]
+    npo_id = npos.create_npo(flow.app, owner, npo_profile()).ids[0]
+    offering_id = offerings.create_offering(
+        flow.app, owner, npo_id, offering_content()
+    ).ids[0]
     npos.delete_npo(flow.app, boss, npo_id, "Fake")
     flow.engine.catch_up()
     flow.drain(flow.consumer())

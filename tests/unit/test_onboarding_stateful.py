@@ -30,7 +30,7 @@ from domain.onboarding.errors import CapReachedError
 from domain.onboarding.leader import Leader
 from domain.onboarding.leader_roster import LeaderRoster
 from domain.onboarding.npo import Npo
-from tests.support.onboarding import admin, npo_user, offering, profile
+from tests.support.onboarding import admin, npo_profile, npo_user, offering_content
 
 AREAS = ["resume-writing", "rent-housing", "gardening"]  # the last matches nothing
 
@@ -96,9 +96,14 @@ class Assignment(RuleBasedStateMachine):
     @rule(target=completed, area=st.sampled_from(AREAS))
     def complete_npo(self, area: str) -> str:
         owner = npo_user()
-        npo_id = npos.create_npo(self.app, owner, profile(service_areas=[area])).ids[0]
+        npo_id = npos.create_npo(
+            self.app, owner, npo_profile(service_areas=[area])
+        ).ids[0]
         offering_id = offerings.create_offering(
-            self.app, owner, npo_id, offering(categories=["child_care"], tags=[])
+            self.app,
+            owner,
+            npo_id,
+            offering_content(categories=["child_care"], tags=[]),
         ).ids[0]
         flow.record_offering(self.app, npo_id, offering_id, "c")
         flow.record_offering(self.app, npo_id, offering_id, "again")

@@ -11,7 +11,7 @@ from commands.onboarding import communities, flow, npos, offerings
 from commands.onboarding.application import OnboardingApplication
 from commands.scheduling import SchedulingApplication
 from queries.scheduling import list_notifications, meetings_of
-from tests.support.onboarding import admin, npo_user, offering, profile
+from tests.support.onboarding import admin, npo_profile, npo_user, offering_content
 from tests.support.scheduling import SchedulingWorld
 
 EVERY_WEEKDAY = [(d, "09:00", "17:00") for d in range(5)]
@@ -42,9 +42,11 @@ def test_an_npo_completed_by_its_first_offering_meets_its_leader(
     communities.add_leader(app, boss, community, "leader-1", {"COMMUNITY_LEADER"})
     for user in (owner.user_id, colleague.user_id, "leader-1"):
         world.free(user, "America/Chicago", EVERY_WEEKDAY)
-    npo_id = npos.create_npo(app, owner, profile()).ids[0]
+    npo_id = npos.create_npo(app, owner, npo_profile()).ids[0]
     npos.add_member(app, owner, npo_id, colleague.user_id, {"NPO"})
-    offering_id = offerings.create_offering(app, colleague, npo_id, offering()).ids[0]
+    offering_id = offerings.create_offering(
+        app, colleague, npo_id, offering_content()
+    ).ids[0]
     flow.record_offering(app, npo_id, offering_id, "corr")  # as the consumer does
 
     world.settle()

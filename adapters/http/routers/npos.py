@@ -63,9 +63,7 @@ def create_npo(
 ) -> Accepted:
     """Create an NPO profile (NPO role). The platform assigns its id (the first of
     ``ids``); its registration is PENDING until its first offering is recorded."""
-    result = npos.create_npo(
-        app, actor_of(user, correlation), body.model_dump(mode="json")
-    )
+    result = npos.create_npo(app, actor_of(user, correlation), body.to_value())
     return Accepted.of(result)
 
 
@@ -121,9 +119,7 @@ def update_npo(
     correlation: CorrelationDep,
 ) -> Accepted:
     """Change the profile (its members only)."""
-    result = npos.update_npo(
-        app, actor_of(user, correlation), npo_id, body.model_dump(mode="json")
-    )
+    result = npos.update_npo(app, actor_of(user, correlation), npo_id, body.to_value())
     return Accepted.of(result)
 
 
@@ -281,7 +277,7 @@ def create_offering(
     """A member with the NPO role adds an offering (its id comes first in ``ids``).
     The first one completes the NPO's registration through the Kafka flow."""
     result = offerings.create_offering(
-        app, actor_of(user, correlation), npo_id, body.content()
+        app, actor_of(user, correlation), npo_id, body.to_value()
     )
     return Accepted.of(result)
 

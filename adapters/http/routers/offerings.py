@@ -72,10 +72,8 @@ def update_offering(
 ) -> Accepted:
     """Replace the content (members with the NPO role). ``version`` is the version
     the edit started from; a newer stored version answers 409."""
-    content = body.content()
-    content.pop("version")
     result = offerings.update_offering(
-        app, actor_of(user, correlation), offering_id, content, body.version
+        app, actor_of(user, correlation), offering_id, body.to_value(), body.version
     )
     return Accepted.of(result)
 

@@ -11,6 +11,15 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.onboarding.offering_content import (
+    ModuleKind,
+    OfferingContent,
+    OfferingDeadline,
+    OfferingLink,
+    OfferingLocation,
+    OfferingModule,
+)
+from domain.onboarding.values import NpoContact, NpoLocation, NpoProfile
 from queries.onboarding import CommunityRecord, LeaderRecord, NpoRecord, Viewer
 
 _STRICT = ConfigDict(extra="forbid")
@@ -27,6 +36,15 @@ class LocationIn(BaseModel):
     latitude: float | None = None
     longitude: float | None = None
 
+    def to_value(self) -> NpoLocation:
+        return NpoLocation(
+            region=self.region,
+            address=self.address,
+            country=self.country,
+            latitude=self.latitude,
+            longitude=self.longitude,
+        )
+
 
 class ContactIn(BaseModel):
     model_config = _STRICT
@@ -34,6 +52,9 @@ class ContactIn(BaseModel):
         default=None, max_length=320, description="An organisational mailbox."
     )
     phone: str | None = Field(default=None, description="E.164, e.g. +14155550100.")
+
+    def to_value(self) -> NpoContact:
+        return NpoContact(email=self.email, phone=self.phone)
 
 
 class NpoProfileIn(BaseModel):
@@ -51,6 +72,18 @@ class NpoProfileIn(BaseModel):
         max_length=30,
         description="What the NPO does, as tags; used to place it in communities.",
     )
+
+    def to_value(self) -> NpoProfile:
+        """The profile, checked and normalised (422 naming the field if not)."""
+        return NpoProfile.of(
+            name=self.name,
+            description=self.description,
+            registration_id=self.registration_id,
+            website=self.website,
+            location=self.location.to_value(),
+            contact=self.contact.to_value(),
+            service_areas=self.service_areas,
+        )
 
 
 class NpoOut(BaseModel):
@@ -190,11 +223,17 @@ class LinkIn(BaseModel):
     title: str = Field(max_length=200)
     url: str = Field(max_length=2000)
 
+    def to_value(self) -> OfferingLink:
+        return OfferingLink(title=self.title, url=self.url)
+
 
 class DeadlineIn(BaseModel):
     model_config = _STRICT
     title: str = Field(max_length=200)
     due: str = Field(description="YYYY-MM-DD, or an ISO date-time with its offset.")
+
+    def to_value(self) -> OfferingDeadline:
+        return OfferingDeadline(title=self.title, due=self.due)
 
 
 class ModuleIn(BaseModel):
@@ -209,12 +248,27 @@ class ModuleIn(BaseModel):
         description="Required for a download: a resource of this offering.",
     )
 
+    def to_value(self) -> OfferingModule:
+        return OfferingModule(
+            id=self.id or "",
+            kind=ModuleKind(self.kind),
+            title=self.title,
+            description=self.description,
+            url=self.url,
+            resource_id=self.resource_id,
+        )
+
 
 class OfferingLocationIn(BaseModel):
     model_config = _STRICT
     region: str | None = Field(default=None, max_length=100)
     address: str | None = Field(default=None, max_length=300)
     remote: bool = False
+
+    def to_value(self) -> OfferingLocation:
+        return OfferingLocation(
+            region=self.region, address=self.address, remote=self.remote
+        )
 
 
 class OfferingIn(BaseModel):
@@ -240,8 +294,21 @@ class OfferingIn(BaseModel):
         description="Offering-specific properties (the schema varies per offering).",
     )
 
-    def content(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+    def to_value(self) -> OfferingContent:
+        """The content, checked and normalised (422 naming the field if not)."""
+        return OfferingContent.of(
+            title=self.title,
+            summary=self.summary,
+            categories=self.categories,
+            tags=self.tags,
+            description_html=self.description_html,
+            links=[link.to_value() for link in self.links],
+            deadlines=[deadline.to_value() for deadline in self.deadlines],
+            modules=[module.to_value() for module in self.modules],
+            location=self.location.to_value(),
+            eligibility=self.eligibility,
+            attributes=self.attributes,
+        )
 
 
 class OfferingUpdateIn(OfferingIn):
