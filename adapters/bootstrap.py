@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from adapters.embedded.blobs import LocalDiskBlobStore
 from adapters.embedded.bus import InMemoryMessageBus
@@ -16,17 +17,14 @@ from adapters.embedded.views import SqliteRelationalStore
 from adapters.identity.services import IdentityServices, build_identity_services
 from adapters.kafka.inbound import InboundConsumer
 from adapters.settings import Settings
-from commands.base import SpotlightApplication
+from commands.base import Command, SpotlightApplication
 from commands.careers import handlers as careers_handlers
 from commands.careers.application import CareersApplication
 from commands.dispatch import Dispatcher, HandlerTable
 from commands.identity import IdentityApplication
+from commands.onboarding import handlers as onboarding_handlers
 from commands.onboarding.application import OnboardingApplication
-from commands.onboarding.flow import (
-    OFFERING_FLOW_CONSUMER,
-    offering_flow_handlers,
-    offering_flow_topic,
-)
+from commands.onboarding.inbound import OFFERING_FLOW_CONSUMER, offering_flow_handlers
 from commands.personal_data import PersonalDataApplication
 from commands.scheduling import SchedulingApplication
 from commands.scheduling_process import process_manager_for
@@ -69,7 +67,10 @@ PROJECTION_TYPES: tuple[type[Projection], ...] = (
 )
 
 # Every context's command handlers (``commands/<context>/handlers.py``).
-HANDLER_TABLES: tuple[HandlerTable[Any], ...] = (careers_handlers.HANDLERS,)
+HANDLER_TABLES: tuple[HandlerTable[Any], ...] = (
+    onboarding_handlers.HANDLERS,
+    careers_handlers.HANDLERS,
+)
 
 # Projections made from the built applications: their sources follow the contexts
 # that run here, and process managers command an application.
@@ -204,6 +205,8 @@ def build_container(
     onboarding = applications.get(OnboardingApplication.name)
     if isinstance(onboarding, OnboardingApplication):
         onboarding.offerings_topic = settings.onboarding_offerings_topic
+        onboarding.users = OnboardingUsers(identity)
+        onboarding.blobs = blobs
     board = PositionBoard()
     engine = ProjectionEngine(
         views,
@@ -342,15 +345,35 @@ def _start_position_poller(engine: ProjectionEngine) -> Callable[[], None]:
     return stopping.set
 
 
+class OnboardingUsers:
+    """Onboarding's ``UserDirectory`` (``commands.onboarding.ports``) over identity's
+    directory: the roles an active user holds now."""
+
+    def __init__(self, identity: IdentityServices) -> None:
+        self._identity = identity
+
+    def roles_of(self, user_id: str) -> frozenset[str] | None:
+        try:
+            key = UUID(user_id)
+        except ValueError:
+            return None
+        found = self._identity.directory.get(key)
+        if found is None or found.disabled:
+            return None
+        return frozenset(str(r) for r in found.roles)
+
+
 def offering_flow_consumer(
-    app: OnboardingApplication,
+    dispatch: Callable[[Command[Any]], object],
+    topic: str,
     store: RelationalStore,
     bus: MessageBus,
     *,
     group_id: str | None = None,
     poll_timeout_seconds: float = 1.0,
 ) -> InboundConsumer:
-    """A consumer-group member running the offering flow's handlers.
+    """A consumer-group member turning the offering flow's messages on ``topic``
+    into commands sent through ``dispatch``.
 
     ``group_id`` defaults to the consumer's name; a replay under a fresh group still
     has no second effect (the dedup table and the handler's idempotence both see to
@@ -358,8 +381,8 @@ def offering_flow_consumer(
     """
     return InboundConsumer(
         OFFERING_FLOW_CONSUMER,
-        [offering_flow_topic(app)],
-        offering_flow_handlers(app),
+        [topic],
+        offering_flow_handlers(dispatch),
         store=store,
         bus=bus,
         group_id=group_id,
@@ -374,7 +397,8 @@ def _start_offering_flow(container: Container) -> Callable[[], None]:
     another deployment sharing the broker never takes this one's messages.
     """
     consumer = offering_flow_consumer(
-        container.application(OnboardingApplication),
+        container.dispatcher.dispatch,
+        container.application(OnboardingApplication).offerings_topic,
         container.views,
         container.bus,
         group_id=f"{OFFERING_FLOW_CONSUMER}.{_event_store_scope(container.settings)}",

@@ -21,6 +21,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.base import NotFoundError
+from ports.blobs import BlobStore
 from ports.documents import DocumentStore, JSONDocument
 from ports.relational import RelationalStore, Row, SqlSession
 from projections.contracts import ViewNames
@@ -367,6 +369,48 @@ def offerings_of_npo(
         else None
     )
     return Page(items, next_cursor)
+
+
+DOWNLOAD_URL_SECONDS = 5 * 60
+
+
+@dataclass(frozen=True)
+class DownloadLink:
+    """A short-lived presigned URL to a file, and what the file is."""
+
+    url: str
+    expires_in_seconds: int
+    filename: str
+    content_type: str
+    size: int | None
+
+
+def resource_download(
+    views: RelationalStore,
+    documents: DocumentStore,
+    blobs: BlobStore,
+    viewer: Viewer,
+    *,
+    offering_id: str,
+    resource_id: str,
+) -> DownloadLink:
+    """A ready file of an offering the viewer may see (``NotFoundError`` if not)."""
+    found = get_offering(views, documents, viewer, offering_id)
+    if found is None:
+        raise NotFoundError("No such offering.")
+    resource = next(
+        (r for r in found.document["resources"] if r["id"] == resource_id), None
+    )
+    if resource is None or resource["state"] != "READY":
+        raise NotFoundError("No such file.")
+    url = blobs.presigned_get_url(found.keys[resource_id], DOWNLOAD_URL_SECONDS)
+    return DownloadLink(
+        url=url,
+        expires_in_seconds=DOWNLOAD_URL_SECONDS,
+        filename=resource["filename"],
+        content_type=resource["content_type"],
+        size=resource["size"],
+    )
 
 
 # --- Reports ---------------------------------------------------------------------

@@ -11,13 +11,11 @@ from adapters.bootstrap import Container, build_container
 from adapters.embedded.blobs import LocalDiskBlobStore
 from adapters.http.careers.routes import ROUTERS as CAREERS_ROUTERS
 from adapters.http.errors import install_error_handlers
+from adapters.http.onboarding.routes import ROUTERS as ONBOARDING_ROUTERS
 from adapters.http.routers import (
     auth,
-    communities,
     health,
     me,
-    npos,
-    offerings,
     users,
     well_known,
 )
@@ -71,13 +69,8 @@ def create_app(
     app.include_router(meetings_router)
     app.include_router(calendar_router)
     # Onboarding (issue 5): NPOs, offerings, communities, leaders, reports.
-    app.include_router(npos.router)
-    app.include_router(npos.me_router)
-    app.include_router(offerings.router)
-    app.include_router(offerings.categories_router)
-    app.include_router(communities.router)
-    app.include_router(communities.leaders_router)
-    app.include_router(communities.policy_router)
+    for router in ONBOARDING_ROUTERS:
+        app.include_router(router)
     for router in CAREERS_ROUTERS:
         app.include_router(router)
     if built.identity.dev_issuer is not None:

@@ -1,4 +1,5 @@
-"""Builders for the onboarding tests: actors, profiles, offerings, file bytes.
+"""Builders for the onboarding tests: actors, profiles, offerings, file bytes, and
+the onboarding application wired as the composition root wires it.
 
 ``profile()`` and ``offering()`` are request bodies (JSON); ``npo_profile()`` and
 ``offering_content()`` are the same data as the domain's values, for commands.
@@ -8,10 +9,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 from uuid import uuid4
 
-from commands.onboarding.application import Actor
+from commands.base import Actor, Command
+from commands.dispatch import Dispatcher
+from commands.onboarding.application import OnboardingApplication
+from commands.onboarding.handlers import HANDLERS
 from domain.onboarding.offering_content import (
     ModuleKind,
     OfferingContent,
@@ -21,6 +25,7 @@ from domain.onboarding.offering_content import (
     OfferingModule,
 )
 from domain.onboarding.values import NpoContact, NpoLocation, NpoProfile
+from ports.blobs import BlobStore
 
 _counter = itertools.count(1)
 
@@ -31,8 +36,15 @@ PDF_BYTES = (
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20
 
 
+ResultT = TypeVar("ResultT")
+
+
 def user(*roles: str, user_id: str | None = None) -> Actor:
-    return Actor(user_id or str(uuid4()), frozenset(roles), f"corr-{next(_counter)}")
+    return Actor(
+        user_id=user_id or str(uuid4()),
+        roles=frozenset(roles),
+        correlation_id=f"corr-{next(_counter)}",
+    )
 
 
 def npo_user(user_id: str | None = None) -> Actor:
@@ -153,3 +165,43 @@ def content_of(fields: Mapping[str, Any]) -> OfferingContent:
         eligibility=fields.get("eligibility"),
         attributes=fields.get("attributes") or {},
     )
+
+
+class KnownUsers:
+    """A user directory (``commands.onboarding.ports.UserDirectory``) that knows the
+    users a test names, with their roles."""
+
+    def __init__(self) -> None:
+        self.roles: dict[str, frozenset[str]] = {}
+
+    def add(self, user_id: str, *roles: str) -> str:
+        self.roles[user_id] = frozenset(roles)
+        return user_id
+
+    def roles_of(self, user_id: str) -> frozenset[str] | None:
+        return self.roles.get(user_id)
+
+
+class Onboarding:
+    """An onboarding application with what the composition root gives it (a user
+    directory, a file store) and a dispatcher over its handlers."""
+
+    def __init__(
+        self, app: OnboardingApplication, blobs: BlobStore | None = None
+    ) -> None:
+        self.app = app
+        self.users = KnownUsers()
+        app.users = self.users
+        app.blobs = blobs
+        self.dispatcher = Dispatcher({app.name: app}, [HANDLERS])
+
+    def send(self, command: Command[ResultT]) -> ResultT:
+        return self.dispatcher.dispatch(command)
+
+    def leader(self, user_id: str) -> str:
+        """A user the directory knows to hold the COMMUNITY_LEADER role."""
+        return self.users.add(user_id, "COMMUNITY_LEADER")
+
+    def npo_member(self, actor: Actor) -> str:
+        """``actor``, known to the directory with their roles."""
+        return self.users.add(actor.user_id, *actor.roles)

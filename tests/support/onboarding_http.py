@@ -16,7 +16,7 @@ from adapters.kafka.inbound import InboundStats
 from adapters.postgres.database import temporary_database
 from commands.identity import BootstrapAdmin, IdentityApplication
 from commands.onboarding.application import OnboardingApplication
-from commands.onboarding.flow import OFFERING_FLOW_CONSUMER
+from commands.onboarding.inbound import OFFERING_FLOW_CONSUMER
 from tests.support.identity import SignedIn, sign_in
 from tests.support.onboarding import offering, profile
 

@@ -13,123 +13,115 @@ from adapters.http.auth import (
     ContainerDep,
     CurrentUser,
     CurrentUserDep,
-    require_roles,
+    forbidden,
 )
-from adapters.http.consistency import read_your_writes
-from adapters.http.routers.onboarding_common import (
-    NPO_VIEWS,
-    Accepted,
-    CorrelationDep,
-    OnboardingDep,
-    actor_of,
-    not_found,
-    user_roles,
-    viewer_of,
-)
-from adapters.http.routers.onboarding_schemas import (
+from adapters.http.commands import Accepted, ActorDep, DispatchDep
+from adapters.http.onboarding.reading import FRESH_NPOS, ViewerDep
+from adapters.http.onboarding.schemas import (
     CommunityIn,
     CommunityOut,
     LeaderCapIn,
     LeaderOut,
     PolicyIO,
 )
-from commands.onboarding import communities
-from domain.identity import Role
+from commands.onboarding.messages import (
+    AddLeader,
+    CreateCommunity,
+    EnsureDefaultCommunity,
+    RemoveLeader,
+    SetLeaderCap,
+    SetPolicy,
+    UpdateCommunity,
+)
+from domain.base import NotFoundError
+from domain.onboarding.values import ROLE_ADMIN, ROLE_COMMUNITY_LEADER
 from queries import onboarding as q
 
 router = APIRouter(prefix="/communities", tags=["communities"])
 leaders_router = APIRouter(prefix="/leaders", tags=["communities"])
 policy_router = APIRouter(prefix="/onboarding-policy", tags=["communities"])
 
-Founder = Annotated[
-    CurrentUser, Depends(require_roles(Role.COMMUNITY_LEADER, Role.ADMIN))
-]
-
-_fresh = Depends(read_your_writes(*NPO_VIEWS))
+FOUNDER_ROLES = frozenset({ROLE_COMMUNITY_LEADER, ROLE_ADMIN})
 
 
-@router.get("", dependencies=[_fresh])
-def list_communities(
-    user: CurrentUserDep, container: ContainerDep
-) -> list[CommunityOut]:
+def founder(user: CurrentUserDep) -> CurrentUser:
+    """Community leaders and admins found and change communities."""
+    if not {str(r) for r in user.roles} & FOUNDER_ROLES:
+        raise forbidden()
+    return user
+
+
+FounderDep = Annotated[CurrentUser, Depends(founder)]
+
+
+@router.get("", dependencies=[FRESH_NPOS])
+def list_communities(viewer: ViewerDep, container: ContainerDep) -> list[CommunityOut]:
     """Every community with its tags and leaders (admins also see who waits)."""
-    viewer = viewer_of(user)
     return [CommunityOut.of(c, viewer) for c in q.list_communities(container.views)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_community(
-    body: CommunityIn, user: Founder, app: OnboardingDep, correlation: CorrelationDep
+    body: CommunityIn, user: FounderDep, actor: ActorDep, dispatch: DispatchDep
 ) -> Accepted:
     """A community leader or an admin creates a community (CL4, A2); its id comes
     first in ``ids``. NPOs are placed by matching its tags."""
-    result = communities.create_community(
-        app,
-        actor_of(user, correlation),
-        name=body.name,
-        description=body.description,
-        tags=body.tags,
+    command = CreateCommunity(
+        actor=actor, name=body.name, description=body.description, tags=body.tags
     )
-    return Accepted.of(result)
+    return Accepted.of(dispatch.dispatch(command))
 
 
 @router.post("/default", status_code=status.HTTP_200_OK)
 def ensure_default_community(
-    user: AdminDep, app: OnboardingDep, correlation: CorrelationDep
+    user: AdminDep, actor: ActorDep, dispatch: DispatchDep
 ) -> Accepted:
     """Make sure the default community exists (it is also made on first need), so
     leaders can be assigned to it."""
-    result = communities.ensure_default_community(app, actor_of(user, correlation))
-    return Accepted.of(result)
+    return Accepted.of(dispatch.dispatch(EnsureDefaultCommunity(actor=actor)))
 
 
-@router.get("/{community_id}", dependencies=[_fresh])
+@router.get("/{community_id}", dependencies=[FRESH_NPOS])
 def read_community(
-    community_id: UUID, user: CurrentUserDep, container: ContainerDep
+    community_id: UUID, viewer: ViewerDep, container: ContainerDep
 ) -> CommunityOut:
     found = q.get_community(container.views, str(community_id))
     if found is None:
-        raise not_found("community")
-    return CommunityOut.of(found, viewer_of(user))
+        raise NotFoundError("No such community.")
+    return CommunityOut.of(found, viewer)
 
 
 @router.put("/{community_id}")
 def update_community(
     community_id: UUID,
     body: CommunityIn,
-    user: Founder,
-    app: OnboardingDep,
-    correlation: CorrelationDep,
+    user: FounderDep,
+    actor: ActorDep,
+    dispatch: DispatchDep,
 ) -> Accepted:
     """An admin, or the leader who founded it, changes a community."""
-    result = communities.update_community(
-        app,
-        actor_of(user, correlation),
-        community_id,
+    command = UpdateCommunity(
+        actor=actor,
+        community_id=community_id,
         name=body.name,
         description=body.description,
         tags=body.tags,
     )
-    return Accepted.of(result)
+    return Accepted.of(dispatch.dispatch(command))
 
 
 @router.put("/{community_id}/leaders/{user_id}")
 def add_leader(
-    *,
     community_id: UUID,
     user_id: UUID,
     user: AdminDep,
-    app: OnboardingDep,
-    container: ContainerDep,
-    correlation: CorrelationDep,
+    actor: ActorDep,
+    dispatch: DispatchDep,
 ) -> Accepted:
     """An admin makes a COMMUNITY_LEADER lead the community (CL5: up to the cap of
     communities per leader). Waiting NPOs get the newcomer's capacity at once."""
-    roles = user_roles(container, user_id)
-    result = communities.add_leader(
-        app, actor_of(user, correlation), community_id, str(user_id), roles
-    )
-    return Accepted.of(result)
+    command = AddLeader(actor=actor, community_id=community_id, user_id=str(user_id))
+    return Accepted.of(dispatch.dispatch(command))
 
 
 @router.delete("/{community_id}/leaders/{user_id}")
@@ -137,18 +129,16 @@ def remove_leader(
     community_id: UUID,
     user_id: UUID,
     user: AdminDep,
-    app: OnboardingDep,
-    correlation: CorrelationDep,
+    actor: ActorDep,
+    dispatch: DispatchDep,
 ) -> Accepted:
     """The leader leaves the community: their NPOs there are reassigned round-robin
     (or wait, ahead of later NPOs)."""
-    result = communities.remove_leader(
-        app, actor_of(user, correlation), community_id, str(user_id)
-    )
-    return Accepted.of(result)
+    command = RemoveLeader(actor=actor, community_id=community_id, user_id=str(user_id))
+    return Accepted.of(dispatch.dispatch(command))
 
 
-@leaders_router.get("", dependencies=[_fresh])
+@leaders_router.get("", dependencies=[FRESH_NPOS])
 def list_leaders(user: AdminDep, container: ContainerDep) -> list[LeaderOut]:
     """Every leader with their cap, their active NPOs and their communities."""
     return [LeaderOut.of(r) for r in q.list_leaders(container.views)]
@@ -159,18 +149,16 @@ def set_leader_cap(
     user_id: UUID,
     body: LeaderCapIn,
     user: AdminDep,
-    app: OnboardingDep,
-    correlation: CorrelationDep,
+    actor: ActorDep,
+    dispatch: DispatchDep,
 ) -> Accepted:
     """An admin sets a leader's own NPO cap (null: the platform default). A raise
     serves waiting NPOs at once."""
-    result = communities.set_leader_cap(
-        app, actor_of(user, correlation), str(user_id), body.npo_cap
-    )
-    return Accepted.of(result)
+    command = SetLeaderCap(actor=actor, user_id=str(user_id), npo_cap=body.npo_cap)
+    return Accepted.of(dispatch.dispatch(command))
 
 
-@policy_router.get("", dependencies=[_fresh])
+@policy_router.get("", dependencies=[FRESH_NPOS])
 def read_policy(user: AdminDep, container: ContainerDep) -> PolicyIO:
     cap, per_leader = q.get_policy(container.views)
     return PolicyIO(leader_npo_cap=cap, communities_per_leader=per_leader)
@@ -178,13 +166,12 @@ def read_policy(user: AdminDep, container: ContainerDep) -> PolicyIO:
 
 @policy_router.put("")
 def set_policy(
-    body: PolicyIO, user: AdminDep, app: OnboardingDep, correlation: CorrelationDep
+    body: PolicyIO, user: AdminDep, actor: ActorDep, dispatch: DispatchDep
 ) -> Accepted:
     """The platform's default caps; a raised NPO cap serves every waiting queue."""
-    result = communities.set_policy(
-        app,
-        actor_of(user, correlation),
-        body.leader_npo_cap,
-        body.communities_per_leader,
+    command = SetPolicy(
+        actor=actor,
+        leader_npo_cap=body.leader_npo_cap,
+        communities_per_leader=body.communities_per_leader,
     )
-    return Accepted.of(result)
+    return Accepted.of(dispatch.dispatch(command))

@@ -1,7 +1,8 @@
 """Request and response bodies of the onboarding routes.
 
-Requests check types and sizes; the domain checks meaning (and answers 422 naming
-the field). Responses are built from the views.
+Requests check types and sizes; the domain's values check meaning when a body is
+turned into one (``to_value``: 422 naming the field). Responses are built from the
+views' rows.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from commands.onboarding.messages import UploadTicket
 from domain.onboarding.offering_content import (
     ModuleKind,
     OfferingContent,
@@ -20,7 +22,13 @@ from domain.onboarding.offering_content import (
     OfferingModule,
 )
 from domain.onboarding.values import NpoContact, NpoLocation, NpoProfile
-from queries.onboarding import CommunityRecord, LeaderRecord, NpoRecord, Viewer
+from queries.onboarding import (
+    CommunityRecord,
+    DownloadLink,
+    LeaderRecord,
+    NpoRecord,
+    Viewer,
+)
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -385,6 +393,16 @@ class UploadTicketOut(BaseModel):
     expires_in_seconds: int
     consistency_token: str | None
 
+    @classmethod
+    def of(cls, ticket: UploadTicket) -> UploadTicketOut:
+        return cls(
+            resource_id=ticket.resource_id,
+            upload_url=ticket.upload_url,
+            headers={"Content-Type": ticket.content_type},
+            expires_in_seconds=ticket.expires_in_seconds,
+            consistency_token=ticket.result.consistency_token,
+        )
+
 
 class DownloadOut(BaseModel):
     url: str = Field(description="A presigned GET URL.")
@@ -392,6 +410,16 @@ class DownloadOut(BaseModel):
     filename: str
     content_type: str
     size: int | None
+
+    @classmethod
+    def of(cls, link: DownloadLink) -> DownloadOut:
+        return cls(
+            url=link.url,
+            expires_in_seconds=link.expires_in_seconds,
+            filename=link.filename,
+            content_type=link.content_type,
+            size=link.size,
+        )
 
 
 class CategoryIn(BaseModel):
