@@ -44,7 +44,7 @@ from projections.engine import (
 from projections.identity import UserCacheView, UsersView
 from projections.identity_integration_events import IdentityIntegrationEvents
 from projections.notifications import notification_projections
-from projections.onboarding.integration import onboarding_projections
+from projections.onboarding.integration_events import onboarding_projections
 from projections.scheduling import MeetingsProjection
 from projections.scheduling_integration_events import SchedulingIntegrationEvents
 

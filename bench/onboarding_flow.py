@@ -51,7 +51,7 @@ from commands.onboarding.messages import (
 )
 from domain.onboarding.offering_content import OfferingContent
 from domain.onboarding.values import NpoLocation, NpoProfile
-from projections.onboarding.npos import NPOS_PROJECTION
+from projections.onboarding.tables import NPOS_PROJECTION
 
 POSTGRES_URL = "postgresql://spotlight:spotlight@127.0.0.1:55432/spotlight"
 MONGO_URL = "mongodb://127.0.0.1:57017/"

@@ -52,7 +52,7 @@ from domain.onboarding.onboarding_policy import (
     OnboardingPolicy,
 )
 from ports.blobs import BlobStore
-from projections.onboarding.topics import OFFERINGS_TOPIC
+from projections.onboarding.integration_events import OFFERINGS_TOPIC
 
 T = TypeVar("T", bound=Aggregate)
 

@@ -19,7 +19,7 @@ from commands.base import Actor, Command
 from commands.inbound import InboundHandlers, PoisonMessageError
 from commands.onboarding.messages import RecordOffering
 from projections.integration_events import IntegrationEvent
-from projections.onboarding.topics import OFFERING_CREATED
+from projections.onboarding.integration_events import OFFERING_CREATED
 
 # The consumer's name: it scopes the deduplication of messages.
 OFFERING_FLOW_CONSUMER = "onboarding_offering_flow"

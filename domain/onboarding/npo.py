@@ -16,6 +16,8 @@ Lifecycle:
 Events other contexts react to: ``Npo.LeaderAssigned`` (welcome email, introductory
 meeting), ``Npo.WaitingForLeader`` (admin alert), ``Npo.LeaderUnassigned``,
 ``Npo.Approved``, ``Npo.Deleted`` (members notified; it names them by id).
+
+(About 400 lines: one aggregate's whole lifecycle; its values are in ``values``.)
 """
 
 from __future__ import annotations
@@ -231,15 +233,11 @@ class Npo(SpotlightAggregate):
     def place(self, placement: Placement, *, by_admin: bool) -> None:
         """Put the NPO in communities; the first is where its leader comes from."""
         self.require_alive()
-        community_ids = list(placement.community_ids)
-        if not community_ids:
-            raise InvalidFieldError("community_ids", "name at least one community")
-        if len(set(community_ids)) != len(community_ids):
-            raise InvalidFieldError("community_ids", "a community is named twice")
-        if community_ids == self.community_ids:
+        placement.check()
+        if list(placement.community_ids) == self.community_ids:
             return
         self._place(
-            community_ids=community_ids,
+            community_ids=list(placement.community_ids),
             primary_community_id=placement.primary,
             matched_tags=list(placement.matched_tags),
             by_admin=by_admin,

@@ -355,3 +355,10 @@ class Placement:
     def primary(self) -> str:
         """Where the NPO's leader comes from."""
         return self.community_ids[0]
+
+    def check(self) -> None:
+        """At least one community, none twice (``InvalidFieldError`` if not)."""
+        if not self.community_ids:
+            raise InvalidFieldError("community_ids", "name at least one community")
+        if len(set(self.community_ids)) != len(self.community_ids):
+            raise InvalidFieldError("community_ids", "a community is named twice")

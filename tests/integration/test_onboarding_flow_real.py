@@ -32,8 +32,8 @@ from commands.onboarding.messages import (
 from domain.onboarding.npo import Npo
 from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
-from projections.onboarding.integration import onboarding_projections
-from queries import onboarding as q
+from projections.onboarding.integration_events import onboarding_projections
+from queries.onboarding.npos import npo_of_offering
 from tests.support.onboarding import (
     Onboarding,
     admin,
@@ -160,8 +160,8 @@ def test_the_flow_completes_npos_and_a_replayed_topic_changes_nothing(
     assert head is not None
     assert engine.wait_for("onboarding", head, ["onboarding_npos"], 10) == 0
     for npo_id, offering_id in pairs:
-        assert q.npo_of_offering(views, offering_id) == npo_id
-    assert q.npo_of_offering(views, extra) == pairs[0][0]
+        assert npo_of_offering(views, offering_id) == npo_id
+    assert npo_of_offering(views, extra) == pairs[0][0]
     doc = documents.get("offerings_v1", pairs[0][1])
     assert doc is not None
     assert doc["_version"] == 1

@@ -29,10 +29,13 @@ from domain.onboarding.offering import Offering
 from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from projections.integration_events import HEADER_POSITION
-from projections.onboarding.integration import OnboardingIntegrationEvents
-from projections.onboarding.npos import NposView
-from projections.onboarding.topics import OFFERING_CREATED, OFFERINGS_TOPIC
-from queries import onboarding as q
+from projections.onboarding.integration_events import (
+    OFFERING_CREATED,
+    OFFERINGS_TOPIC,
+    OnboardingIntegrationEvents,
+)
+from projections.onboarding.relational import NposView
+from queries.onboarding.npos import npo_of_offering
 from tests.support.onboarding import (
     Onboarding,
     admin,
@@ -122,7 +125,7 @@ def test_an_offering_message_completes_the_npo_once(flow: Flow) -> None:
     assert (npo.registration, npo.leader_id) == ("COMPLETE", "l0")
     assert npo.offering_ids == [first, second]
     flow.engine.catch_up()
-    assert q.npo_of_offering(flow.views, second) == npo_id
+    assert npo_of_offering(flow.views, second) == npo_id
     head = flow.app.recorder.max_notification_id()
 
     # Replay the topic from the beginning with a fresh consumer group, and publish

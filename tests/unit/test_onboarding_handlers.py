@@ -46,9 +46,17 @@ from domain.onboarding.errors import UnreadableResourceError, VersionConflictErr
 from domain.onboarding.npo import Npo, VerificationStatus
 from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
-from projections.onboarding.npos import NposView
 from projections.onboarding.offerings import OfferingDocuments
-from queries import onboarding as q
+from projections.onboarding.relational import NposView
+from queries.onboarding.communities import (
+    get_community,
+    list_communities,
+    list_leaders,
+)
+from queries.onboarding.npos import get_npo, npo_of_offering
+from queries.onboarding.offerings import get_offering
+from queries.onboarding.reports import npo_report, npos_of_leader
+from queries.onboarding.viewer import Viewer
 from tests.support.onboarding import (
     PDF_BYTES,
     PNG_BYTES,
@@ -147,29 +155,29 @@ def test_the_npo_story_from_profile_to_approval(world: World) -> None:
     world.onboarding.npo_member(colleague)
     world.send(AddMember(actor=owner, npo_id=UUID(npo_id), user_id=colleague.user_id))
     world.catch_up()
-    record = q.get_npo(world.views, npo_id)
+    record = get_npo(world.views, npo_id)
     assert record is not None
     assert (record.registration_status, record.leader_id) == ("PENDING", None)
-    assert record.members == [owner.user_id, colleague.user_id]
+    assert record.members == (owner.user_id, colleague.user_id)
 
     # A colleague publishes the first offering: the flow completes the NPO.
     offering_id = world.publish(colleague, npo_id)
     world.catch_up()
-    record = q.get_npo(world.views, npo_id)
+    record = get_npo(world.views, npo_id)
     assert record is not None
     assert record.registration_status == "COMPLETE"
     assert record.leader_id == "l0"
-    assert record.community_ids == [careers]
-    assert record.offering_ids == [offering_id]
-    assert q.npo_of_offering(world.views, offering_id) == npo_id
+    assert record.community_ids == (careers,)
+    assert record.offering_ids == (offering_id,)
+    assert npo_of_offering(world.views, offering_id) == npo_id
 
     # Check candidates cannot see it yet; the NPO's members can.
-    candidate = q.Viewer("cand", frozenset({"CANDIDATE"}))
-    member = q.Viewer(owner.user_id, frozenset({"NPO"}))
-    assert q.get_offering(world.views, world.documents, candidate, offering_id) is None
-    seen = q.get_offering(world.views, world.documents, member, offering_id)
-    assert seen is not None
-    assert seen.document["description_html"] == "<p>Bring your <strong>CV</strong>.</p>"
+    candidate = Viewer("cand", frozenset({"CANDIDATE"}))
+    member = Viewer(owner.user_id, frozenset({"NPO"}))
+    with pytest.raises(NotFoundError):
+        get_offering(world.views, world.documents, candidate, offering_id)
+    seen = get_offering(world.views, world.documents, member, offering_id)
+    assert seen.content.description_html == "<p>Bring your <strong>CV</strong>.</p>"
 
     # The leader verifies, an admin approves: now candidates see it.
     world.send(
@@ -181,15 +189,15 @@ def test_the_npo_story_from_profile_to_approval(world: World) -> None:
     )
     world.send(ApproveNpo(actor=world.admin, npo_id=UUID(npo_id)))
     world.catch_up()
-    assert q.get_offering(world.views, world.documents, candidate, offering_id)
-    report = q.npos_of_leader(world.views, "l0", None, None)
+    assert get_offering(world.views, world.documents, candidate, offering_id)
+    report = npos_of_leader(world.views, "l0", None, None)
     assert [(n.id, n.verification_status, n.approved) for n in report.items] == [
         (npo_id, "VERIFIED", True)
     ]
-    npo_report = q.npo_report(world.views, world.documents, member, npo_id)
-    assert npo_report is not None
-    assert npo_report.offering_counts == {"ACTIVE": 1}
-    assert q.npo_report(world.views, world.documents, candidate, npo_id) is None
+    members_report = npo_report(world.views, world.documents, member, npo_id)
+    assert members_report.offering_counts == {"ACTIVE": 1}
+    with pytest.raises(NotFoundError):
+        npo_report(world.views, world.documents, candidate, npo_id)
 
 
 def test_only_npo_role_members_publish_and_edit(world: World) -> None:
@@ -319,7 +327,7 @@ def test_deleting_a_flagged_npo_frees_its_leader_for_the_next_in_line(
         "TAKEN_DOWN",
         "The NPO was deleted.",
     )
-    leaders = q.list_leaders(world.views)
+    leaders = list_leaders(world.views)
     assert [(r.leader_id, r.active_npos, r.effective_cap) for r in leaders] == [
         ("l0", 1, 1)
     ]
@@ -339,8 +347,8 @@ def test_an_npo_matching_no_community_waits_in_the_default_until_placed(
     # Check: the default community, which has no leaders yet: waiting.
     assert npo.community_ids == [npo.waiting_in]
     world.catch_up()
-    default = [c for c in q.list_communities(world.views) if c.is_default]
-    assert default[0].waiting == [npo_id]
+    default = [c for c in list_communities(world.views) if c.is_default]
+    assert default[0].waiting == (npo_id,)
     # The admin places it (A2): it gets that community's leader.
     world.send(
         PlaceNpo(actor=world.admin, npo_id=UUID(npo_id), community_ids=(housing,))
@@ -348,7 +356,7 @@ def test_an_npo_matching_no_community_waits_in_the_default_until_placed(
     npo = world.get(npo_id)
     assert (npo.leader_id, npo.waiting_in) == ("l0", None)
     world.catch_up()
-    assert [c.waiting for c in q.list_communities(world.views) if c.is_default] == [[]]
+    assert [c.waiting for c in list_communities(world.views) if c.is_default] == [()]
     with pytest.raises(NotFoundError):
         world.send(
             PlaceNpo(
@@ -385,9 +393,8 @@ def test_a_leader_leaving_hands_their_npos_to_the_others(world: World) -> None:
     )
     assert [world.get(i).leader_id for i in ids] == ["l1", "l1", "l1", "l1"]
     world.catch_up()
-    community = q.get_community(world.views, community_id)
-    assert community is not None
-    assert community.leaders == ["l1"]
+    community = get_community(world.views, community_id)
+    assert community.leaders == ("l1",)
 
 
 def test_concurrent_completions_never_pass_a_cap(

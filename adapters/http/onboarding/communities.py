@@ -17,7 +17,7 @@ from adapters.http.auth import (
 )
 from adapters.http.commands import Accepted, ActorDep, DispatchDep
 from adapters.http.onboarding.reading import FRESH_NPOS, ViewerDep
-from adapters.http.onboarding.schemas import (
+from adapters.http.onboarding.schemas_communities import (
     CommunityIn,
     CommunityOut,
     LeaderCapIn,
@@ -33,9 +33,8 @@ from commands.onboarding.messages import (
     SetPolicy,
     UpdateCommunity,
 )
-from domain.base import NotFoundError
 from domain.onboarding.values import ROLE_ADMIN, ROLE_COMMUNITY_LEADER
-from queries import onboarding as q
+from queries.onboarding import communities as q
 
 router = APIRouter(prefix="/communities", tags=["communities"])
 leaders_router = APIRouter(prefix="/leaders", tags=["communities"])
@@ -85,10 +84,7 @@ def ensure_default_community(
 def read_community(
     community_id: UUID, viewer: ViewerDep, container: ContainerDep
 ) -> CommunityOut:
-    found = q.get_community(container.views, str(community_id))
-    if found is None:
-        raise NotFoundError("No such community.")
-    return CommunityOut.of(found, viewer)
+    return CommunityOut.of(q.get_community(container.views, str(community_id)), viewer)
 
 
 @router.put("/{community_id}")
@@ -160,8 +156,7 @@ def set_leader_cap(
 
 @policy_router.get("", dependencies=[FRESH_NPOS])
 def read_policy(user: AdminDep, container: ContainerDep) -> PolicyIO:
-    cap, per_leader = q.get_policy(container.views)
-    return PolicyIO(leader_npo_cap=cap, communities_per_leader=per_leader)
+    return PolicyIO.of(q.get_policy(container.views))
 
 
 @policy_router.put("")

@@ -11,19 +11,21 @@ from fastapi import APIRouter, Query, status
 from adapters.http.auth import AdminDep, ContainerDep, LeaderDep, NpoDep
 from adapters.http.commands import Accepted, ActorDep, DispatchDep
 from adapters.http.onboarding.reading import FRESH_NPOS, FRESH_OFFERINGS, ViewerDep
-from adapters.http.onboarding.schemas import (
+from adapters.http.onboarding.schemas_npos import (
     AssignedNpo,
     AssignedNpoPage,
     NpoOut,
     NpoPage,
     NpoProfileIn,
+    PlacementIn,
+    ReasonIn,
+    VerificationIn,
+)
+from adapters.http.onboarding.schemas_offerings import (
     NpoReportOut,
     OfferingIn,
     OfferingOut,
     OfferingPage,
-    PlacementIn,
-    ReasonIn,
-    VerificationIn,
 )
 from commands.onboarding.messages import (
     AddMember,
@@ -36,9 +38,12 @@ from commands.onboarding.messages import (
     RemoveMember,
     UpdateNpo,
 )
-from domain.base import NotFoundError
 from domain.onboarding.npo import VerificationStatus
-from queries import onboarding as q
+from queries.onboarding import npos as q
+from queries.onboarding.offerings import offerings_of_npo
+from queries.onboarding.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from queries.onboarding.reports import npo_report as report_of
+from queries.onboarding.reports import npos_of_leader
 
 router = APIRouter(prefix="/npos", tags=["npos"])
 me_router = APIRouter(prefix="/me", tags=["npos"])
@@ -46,7 +51,7 @@ me_router = APIRouter(prefix="/me", tags=["npos"])
 Cursor = Annotated[
     str | None, Query(alias="cursor", description="next_cursor of the last page")
 ]
-Limit = Annotated[int, Query(ge=1, le=q.MAX_PAGE_SIZE)]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -75,7 +80,7 @@ def list_npos(
     approved: bool | None = None,
     waiting_for_leader: bool | None = None,
     cursor: Cursor = None,
-    limit: Limit = q.DEFAULT_PAGE_SIZE,
+    limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> NpoPage:
     """Admins: NPOs not deleted, filtered (to approve, flagged, waiting...)."""
     page = q.npos_admin(
@@ -96,10 +101,7 @@ def list_npos(
 def read_npo(npo_id: UUID, viewer: ViewerDep, container: ContainerDep) -> NpoOut:
     """An NPO: all of it for its members, its leader and admins; the public part of
     an approved NPO for anyone signed in."""
-    found = q.visible_npo(container.views, viewer, str(npo_id))
-    if found is None:
-        raise NotFoundError("No such NPO.")
-    return NpoOut.of(found, viewer)
+    return NpoOut.of(q.visible_npo(container.views, viewer, str(npo_id)), viewer)
 
 
 @router.put("/{npo_id}")
@@ -194,12 +196,10 @@ def npo_report(
 ) -> NpoReportOut:
     """NP5 (first cut), for the NPO's members and admins: the profile, its status,
     and every offering with its status."""
-    report = q.npo_report(container.views, container.documents, viewer, str(npo_id))
-    if report is None:
-        raise NotFoundError("No such NPO.")
+    report = report_of(container.views, container.documents, viewer, str(npo_id))
     return NpoReportOut(
         npo=NpoOut.of(report.npo, viewer),
-        offerings=[OfferingOut(**o) for o in report.offerings],
+        offerings=[OfferingOut.of(o) for o in report.offerings],
         offering_counts=report.offering_counts,
     )
 
@@ -218,10 +218,10 @@ def list_offerings(
         ),
     ] = None,
     cursor: Cursor = None,
-    limit: Limit = q.DEFAULT_PAGE_SIZE,
+    limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> OfferingPage:
     """An NPO's offerings, oldest first."""
-    page = q.offerings_of_npo(
+    page = offerings_of_npo(
         container.views,
         container.documents,
         viewer,
@@ -230,10 +230,8 @@ def list_offerings(
         cursor=cursor,
         limit=limit,
     )
-    if page is None:
-        raise NotFoundError("No such NPO.")
     return OfferingPage(
-        items=[OfferingOut(**o) for o in page.items], next_cursor=page.next_cursor
+        items=[OfferingOut.of(o) for o in page.items], next_cursor=page.next_cursor
     )
 
 
@@ -256,7 +254,7 @@ def my_npos(
     viewer: ViewerDep,
     container: ContainerDep,
     cursor: Cursor = None,
-    limit: Limit = q.DEFAULT_PAGE_SIZE,
+    limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> NpoPage:
     """The NPOs I am a member of."""
     page = q.npos_of_member(container.views, viewer.user_id, cursor, limit)
@@ -270,11 +268,11 @@ def my_assigned_npos(
     user: LeaderDep,
     container: ContainerDep,
     cursor: Cursor = None,
-    limit: Limit = q.DEFAULT_PAGE_SIZE,
+    limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> AssignedNpoPage:
     """A leader's report (CL6, first cut): the NPOs assigned to me, with their
     registration and verification status."""
-    page = q.npos_of_leader(container.views, str(user.id), cursor, limit)
+    page = npos_of_leader(container.views, str(user.id), cursor, limit)
     return AssignedNpoPage(
         items=[AssignedNpo.of(n) for n in page.items], next_cursor=page.next_cursor
     )

@@ -11,13 +11,13 @@ from fastapi import APIRouter, Query, status
 from adapters.http.auth import AdminDep, ContainerDep, CurrentUserDep, NpoDep
 from adapters.http.commands import Accepted, ActorDep, DispatchDep
 from adapters.http.onboarding.reading import FRESH_NPOS, FRESH_OFFERINGS, ViewerDep
-from adapters.http.onboarding.schemas import (
+from adapters.http.onboarding.schemas_npos import ReasonIn
+from adapters.http.onboarding.schemas_offerings import (
     CategoryIn,
     CategoryOut,
     DownloadOut,
     OfferingOut,
     OfferingUpdateIn,
-    ReasonIn,
     UploadIn,
     UploadTicketOut,
 )
@@ -30,8 +30,8 @@ from commands.onboarding.messages import (
     TakeDownOffering,
     UpdateOffering,
 )
-from domain.base import NotFoundError
-from queries import onboarding as q
+from queries.onboarding import offerings as q
+from queries.onboarding.communities import list_categories as categories_of
 
 router = APIRouter(prefix="/offerings", tags=["offerings"])
 categories_router = APIRouter(prefix="/offering-categories", tags=["offerings"])
@@ -43,12 +43,9 @@ def read_offering(
 ) -> OfferingOut:
     """An offering: any status for its NPO's members, its leader and admins; for
     everyone else only ACTIVE offerings of approved NPOs."""
-    found = q.get_offering(
-        container.views, container.documents, viewer, str(offering_id)
+    return OfferingOut.of(
+        q.get_offering(container.views, container.documents, viewer, str(offering_id))
     )
-    if found is None:
-        raise NotFoundError("No such offering.")
-    return OfferingOut(**found.document)
 
 
 @router.put("/{offering_id}")
@@ -181,7 +178,7 @@ def list_categories(user: CurrentUserDep, container: ContainerDep) -> list[Categ
     """The offering categories (the ten of #2 and those admins added)."""
     return [
         CategoryOut(slug=slug, label=label)
-        for slug, label in q.list_categories(container.views).items()
+        for slug, label in categories_of(container.views).items()
     ]
 
 

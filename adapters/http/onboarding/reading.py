@@ -13,9 +13,9 @@ from fastapi import Depends
 
 from adapters.http.auth import CurrentUserDep
 from adapters.http.consistency import read_your_writes
-from projections.onboarding.npos import NPOS_PROJECTION
 from projections.onboarding.offerings import OFFERINGS_PROJECTION
-from queries.onboarding import Viewer
+from projections.onboarding.tables import NPOS_PROJECTION
+from queries.onboarding.viewer import Viewer
 
 
 async def viewer_of(user: CurrentUserDep) -> Viewer:
