@@ -1,11 +1,12 @@
 """The onboarding context's value objects, and the field checks they are made with.
 
-Every value is a frozen dataclass validated ONCE, by its ``of`` classmethod, when it
-is made from input: it names the field it refuses (``InvalidFieldError``) and
+Values are frozen dataclasses validated ONCE, by their ``of`` classmethod, when they
+are made from input: it names the field it refuses (``InvalidFieldError``) and
 normalises what it keeps (trimmed text, tags in one form, country codes in capitals).
 Parts of a value (an ``NpoLocation`` of an ``NpoProfile``) are built with their plain
 constructors and checked together with the whole, so every field is named by its
-path (``location.latitude``).
+path (``location.latitude``). A ``Placement`` is made by the community directory or
+an admin and checked by the NPO it places (``Npo.place``).
 
 Events and the state of snapshotted aggregates hold only JSON values, so they
 transcode without custom transcodings: a value goes into an event as ``to_state()``
@@ -40,8 +41,6 @@ _TAG = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")  # E.164
 _SLUG = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
-
-JSONValue = Any
 
 
 def text(
