@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from adapters.embedded.blobs import LocalDiskBlobStore
 from adapters.embedded.bus import InMemoryMessageBus
@@ -22,12 +23,9 @@ from commands.careers.application import CareersApplication
 from commands.dispatch import Dispatcher, HandlerTable
 from commands.identity import handlers as identity_handlers
 from commands.identity.application import IdentityApplication
+from commands.onboarding import handlers as onboarding_handlers
 from commands.onboarding.application import OnboardingApplication
-from commands.onboarding.flow import (
-    OFFERING_FLOW_CONSUMER,
-    offering_flow_handlers,
-    offering_flow_topic,
-)
+from commands.onboarding.inbound import OFFERING_FLOW_CONSUMER, offering_flow_handlers
 from commands.personal_data import PersonalDataApplication
 from commands.scheduling import handlers as scheduling_handlers
 from commands.scheduling.application import SchedulingApplication
@@ -48,7 +46,7 @@ from projections.engine import (
 from projections.identity.integration_events import IdentityIntegrationEvents
 from projections.identity.user_cache import UserCacheView
 from projections.identity.users_view import UsersView
-from projections.onboarding.integration import onboarding_projections
+from projections.onboarding.integration_events import onboarding_projections
 from projections.scheduling.integration_events import SchedulingIntegrationEvents
 from projections.scheduling.meetings import MeetingsProjection
 from projections.scheduling.notifications import notification_projections
@@ -75,6 +73,7 @@ PROJECTION_TYPES: tuple[type[Projection], ...] = (
 HANDLER_TABLES: tuple[HandlerTable[Any], ...] = (
     scheduling_handlers.HANDLERS,
     identity_handlers.HANDLERS,
+    onboarding_handlers.HANDLERS,
     careers_handlers.HANDLERS,
 )
 
@@ -220,6 +219,8 @@ def build_container(
     onboarding = applications.get(OnboardingApplication.name)
     if isinstance(onboarding, OnboardingApplication):
         onboarding.offerings_topic = settings.onboarding_offerings_topic
+        onboarding.users = OnboardingUsers(identity)
+        onboarding.blobs = blobs
     dispatcher = Dispatcher(applications, HANDLER_TABLES)
     board = PositionBoard()
     engine = ProjectionEngine(
@@ -370,15 +371,35 @@ def _start_position_poller(engine: ProjectionEngine) -> Callable[[], None]:
     return stopping.set
 
 
+class OnboardingUsers:
+    """Onboarding's ``UserDirectory`` (``commands.onboarding.ports``) over identity's
+    directory: the roles an active user holds now."""
+
+    def __init__(self, identity: IdentityServices) -> None:
+        self._identity = identity
+
+    def roles_of(self, user_id: str) -> frozenset[str] | None:
+        try:
+            key = UUID(user_id)
+        except ValueError:
+            return None
+        found = self._identity.directory.get(key)
+        if found is None or found.disabled:
+            return None
+        return frozenset(str(r) for r in found.roles)
+
+
 def offering_flow_consumer(
-    app: OnboardingApplication,
+    dispatch: Callable[[Command[Any]], object],
+    topic: str,
     store: RelationalStore,
     bus: MessageBus,
     *,
     group_id: str | None = None,
     poll_timeout_seconds: float = 1.0,
 ) -> InboundConsumer:
-    """A consumer-group member running the offering flow's handlers.
+    """A consumer-group member turning the offering flow's messages on ``topic``
+    into commands sent through ``dispatch``.
 
     ``group_id`` defaults to the consumer's name; a replay under a fresh group still
     has no second effect (the dedup table and the handler's idempotence both see to
@@ -386,8 +407,8 @@ def offering_flow_consumer(
     """
     return InboundConsumer(
         OFFERING_FLOW_CONSUMER,
-        [offering_flow_topic(app)],
-        offering_flow_handlers(app),
+        [topic],
+        offering_flow_handlers(dispatch),
         store=store,
         bus=bus,
         group_id=group_id,
@@ -402,7 +423,8 @@ def _start_offering_flow(container: Container) -> Callable[[], None]:
     another deployment sharing the broker never takes this one's messages.
     """
     consumer = offering_flow_consumer(
-        container.application(OnboardingApplication),
+        container.dispatcher.dispatch,
+        container.application(OnboardingApplication).offerings_topic,
         container.views,
         container.bus,
         group_id=f"{OFFERING_FLOW_CONSUMER}.{_event_store_scope(container.settings)}",

@@ -31,6 +31,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from uuid import UUID
 
 from rich.console import Console
 from rich.table import Table
@@ -39,9 +40,18 @@ from adapters.bootstrap import Container, build_container
 from adapters.postgres.database import temporary_database
 from adapters.s3.blobs import S3BlobStore
 from adapters.settings import Settings
-from commands.onboarding import communities, npos, offerings
-from commands.onboarding.application import Actor, OnboardingApplication
-from projections.onboarding.npos import NPOS_PROJECTION
+from commands.base import Actor
+from commands.onboarding.application import OnboardingApplication
+from commands.onboarding.messages import (
+    AddLeader,
+    CreateCommunity,
+    CreateNpo,
+    CreateOffering,
+    SetPolicy,
+)
+from domain.onboarding.offering_content import OfferingContent
+from domain.onboarding.values import NpoLocation, NpoProfile
+from projections.onboarding.tables import NPOS_PROJECTION
 
 POSTGRES_URL = "postgresql://spotlight:spotlight@127.0.0.1:55432/spotlight"
 MONGO_URL = "mongodb://127.0.0.1:57017/"
@@ -51,13 +61,20 @@ S3 = "http://127.0.0.1:55000"
 LEADERS = 20
 CAP = 10
 
-PROFILE = {
-    "name": "Bench NPO",
-    "registration_id": "EIN-00-0000000",
-    "location": {"region": "Bay Area"},
-    "service_areas": ["resume-writing"],
-}
-OFFERING = {"title": "Resume clinic", "categories": ["resume_writing"]}
+PROFILE = NpoProfile.of(
+    name="Bench NPO",
+    registration_id="EIN-00-0000000",
+    location=NpoLocation(region="Bay Area"),
+    service_areas=["resume-writing"],
+)
+OFFERING = OfferingContent.of(title="Resume clinic", categories=["resume_writing"])
+
+
+class BenchLeaders:
+    """A user directory in which every user holds the COMMUNITY_LEADER role."""
+
+    def roles_of(self, user_id: str) -> frozenset[str] | None:
+        return frozenset({"COMMUNITY_LEADER"})
 
 
 @dataclass
@@ -97,10 +114,10 @@ class Watcher:
 def measure(
     container: Container, watcher: Watcher, owner: Actor, count: int, burst: bool
 ) -> tuple[list[float], list[float]]:
-    app = container.application(OnboardingApplication)
+    send = container.dispatcher.dispatch
     written: list[float] = []
     readable: list[float] = []
-    ids = [npos.create_npo(app, owner, PROFILE).ids[0] for _ in range(count)]
+    ids = [send(CreateNpo(actor=owner, profile=PROFILE)).ids[0] for _ in range(count)]
     started: dict[str, float] = {}
 
     def finish(npo_id: str) -> None:
@@ -113,7 +130,7 @@ def measure(
 
     for npo_id in ids:
         started[npo_id] = time.perf_counter()
-        offerings.create_offering(app, owner, npo_id, OFFERING)
+        send(CreateOffering(actor=owner, npo_id=UUID(npo_id), content=OFFERING))
         if not burst:
             finish(npo_id)
     if burst:
@@ -157,21 +174,32 @@ def main(argv: list[str]) -> int:
         assert isinstance(container.blobs, S3BlobStore)
         container.blobs.ensure_bucket()
         app = container.application(OnboardingApplication)
-        admin = Actor("bench-admin", frozenset({"ADMIN"}), "bench")
-        owner = Actor(str(uuid.uuid4()), frozenset({"NPO"}), "bench")
+        admin = Actor(
+            user_id="bench-admin", roles=frozenset({"ADMIN"}), correlation_id="bench"
+        )
+        owner = Actor(
+            user_id=str(uuid.uuid4()), roles=frozenset({"NPO"}), correlation_id="bench"
+        )
+        # The bench's leaders are made up: its directory knows them all as leaders.
+        app.users = BenchLeaders()
+        send = container.dispatcher.dispatch
         watcher = Watcher(app)
         thread = threading.Thread(target=watcher.run, daemon=True)
         try:
             container.start_projections()
             thread.start()
             capacity = LEADERS * CAP
-            communities.set_policy(app, admin, CAP, 3)
-            community_id = communities.create_community(
-                app, admin, name="Careers", description=None, tags=["resume-writing"]
+            send(SetPolicy(actor=admin, leader_npo_cap=CAP, communities_per_leader=3))
+            community_id = send(
+                CreateCommunity(actor=admin, name="Careers", tags=("resume-writing",))
             ).ids[0]
             for n in range(max(LEADERS, -(-(2 * args.npos + 5) // CAP))):
-                communities.add_leader(
-                    app, admin, community_id, f"leader-{n}", {"COMMUNITY_LEADER"}
+                send(
+                    AddLeader(
+                        actor=admin,
+                        community_id=UUID(community_id),
+                        user_id=f"leader-{n}",
+                    )
                 )
             capacity = max(capacity, 2 * args.npos + 5)
             # Warm up: the consumer joins its group; connections open.

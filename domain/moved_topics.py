@@ -21,7 +21,17 @@ MOVED_TOPICS: dict[str, str] = {
     "domain.identity:_Claim": "domain.identity.claim:Claim",
     #
     # --- onboarding -----------------------------------------------------------------
-    #
+    "domain.onboarding.assignment:Leader": "domain.onboarding.leader:Leader",
+    "domain.onboarding.assignment:LeaderRoster": (
+        "domain.onboarding.leader_roster:LeaderRoster"
+    ),
+    "domain.onboarding.community:CommunityDirectory": (
+        "domain.onboarding.community_directory:CommunityDirectory"
+    ),
+    "domain.onboarding.platform:Catalogue": "domain.onboarding.catalogue:Catalogue",
+    "domain.onboarding.platform:OnboardingPolicy": (
+        "domain.onboarding.onboarding_policy:OnboardingPolicy"
+    ),
     # --- scheduling -----------------------------------------------------------------
     "domain.scheduling:Availability": "domain.scheduling.availability:Availability",
     "domain.scheduling:CalendarFeed": "domain.scheduling.calendar_feed:CalendarFeed",

@@ -9,17 +9,13 @@ from fastapi import FastAPI
 
 from adapters.bootstrap import Container, build_container
 from adapters.embedded.blobs import LocalDiskBlobStore
+from adapters.http import health
+from adapters.http.blobs import blob_router
 from adapters.http.careers.routes import ROUTERS as CAREERS_ROUTERS
 from adapters.http.errors import install_error_handlers
 from adapters.http.identity.dev_issuer import dev_issuer_router
 from adapters.http.identity.routes import ROUTERS as IDENTITY_ROUTERS
-from adapters.http.routers import (
-    communities,
-    health,
-    npos,
-    offerings,
-)
-from adapters.http.routers.blobs import blob_router
+from adapters.http.onboarding.routes import ROUTERS as ONBOARDING_ROUTERS
 from adapters.http.scheduling.routes import ROUTERS as SCHEDULING_ROUTERS
 from adapters.settings import Settings
 
@@ -56,22 +52,15 @@ def create_app(
     app.state.container = built
     install_error_handlers(app)
     app.include_router(health.router)
-    # Identity (issue 4): sign-in, own record, admin's users, public keys.
-    for router in IDENTITY_ROUTERS:
-        app.include_router(router)
-    # Scheduling: notifications, availability, meetings, calendar feeds.
-    for router in SCHEDULING_ROUTERS:
-        app.include_router(router)
-    # Onboarding (issue 5): NPOs, offerings, communities, leaders, reports.
-    app.include_router(npos.router)
-    app.include_router(npos.me_router)
-    app.include_router(offerings.router)
-    app.include_router(offerings.categories_router)
-    app.include_router(communities.router)
-    app.include_router(communities.leaders_router)
-    app.include_router(communities.policy_router)
-    for router in CAREERS_ROUTERS:
-        app.include_router(router)
+    # Each context's routers, listed once in its adapters/http/<context>/routes.py.
+    for routers in (
+        IDENTITY_ROUTERS,
+        SCHEDULING_ROUTERS,
+        ONBOARDING_ROUTERS,
+        CAREERS_ROUTERS,
+    ):
+        for router in routers:
+            app.include_router(router)
     if built.identity.dev_issuer is not None:
         app.include_router(dev_issuer_router(built.identity.dev_issuer))
     if isinstance(built.blobs, LocalDiskBlobStore):

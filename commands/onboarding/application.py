@@ -1,10 +1,14 @@
 """The onboarding bounded context's application and what its handlers share.
 
-Handlers (``commands.onboarding.npos``, ``offerings``, ``communities``, ``flow``) are
-plain functions taking the application and an ``Actor``. Each decides inside
-``run``: a fresh ``UnitOfWork`` loads the aggregates, pure domain methods decide, and
-every aggregate loaded is saved in one transaction (only those with new events
-write). A stale write is decided again.
+Handlers (``commands.onboarding.handlers``) take the application and a message. Each
+decides inside ``run``: a fresh ``UnitOfWork`` loads the aggregates, pure domain
+methods decide, and every aggregate loaded is saved in one transaction (only those
+with new events write). A stale write is decided again.
+
+What the handlers need from outside the context is injected by the composition root:
+``users`` (``ports.UserDirectory``: the roles a user holds) and ``blobs`` (the object
+store of offerings' files), and ``offerings_topic`` (where the offering flow's
+messages go and come from).
 
 Assignment decisions change a community's ``LeaderRoster`` and a ``Leader``, so
 concurrent ones collide by design (that is how the caps hold). Within a process they
@@ -28,23 +32,27 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from commands.base import (
+    Actor,
     CommandResult,
     ConcurrencyConflictError,
     SpotlightApplication,
-    new_correlation_id,
 )
-from domain.base import NotFoundError, acting_as
-from domain.onboarding.assignment import Leader, LeaderRoster
-from domain.onboarding.community import Community, CommunityDirectory
+from commands.onboarding.ports import NoUsers, UserDirectory
+from domain.base import NotFoundError, UnavailableError, acting_as
+from domain.onboarding.catalogue import DEFAULT_CATEGORIES, Catalogue
+from domain.onboarding.community import Community
+from domain.onboarding.community_directory import CommunityDirectory
+from domain.onboarding.leader import Leader
+from domain.onboarding.leader_roster import LeaderRoster
 from domain.onboarding.npo import Npo
-from domain.onboarding.offering import DEFAULT_CATEGORIES, Offering
-from domain.onboarding.platform import (
+from domain.onboarding.offering import Offering
+from domain.onboarding.onboarding_policy import (
     DEFAULT_COMMUNITIES_PER_LEADER,
     DEFAULT_LEADER_NPO_CAP,
-    Catalogue,
     OnboardingPolicy,
 )
-from projections.onboarding.topics import OFFERINGS_TOPIC
+from ports.blobs import BlobStore
+from projections.onboarding.integration_events import OFFERINGS_TOPIC
 
 T = TypeVar("T", bound=Aggregate)
 
@@ -52,19 +60,6 @@ T = TypeVar("T", bound=Aggregate)
 # rounds may be needed, each after a short random pause.
 CONFLICT_ATTEMPTS = 40
 MAX_BACKOFF_SECONDS = 0.1
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: a user id, the roles in their access token, the request's id."""
-
-    user_id: str
-    roles: frozenset[str]
-    correlation_id: str
-
-    @classmethod
-    def system(cls, correlation_id: str | None = None) -> Actor:
-        return cls("system", frozenset(), correlation_id or new_correlation_id())
 
 
 class OnboardingApplication(SpotlightApplication):
@@ -87,8 +82,22 @@ class OnboardingApplication(SpotlightApplication):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self.assignment_lock = threading.Lock()
-        # Where offering messages go and come from; the composition root sets it.
+        # Set by the composition root (see the module's docstring).
         self.offerings_topic = OFFERINGS_TOPIC
+        self.users: UserDirectory = NoUsers()
+        self.blobs: BlobStore | None = None
+
+    def roles_of(self, user_id: str) -> frozenset[str]:
+        """The roles a user holds now (``NotFoundError`` if no such active user)."""
+        roles = self.users.roles_of(user_id)
+        if roles is None:
+            raise NotFoundError("No such user.")
+        return roles
+
+    def file_store(self) -> BlobStore:
+        if self.blobs is None:
+            raise UnavailableError("No object store is configured for files.")
+        return self.blobs
 
 
 @dataclass(frozen=True)

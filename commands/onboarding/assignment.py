@@ -11,8 +11,9 @@ from uuid import UUID
 
 from commands.onboarding.application import UnitOfWork
 from domain.base import NotFoundError
-from domain.onboarding.assignment import LeaderRoster, assign_or_queue, serve_waiting
+from domain.onboarding.leader_roster import LeaderRoster
 from domain.onboarding.npo import Npo, RegistrationStatus
+from domain.onboarding.round_robin import assign_or_queue, serve_waiting
 
 
 def assign_in(unit: UnitOfWork, npo: Npo, community_id: str) -> None:
@@ -25,8 +26,7 @@ def place_and_assign(unit: UnitOfWork, npo: Npo, tags: Iterable[str]) -> None:
     """After registration completes: place by tags (unless an admin did), assign."""
     directory = unit.directory()
     if not npo.community_ids:
-        community_ids, matched = directory.placement(tags)
-        npo.place(community_ids, matched, by_admin=False)
+        npo.place(directory.placement(tags), by_admin=False)
     assert npo.primary_community_id is not None
     assign_in(unit, npo, npo.primary_community_id)
 

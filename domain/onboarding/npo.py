@@ -16,11 +16,13 @@ Lifecycle:
 Events other contexts react to: ``Npo.LeaderAssigned`` (welcome email, introductory
 meeting), ``Npo.WaitingForLeader`` (admin alert), ``Npo.LeaderUnassigned``,
 ``Npo.Approved``, ``Npo.Deleted`` (members notified; it names them by id).
+
+(About 400 lines: one aggregate's whole lifecycle; its values are in ``values``.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -35,6 +37,7 @@ from domain.base import (
     SpotlightAggregate,
 )
 from domain.onboarding import values as v
+from domain.onboarding.values import NpoProfile, Placement
 
 
 class RegistrationStatus(StrEnum):
@@ -51,66 +54,6 @@ class VerificationStatus(StrEnum):
 MAX_MEMBERS = 200
 
 
-def validate_profile(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Check and normalise an NPO profile; raise ``InvalidFieldError`` naming a field.
-
-    The result holds only JSON values, as stored in events.
-    """
-    location = v.mapping(raw.get("location"), "location")
-    latitude, longitude = location.get("latitude"), location.get("longitude")
-    if (latitude is None) != (longitude is None):
-        raise InvalidFieldError("location", "give both latitude and longitude, or none")
-    if latitude is not None and longitude is not None:
-        if not isinstance(latitude, int | float) or not -90 <= latitude <= 90:
-            raise InvalidFieldError("location.latitude", "must be between -90 and 90")
-        if not isinstance(longitude, int | float) or not -180 <= longitude <= 180:
-            raise InvalidFieldError(
-                "location.longitude", "must be between -180 and 180"
-            )
-    country = v.text(
-        location.get("country"), "location.country", max_length=2, required=False
-    )
-    if country is not None and not (len(country) == 2 and country.isalpha()):
-        raise InvalidFieldError("location.country", "must be an ISO 3166 alpha-2 code")
-    contact = v.mapping(raw.get("contact"), "contact")
-    return {
-        "name": v.required_text(raw.get("name"), "name", max_length=200),
-        "description": v.text(
-            raw.get("description"),
-            "description",
-            max_length=5000,
-            required=False,
-            multiline=True,
-        ),
-        "registration_id": v.required_text(
-            raw.get("registration_id"), "registration_id", max_length=100
-        ),
-        "website": v.url(raw.get("website"), "website", required=False),
-        "location": {
-            "address": v.text(
-                location.get("address"),
-                "location.address",
-                max_length=300,
-                required=False,
-            ),
-            "region": v.required_text(
-                location.get("region"), "location.region", max_length=100
-            ),
-            "country": country.upper() if country else None,
-            "latitude": float(latitude) if latitude is not None else None,
-            "longitude": float(longitude) if longitude is not None else None,
-        },
-        "contact": {
-            "email": v.email(contact.get("email"), "contact.email"),
-            "phone": v.phone(contact.get("phone"), "contact.phone"),
-        },
-        "service_areas": v.tags(
-            v.sequence(raw.get("service_areas"), "service_areas", max_items=30),
-            "service_areas",
-        ),
-    }
-
-
 class Npo(SpotlightAggregate):
     """A non-profit organisation's profile, membership and onboarding state."""
 
@@ -123,7 +66,7 @@ class Npo(SpotlightAggregate):
     @event(Registered)
     def __init__(self, *, creator_id: str, profile: dict[str, Any]) -> None:
         self.creator_id = creator_id
-        self.profile = profile
+        self.profile = NpoProfile.from_state(profile)
         self.members: list[str] = [creator_id]
         self.registration = RegistrationStatus.PENDING.value
         self.completed_at: str | None = None
@@ -144,7 +87,7 @@ class Npo(SpotlightAggregate):
         cls,
         creator_id: str,
         creator_roles: Collection[str],
-        profile: Mapping[str, Any],
+        profile: NpoProfile,
         npo_id: UUID | None = None,
     ) -> Npo:
         """Only a user with the NPO role creates an NPO profile."""
@@ -154,7 +97,7 @@ class Npo(SpotlightAggregate):
             cls.Registered,
             id=npo_id,
             creator_id=creator_id,
-            profile=validate_profile(profile),
+            profile=profile.to_state(),
         )
         return npo
 
@@ -170,7 +113,7 @@ class Npo(SpotlightAggregate):
 
     @property
     def service_areas(self) -> list[str]:
-        return list(self.profile.get("service_areas", []))
+        return list(self.profile.service_areas)
 
     def is_member(self, user_id: str) -> bool:
         return user_id in self.members
@@ -195,16 +138,15 @@ class Npo(SpotlightAggregate):
     class ProfileUpdated(SpotlightAggregate.Event):
         profile: dict[str, Any]
 
-    def update_profile(self, actor_id: str, profile: Mapping[str, Any]) -> None:
+    def update_profile(self, actor_id: str, profile: NpoProfile) -> None:
         self.require_alive()
         self.require_member(actor_id)
-        validated = validate_profile(profile)
-        if validated != self.profile:
-            self._update_profile(profile=validated)
+        if profile != self.profile:
+            self._update_profile(profile=profile.to_state())
 
     @event(ProfileUpdated)
     def _update_profile(self, profile: dict[str, Any]) -> None:
-        self.profile = profile
+        self.profile = NpoProfile.from_state(profile)
 
     class MemberAdded(SpotlightAggregate.Event):
         user_id: str
@@ -288,25 +230,16 @@ class Npo(SpotlightAggregate):
         matched_tags: list[str]
         by_admin: bool
 
-    def place(
-        self,
-        community_ids: list[str],
-        matched_tags: list[str],
-        *,
-        by_admin: bool,
-    ) -> None:
+    def place(self, placement: Placement, *, by_admin: bool) -> None:
         """Put the NPO in communities; the first is where its leader comes from."""
         self.require_alive()
-        if not community_ids:
-            raise InvalidFieldError("community_ids", "name at least one community")
-        if len(set(community_ids)) != len(community_ids):
-            raise InvalidFieldError("community_ids", "a community is named twice")
-        if community_ids == self.community_ids:
+        placement.check()
+        if list(placement.community_ids) == self.community_ids:
             return
         self._place(
-            community_ids=list(community_ids),
-            primary_community_id=community_ids[0],
-            matched_tags=list(matched_tags),
+            community_ids=list(placement.community_ids),
+            primary_community_id=placement.primary,
+            matched_tags=list(placement.matched_tags),
             by_admin=by_admin,
         )
 
@@ -401,8 +334,7 @@ class Npo(SpotlightAggregate):
         if status is VerificationStatus.VERIFIED:
             if self.verification != VerificationStatus.VERIFIED.value:
                 self._verify(
-                    leader_id=leader_id,
-                    registration_id=str(self.profile.get("registration_id", "")),
+                    leader_id=leader_id, registration_id=self.profile.registration_id
                 )
         elif status is VerificationStatus.FLAGGED:
             why = v.text(reason, "reason", max_length=2000, multiline=True)

@@ -1,17 +1,28 @@
-"""Small validated values shared by the onboarding aggregates.
+"""The onboarding context's value objects, and the field checks they are made with.
 
-Aggregate state and event payloads hold only JSON values (str, int, bool, None,
-lists, dicts with string keys, UUIDs, datetimes), so snapshots and events transcode
-without custom transcodings; these helpers check and normalise them.
+Values are frozen dataclasses validated ONCE, by their ``of`` classmethod, when they
+are made from input: it names the field it refuses (``InvalidFieldError``) and
+normalises what it keeps (trimmed text, tags in one form, country codes in capitals).
+Parts of a value (an ``NpoLocation`` of an ``NpoProfile``) are built with their plain
+constructors and checked together with the whole, so every field is named by its
+path (``location.latitude``). A ``Placement`` is made by the community directory or
+an admin and checked by the NPO it places (``Npo.place``).
+
+Events and the state of snapshotted aggregates hold only JSON values, so they
+transcode without custom transcodings: a value goes into an event as ``to_state()``
+and comes back with ``from_state(...)`` (already checked when it was recorded).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import NAMESPACE_URL, uuid5
 
 from domain.base import InvalidFieldError
 
@@ -20,14 +31,16 @@ ROLE_NPO = "NPO"
 ROLE_COMMUNITY_LEADER = "COMMUNITY_LEADER"
 ROLE_ADMIN = "ADMIN"
 
+# The onboarding aggregates with fixed or derived ids (singletons, rosters,
+# leaders) take them from this namespace.
+ONBOARDING_NAMESPACE = uuid5(NAMESPACE_URL, "https://spotlight.example/onboarding")
+
 MAX_TAGS = 30
 MAX_TAG_LENGTH = 50
 _TAG = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")  # E.164
 _SLUG = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
-
-JSONValue = Any
 
 
 def text(
@@ -136,3 +149,215 @@ def sequence(value: object, field: str, *, max_items: int) -> list[Any]:
     if len(value) > max_items:
         raise InvalidFieldError(field, f"has more than {max_items} items")
     return list(value)
+
+
+# --- NPO profile ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NpoLocation:
+    """Where an NPO is; ``region`` is used for regional reports."""
+
+    region: str
+    address: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+    latitude: float | None = None
+    longitude: float | None = None
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "region": self.region,
+            "country": self.country,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> NpoLocation:
+        return cls(
+            region=state["region"],
+            address=state.get("address"),
+            country=state.get("country"),
+            latitude=state.get("latitude"),
+            longitude=state.get("longitude"),
+        )
+
+
+@dataclass(frozen=True)
+class NpoContact:
+    """An organisational mailbox and phone (E.164)."""
+
+    email: str | None = None
+    phone: str | None = None
+
+    def to_state(self) -> dict[str, Any]:
+        return {"email": self.email, "phone": self.phone}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> NpoContact:
+        return cls(email=state.get("email"), phone=state.get("phone"))
+
+
+@dataclass(frozen=True)
+class NpoProfile:
+    """What an NPO says about itself (NP1); ``service_areas`` place it (A2)."""
+
+    name: str
+    registration_id: str
+    location: NpoLocation
+    description: str | None = None
+    website: str | None = None
+    contact: NpoContact = dataclasses.field(default_factory=NpoContact)
+    service_areas: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        name: str,
+        registration_id: str,
+        location: NpoLocation,
+        description: str | None = None,
+        website: str | None = None,
+        contact: NpoContact | None = None,
+        service_areas: Sequence[str] = (),
+    ) -> NpoProfile:
+        """Check and normalise a profile; raise ``InvalidFieldError`` naming a field."""
+        contact = contact or NpoContact()
+        latitude, longitude = location.latitude, location.longitude
+        if (latitude is None) != (longitude is None):
+            raise InvalidFieldError(
+                "location", "give both latitude and longitude, or none"
+            )
+        if latitude is not None and longitude is not None:
+            if not _number(latitude) or not -90 <= latitude <= 90:
+                raise InvalidFieldError(
+                    "location.latitude", "must be between -90 and 90"
+                )
+            if not _number(longitude) or not -180 <= longitude <= 180:
+                raise InvalidFieldError(
+                    "location.longitude", "must be between -180 and 180"
+                )
+        country = text(
+            location.country, "location.country", max_length=2, required=False
+        )
+        if country is not None and not (len(country) == 2 and country.isalpha()):
+            raise InvalidFieldError(
+                "location.country", "must be an ISO 3166 alpha-2 code"
+            )
+        return cls(
+            name=required_text(name, "name", max_length=200),
+            description=text(
+                description,
+                "description",
+                max_length=5000,
+                required=False,
+                multiline=True,
+            ),
+            registration_id=required_text(
+                registration_id, "registration_id", max_length=100
+            ),
+            website=url(website, "website", required=False),
+            location=NpoLocation(
+                address=text(
+                    location.address,
+                    "location.address",
+                    max_length=300,
+                    required=False,
+                ),
+                region=required_text(
+                    location.region, "location.region", max_length=100
+                ),
+                country=country.upper() if country else None,
+                latitude=float(latitude) if latitude is not None else None,
+                longitude=float(longitude) if longitude is not None else None,
+            ),
+            contact=NpoContact(
+                email=email(contact.email, "contact.email"),
+                phone=phone(contact.phone, "contact.phone"),
+            ),
+            service_areas=tuple(
+                tags(
+                    sequence(service_areas, "service_areas", max_items=30),
+                    "service_areas",
+                )
+            ),
+        )
+
+    def to_state(self) -> dict[str, Any]:
+        """The profile as events record it (JSON values)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "registration_id": self.registration_id,
+            "website": self.website,
+            "location": self.location.to_state(),
+            "contact": self.contact.to_state(),
+            "service_areas": list(self.service_areas),
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> NpoProfile:
+        return cls(
+            name=state["name"],
+            description=state.get("description"),
+            registration_id=state["registration_id"],
+            website=state.get("website"),
+            location=NpoLocation.from_state(state["location"]),
+            contact=NpoContact.from_state(state.get("contact") or {}),
+            service_areas=tuple(state.get("service_areas") or ()),
+        )
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# --- Communities --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommunityProfile:
+    """A community's name, description and areas of expertise (its tags)."""
+
+    name: str
+    description: str | None
+    tags: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls, name: str, description: str | None, expertise: Sequence[str]
+    ) -> CommunityProfile:
+        """Check and normalise the fields; ``expertise`` is named ``tags``."""
+        return cls(
+            name=required_text(name, "name", max_length=120),
+            description=text(
+                description,
+                "description",
+                max_length=5000,
+                required=False,
+                multiline=True,
+            ),
+            tags=tuple(tags(sequence(expertise, "tags", max_items=30), "tags")),
+        )
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The communities an NPO is placed in, its leader's first; the tags matched."""
+
+    community_ids: tuple[str, ...]
+    matched_tags: tuple[str, ...] = ()
+
+    @property
+    def primary(self) -> str:
+        """Where the NPO's leader comes from."""
+        return self.community_ids[0]
+
+    def check(self) -> None:
+        """At least one community, none twice (``InvalidFieldError`` if not)."""
+        if not self.community_ids:
+            raise InvalidFieldError("community_ids", "name at least one community")
+        if len(set(self.community_ids)) != len(self.community_ids):
+            raise InvalidFieldError("community_ids", "a community is named twice")

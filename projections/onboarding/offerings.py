@@ -1,38 +1,33 @@
-"""Offering documents in MongoDB (the design's document database for offerings).
+"""Offering documents in MongoDB (the design's document database for offerings),
+and their typed reader.
 
-One document per offering, ``_id`` the offering id, holding its whole content, its
-resources, its status and ``version`` (the aggregate's version, which an edit must
-name). FerretDB has no transactions, so each write is guarded by the version
-(``DocumentStore.upsert_if_newer``): a batch applied again after a crash finds the
-document at that version or newer and changes nothing.
+One document per offering, ``_id`` the offering id, holding its whole content (as
+``OfferingContent.to_state``), its resources, its status and ``version`` (the
+aggregate's version, which an edit must name). FerretDB has no transactions, so each
+write is guarded by the version (``DocumentStore.upsert_if_newer``): a batch applied
+again after a crash finds the document at that version or newer and changes
+nothing. Within a batch, an offering's events are folded into one write.
 
-Within a batch, an offering's events are folded into one write.
+``OfferingReader`` answers ``OfferingRow``s: the content as an ``OfferingContent``,
+the resources as ``ResourceRow``s.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ports.documents import JSONDocument
-from ports.relational import SqlSession
+from domain.onboarding.offering import OfferingStatus
+from domain.onboarding.offering_content import OfferingContent
+from domain.onboarding.resource import ResourceState
+from ports.documents import DocumentStore, JSONDocument
+from ports.relational import RelationalStore, SqlSession
 from projections.contracts import ProjectedEvent, Projection
+from projections.onboarding.tables import field, live_names, when
 
 OFFERINGS_PROJECTION = "onboarding_offerings"
 OFFERINGS_COLLECTION = "offerings"
-
-
-def _f(item: ProjectedEvent, name: str) -> Any:
-    return getattr(item.event, name)
-
-
-def _when(item: ProjectedEvent) -> str:
-    timestamp = getattr(item.event, "timestamp", None)
-    if isinstance(timestamp, datetime):
-        return timestamp.isoformat(timespec="microseconds")
-    return ""
 
 
 def _resource(doc: JSONDocument, resource_id: str) -> dict[str, Any]:
@@ -44,62 +39,62 @@ def _resource(doc: JSONDocument, resource_id: str) -> dict[str, Any]:
 
 
 def _created(doc: JSONDocument, item: ProjectedEvent) -> None:
-    when = _when(item)
+    at = when(item)
     doc.clear()
-    doc.update(copy.deepcopy(_f(item, "content")))
+    doc.update(OfferingContent.from_state(field(item, "content")).to_state())
     doc.update(
-        npo_id=_f(item, "npo_id"),
+        npo_id=field(item, "npo_id"),
         status="ACTIVE",
         status_reason=None,
         resources=[],
-        created_at=when,
+        created_at=at,
         created_by=getattr(item.event, "actor_id", None),
     )
 
 
 def _updated(doc: JSONDocument, item: ProjectedEvent) -> None:
-    doc.update(copy.deepcopy(_f(item, "content")))
+    doc.update(OfferingContent.from_state(field(item, "content")).to_state())
 
 
 def _upload_started(doc: JSONDocument, item: ProjectedEvent) -> None:
     doc.setdefault("resources", []).append(
         {
-            "id": _f(item, "resource_id"),
-            "filename": _f(item, "filename"),
-            "content_type": _f(item, "content_type"),
-            "declared_size": _f(item, "declared_size"),
-            "key": _f(item, "key"),
+            "id": field(item, "resource_id"),
+            "filename": field(item, "filename"),
+            "content_type": field(item, "content_type"),
+            "declared_size": field(item, "declared_size"),
+            "key": field(item, "key"),
             "state": "AWAITING_UPLOAD",
             "size": None,
             "sha256": None,
             "reason": None,
-            "added_at": _when(item),
+            "added_at": when(item),
         }
     )
 
 
 def _attached(doc: JSONDocument, item: ProjectedEvent) -> None:
-    _resource(doc, _f(item, "resource_id")).update(
+    _resource(doc, field(item, "resource_id")).update(
         state="READY",
-        content_type=_f(item, "content_type"),
-        size=_f(item, "size"),
-        sha256=_f(item, "sha256"),
+        content_type=field(item, "content_type"),
+        size=field(item, "size"),
+        sha256=field(item, "sha256"),
     )
 
 
 def _rejected(doc: JSONDocument, item: ProjectedEvent) -> None:
-    _resource(doc, _f(item, "resource_id")).update(
-        state="REJECTED", reason=_f(item, "reason")
+    _resource(doc, field(item, "resource_id")).update(
+        state="REJECTED", reason=field(item, "reason")
     )
 
 
 def _removed(doc: JSONDocument, item: ProjectedEvent) -> None:
-    resource_id = _f(item, "resource_id")
+    resource_id = field(item, "resource_id")
     doc["resources"] = [r for r in doc.get("resources", []) if r["id"] != resource_id]
 
 
 def _taken_down(doc: JSONDocument, item: ProjectedEvent) -> None:
-    doc.update(status="TAKEN_DOWN", status_reason=_f(item, "reason"))
+    doc.update(status="TAKEN_DOWN", status_reason=field(item, "reason"))
 
 
 def _deleted(doc: JSONDocument, item: ProjectedEvent) -> None:
@@ -151,7 +146,100 @@ class OfferingDocuments(Projection):
                 if item.originator_version <= stored:
                     continue  # applied before (a batch applied again)
                 _FOLDS[item.topic.rpartition(":")[2]](doc, item)
-                doc.update(version=item.originator_version, updated_at=_when(item))
+                doc.update(version=item.originator_version, updated_at=when(item))
                 last = item.originator_version
             if last:
                 documents.upsert_if_newer(self.collection, offering_id, last, doc)
+
+
+# --- Reading -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResourceRow:
+    id: str
+    filename: str
+    content_type: str
+    state: ResourceState
+    size: int | None
+    declared_size: int
+    sha256: str | None
+    reason: str | None
+    added_at: str | None
+    key: str  # where the bytes are in the object store (never shown)
+
+    @classmethod
+    def of(cls, document: Mapping[str, Any]) -> ResourceRow:
+        return cls(
+            id=str(document["id"]),
+            filename=document["filename"],
+            content_type=document["content_type"],
+            state=ResourceState(document["state"]),
+            size=document.get("size"),
+            declared_size=int(document["declared_size"]),
+            sha256=document.get("sha256"),
+            reason=document.get("reason"),
+            added_at=document.get("added_at"),
+            key=str(document["key"]),
+        )
+
+
+@dataclass(frozen=True)
+class OfferingRow:
+    id: str
+    npo_id: str
+    version: int
+    status: OfferingStatus
+    status_reason: str | None
+    content: OfferingContent
+    resources: tuple[ResourceRow, ...]
+    created_at: str
+    created_by: str | None
+    updated_at: str
+
+    @classmethod
+    def of(cls, document: Mapping[str, Any]) -> OfferingRow:
+        return cls(
+            id=str(document["_id"]),
+            npo_id=str(document["npo_id"]),
+            version=int(document.get("version", 0)),
+            status=OfferingStatus(document["status"]),
+            status_reason=document.get("status_reason"),
+            content=OfferingContent.from_state(document),
+            resources=tuple(ResourceRow.of(r) for r in document.get("resources", [])),
+            created_at=str(document.get("created_at", "")),
+            created_by=document.get("created_by"),
+            updated_at=str(document.get("updated_at", "")),
+        )
+
+    def resource(self, resource_id: str) -> ResourceRow | None:
+        return next((r for r in self.resources if r.id == resource_id), None)
+
+
+class OfferingReader:
+    """Typed reads of the offering documents (of the projection's live version)."""
+
+    def __init__(self, views: RelationalStore, documents: DocumentStore) -> None:
+        self._views = views
+        self._documents = documents
+
+    def _collection(self) -> str:
+        with self._views.transaction() as session:
+            names = live_names(session, OFFERINGS_PROJECTION)
+        return names.collection(OFFERINGS_COLLECTION)
+
+    def get(self, offering_id: str) -> OfferingRow | None:
+        found = self._documents.get(self._collection(), offering_id)
+        return OfferingRow.of(found) if found is not None else None
+
+    def of_npo(
+        self, npo_id: str, statuses: Collection[OfferingStatus] | None = None
+    ) -> list[OfferingRow]:
+        """The NPO's offerings (in these statuses, if given), oldest first."""
+        where: dict[str, Any] = {"npo_id": npo_id}
+        if statuses is not None:
+            where["status"] = {"$in": sorted(s.value for s in statuses)}
+        found = self._documents.find(
+            self._collection(), where, sort=[("created_at", 1), ("_id", 1)]
+        )
+        return [OfferingRow.of(d) for d in found]

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from adapters.embedded.blobs import LocalDiskBlobStore
-from adapters.http.routers.blobs import blob_router
+from adapters.http.blobs import blob_router
 from adapters.s3.blobs import S3BlobStore
 from ports.blobs import BlobNotFoundError, BlobStore
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,8 +15,8 @@ from fastapi.testclient import TestClient
 from adapters.bootstrap import Container, build_container
 from adapters.http.app import create_app
 from adapters.settings import Settings
-from commands.onboarding.application import OnboardingApplication
-from commands.onboarding.flow import record_offering
+from commands.base import Actor
+from commands.onboarding.messages import RecordOffering
 from tests.support.identity import SignedIn
 from tests.support.onboarding import offering, profile
 from tests.support.onboarding_http import OnboardingClient
@@ -43,8 +44,10 @@ def test_only_members_and_insiders(world: OnboardingClient) -> None:
     offering_id = world.offering(owner, npo_id)
     # The embedded bus carries the flow too; here the consumer's work is done
     # directly so the test does not wait on a thread.
-    record_offering(
-        world.container.application(OnboardingApplication), npo_id, offering_id, "t"
+    world.container.dispatcher.dispatch(
+        RecordOffering(
+            actor=Actor.system("t"), npo_id=UUID(npo_id), offering_id=UUID(offering_id)
+        )
     )
     world.wait_for_npo(npo_id, owner)
 
@@ -81,3 +84,27 @@ def test_only_members_and_insiders(world: OnboardingClient) -> None:
     assert status("GET", f"/npos/{npo_id}/report", owner) == 200
     mine = client.get("/me/npos", headers=stranger.headers).json()
     assert mine["items"] == []
+
+
+def test_members_and_leaders_are_looked_up_in_the_identity_context(
+    world: OnboardingClient,
+) -> None:
+    client, admin = world.client, world.admin
+    owner, colleague = world.user("NPO"), world.user("NPO")
+    candidate, leader = world.user("CANDIDATE"), world.leader()
+    npo_id = world.npo(owner)
+    community_id = world.community(admin, ["resume-writing"])
+
+    def put(url: str, who: SignedIn) -> int:
+        code: int = client.put(url, headers=who.headers).status_code
+        return code
+
+    # Check the roles identity knows decide: an NPO user joins, a candidate not.
+    assert put(f"/npos/{npo_id}/members/{colleague.user_id}", owner) == 200
+    assert put(f"/npos/{npo_id}/members/{candidate.user_id}", owner) == 422
+    assert put(f"/communities/{community_id}/leaders/{leader.user_id}", admin) == 200
+    assert put(f"/communities/{community_id}/leaders/{owner.user_id}", admin) == 422
+    # Check nobody identity does not know can be added.
+    nobody = "00000000-0000-4000-8000-000000000000"
+    assert put(f"/npos/{npo_id}/members/{nobody}", owner) == 404
+    assert put(f"/communities/{community_id}/leaders/{nobody}", admin) == 404

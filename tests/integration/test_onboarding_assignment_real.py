@@ -16,12 +16,28 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from adapters.postgres.database import eventsourcing_environment
-from commands.base import CommandResult
-from commands.onboarding import communities, flow, npos, offerings
+from commands.base import Actor, CommandResult
 from commands.onboarding.application import OnboardingApplication
-from domain.onboarding.assignment import Leader, LeaderRoster
+from commands.onboarding.messages import (
+    AddLeader,
+    CreateCommunity,
+    CreateNpo,
+    CreateOffering,
+    DeleteNpo,
+    RecordOffering,
+    SetLeaderCap,
+    SetPolicy,
+)
+from domain.onboarding.leader import Leader
+from domain.onboarding.leader_roster import LeaderRoster
 from domain.onboarding.npo import Npo
-from tests.support.onboarding import admin, npo_user, offering, profile
+from tests.support.onboarding import (
+    Onboarding,
+    admin,
+    npo_profile,
+    npo_user,
+    offering_content,
+)
 
 PROCESSES = 4
 LEADERS = 5
@@ -69,19 +85,26 @@ def test_one_hundred_completions_at_once_against_five_leaders_capped_at_ten(
     stale_writes = Counter[str]()
     for each in apps:
         monkeypatch.setattr(each, "save_changes", _counting(each, stale_writes))
+    # One dispatcher per process.
+    processes = [Onboarding(each) for each in apps]
+    send = processes[0].send
     boss = admin()
-    communities.set_policy(app, boss, CAP, 3)
-    community_id = communities.create_community(
-        app, boss, name="Careers", description=None, tags=["resume-writing"]
+    send(SetPolicy(actor=boss, leader_npo_cap=CAP, communities_per_leader=3))
+    community_id = send(
+        CreateCommunity(actor=boss, name="Careers", tags=("resume-writing",))
     ).ids[0]
+    for process in processes:
+        for n in range(LEADERS + 1):
+            process.leader(f"l{n}")
     for n in range(LEADERS):
-        communities.add_leader(app, boss, community_id, f"l{n}", {"COMMUNITY_LEADER"})
+        send(AddLeader(actor=boss, community_id=UUID(community_id), user_id=f"l{n}"))
     pairs = []
+    content = offering_content()
     for _ in range(NPOS):
         owner = npo_user()
-        npo_id = npos.create_npo(app, owner, profile()).ids[0]
-        offering_id = offerings.create_offering(app, owner, npo_id, offering()).ids[0]
-        pairs.append((npo_id, offering_id))
+        npo_id = UUID(send(CreateNpo(actor=owner, profile=npo_profile())).ids[0])
+        created = send(CreateOffering(actor=owner, npo_id=npo_id, content=content))
+        pairs.append((npo_id, UUID(created.ids[0])))
 
     start = threading.Barrier(NPOS)
     errors: list[BaseException] = []
@@ -90,7 +113,11 @@ def test_one_hundred_completions_at_once_against_five_leaders_capped_at_ten(
         npo_id, offering_id = pairs[index]
         start.wait()
         try:
-            flow.record_offering(apps[index % PROCESSES], npo_id, offering_id, "load")
+            processes[index % PROCESSES].send(
+                RecordOffering(
+                    actor=Actor.system("load"), npo_id=npo_id, offering_id=offering_id
+                )
+            )
         except BaseException as error:  # noqa: BLE001 - asserted below
             errors.append(error)
 
@@ -104,7 +131,7 @@ def test_one_hundred_completions_at_once_against_five_leaders_capped_at_ten(
     assert stale_writes["stale"] > 0
 
     # Check exactly fifty assigned, ten each, none over; fifty waiting.
-    states = [_npo(app, npo_id) for npo_id, _ in pairs]
+    states = [_npo(app, str(npo_id)) for npo_id, _ in pairs]
     assigned = Counter(s.leader_id for s in states if s.leader_id)
     assert assigned == {f"l{n}": CAP for n in range(LEADERS)}
     waiting = [s for s in states if s.waiting_in]
@@ -123,12 +150,14 @@ def test_one_hundred_completions_at_once_against_five_leaders_capped_at_ten(
     assert queue == [str(s.id) for s in by_completion]
 
     # Capacity frees: a raised cap, a deleted NPO, a new leader; FIFO each time.
-    communities.set_leader_cap(apps[1], boss, "l0", CAP + 2)
+    processes[1].send(SetLeaderCap(actor=boss, user_id="l0", npo_cap=CAP + 2))
     assert [_npo(app, queue[i]).leader_id for i in range(3)] == ["l0", "l0", None]
     gone = next(s for s in states if s.leader_id == "l3")
-    npos.delete_npo(apps[2], boss, gone.id, "Fake")
+    processes[2].send(DeleteNpo(actor=boss, npo_id=gone.id, reason="Fake"))
     assert _npo(app, queue[2]).leader_id == "l3"
-    communities.add_leader(apps[3], boss, community_id, "l5", {"COMMUNITY_LEADER"})
+    processes[3].send(
+        AddLeader(actor=boss, community_id=UUID(community_id), user_id="l5")
+    )
     assert [_npo(app, queue[i]).leader_id for i in range(3, 14)] == ["l5"] * CAP + [
         None
     ]

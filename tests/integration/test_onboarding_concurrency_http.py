@@ -22,7 +22,7 @@ from adapters.kafka.inbound import InboundStats
 from adapters.s3.blobs import S3BlobStore
 from adapters.settings import Settings
 from commands.onboarding.application import OnboardingApplication
-from commands.onboarding.flow import OFFERING_FLOW_CONSUMER
+from commands.onboarding.inbound import OFFERING_FLOW_CONSUMER
 from tests.support.identity import SignedIn, sign_in
 from tests.support.onboarding import offering
 from tests.support.onboarding_http import OnboardingClient, fresh_database

@@ -21,15 +21,26 @@ from adapters.kafka.inbound import InboundConsumer
 from adapters.mongo.documents import MongoDocumentStore
 from adapters.postgres.database import eventsourcing_environment
 from adapters.postgres.views import PostgresRelationalStore
-from commands.onboarding import communities, npos, offerings
 from commands.onboarding.application import OnboardingApplication
-from commands.onboarding.flow import offering_flow_handlers
+from commands.onboarding.inbound import offering_flow_handlers
+from commands.onboarding.messages import (
+    AddLeader,
+    CreateCommunity,
+    CreateNpo,
+    CreateOffering,
+)
 from domain.onboarding.npo import Npo
 from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
-from projections.onboarding.integration import onboarding_projections
-from queries import onboarding as q
-from tests.support.onboarding import admin, npo_user, offering, profile
+from projections.onboarding.integration_events import onboarding_projections
+from queries.onboarding.npos import npo_of_offering
+from tests.support.onboarding import (
+    Onboarding,
+    admin,
+    npo_profile,
+    npo_user,
+    offering_content,
+)
 
 NPOS = 12
 
@@ -92,12 +103,15 @@ def test_the_flow_completes_npos_and_a_replayed_topic_changes_nothing(
     documents: MongoDocumentStore,
     postgres_url: str,
 ) -> None:
+    onboarding = Onboarding(app)
+    send = onboarding.send
     boss = admin()
-    community_id = communities.create_community(
-        app, boss, name="Careers", description=None, tags=["resume-writing"]
+    community_id = send(
+        CreateCommunity(actor=boss, name="Careers", tags=("resume-writing",))
     ).ids[0]
     for n in range(3):
-        communities.add_leader(app, boss, community_id, f"l{n}", {"COMMUNITY_LEADER"})
+        leader = onboarding.leader(f"l{n}")
+        send(AddLeader(actor=boss, community_id=UUID(community_id), user_id=leader))
     engine = ProjectionEngine(
         views,
         {"onboarding": app},
@@ -107,21 +121,29 @@ def test_the_flow_completes_npos_and_a_replayed_topic_changes_nothing(
     )
     app.on_recorded(engine.wake)
     engine.start()
-    consumer = offering_flow_consumer(app, views, bus, poll_timeout_seconds=0.2)
+    consumer = offering_flow_consumer(
+        send, app.offerings_topic, views, bus, poll_timeout_seconds=0.2
+    )
     consumer.start()
     try:
         pairs = []
         for _ in range(NPOS):
             owner = npo_user()
-            npo_id = npos.create_npo(app, owner, profile()).ids[0]
-            offering_id = offerings.create_offering(app, owner, npo_id, offering()).ids[
-                0
-            ]
+            npo_id = send(CreateNpo(actor=owner, profile=npo_profile())).ids[0]
+            offering_id = send(
+                CreateOffering(
+                    actor=owner, npo_id=UUID(npo_id), content=offering_content()
+                )
+            ).ids[0]
             pairs.append((npo_id, offering_id))
         # A second offering of the first NPO: mapped, nothing else.
         owner_id = _npo(app, pairs[0][0]).creator_id
-        extra = offerings.create_offering(
-            app, npo_user(owner_id), pairs[0][0], offering(title="Second")
+        extra = send(
+            CreateOffering(
+                actor=npo_user(owner_id),
+                npo_id=UUID(pairs[0][0]),
+                content=offering_content(title="Second"),
+            )
         ).ids[0]
         done = consumer.wait_for(lambda s: s.handled >= NPOS + 1, 60)
         assert done, (consumer.stats, [(s.name, s.last_error) for s in engine.status()])
@@ -138,15 +160,15 @@ def test_the_flow_completes_npos_and_a_replayed_topic_changes_nothing(
     assert head is not None
     assert engine.wait_for("onboarding", head, ["onboarding_npos"], 10) == 0
     for npo_id, offering_id in pairs:
-        assert q.npo_of_offering(views, offering_id) == npo_id
-    assert q.npo_of_offering(views, extra) == pairs[0][0]
+        assert npo_of_offering(views, offering_id) == npo_id
+    assert npo_of_offering(views, extra) == pairs[0][0]
     doc = documents.get("offerings_v1", pairs[0][1])
     assert doc is not None
     assert doc["_version"] == 1
 
     # Replay the topic from the beginning under a fresh consumer group.
     replay = offering_flow_consumer(
-        app, views, bus, group_id=f"replay-{uuid.uuid4().hex[:8]}"
+        send, app.offerings_topic, views, bus, group_id=f"replay-{uuid.uuid4().hex[:8]}"
     )
     _drain(replay, NPOS + 1)
     assert replay.stats.duplicates == NPOS + 1
@@ -164,7 +186,7 @@ def test_the_flow_completes_npos_and_a_replayed_topic_changes_nothing(
         forgetful = InboundConsumer(
             "onboarding_offering_flow",
             [app.offerings_topic],
-            offering_flow_handlers(app),
+            offering_flow_handlers(send),
             store=forgetful_views,
             bus=bus,
             group_id=f"forgetful-{uuid.uuid4().hex[:8]}",

@@ -1,12 +1,31 @@
-"""Builders for the onboarding tests: actors, profiles, offerings, file bytes."""
+"""Builders for the onboarding tests: actors, profiles, offerings, file bytes, and
+the onboarding application wired as the composition root wires it.
+
+``profile()`` and ``offering()`` are request bodies (JSON); ``npo_profile()`` and
+``offering_content()`` are the same data as the domain's values, for commands.
+"""
 
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 from uuid import uuid4
 
-from commands.onboarding.application import Actor
+from commands.base import Actor, Command
+from commands.dispatch import Dispatcher
+from commands.onboarding.application import OnboardingApplication
+from commands.onboarding.handlers import HANDLERS
+from domain.onboarding.offering_content import (
+    ModuleKind,
+    OfferingContent,
+    OfferingDeadline,
+    OfferingLink,
+    OfferingLocation,
+    OfferingModule,
+)
+from domain.onboarding.values import NpoContact, NpoLocation, NpoProfile
+from ports.blobs import BlobStore
 
 _counter = itertools.count(1)
 
@@ -17,8 +36,15 @@ PDF_BYTES = (
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20
 
 
+ResultT = TypeVar("ResultT")
+
+
 def user(*roles: str, user_id: str | None = None) -> Actor:
-    return Actor(user_id or str(uuid4()), frozenset(roles), f"corr-{next(_counter)}")
+    return Actor(
+        user_id=user_id or str(uuid4()),
+        roles=frozenset(roles),
+        correlation_id=f"corr-{next(_counter)}",
+    )
 
 
 def npo_user(user_id: str | None = None) -> Actor:
@@ -78,3 +104,104 @@ def offering(**overrides: Any) -> dict[str, Any]:
     }
     base.update(overrides)
     return base
+
+
+def npo_profile(**overrides: Any) -> NpoProfile:
+    """``profile(**overrides)``, checked by the domain as the API checks a body."""
+    return profile_of(profile(**overrides))
+
+
+def offering_content(**overrides: Any) -> OfferingContent:
+    """``offering(**overrides)``, checked by the domain as the API checks a body."""
+    return content_of(offering(**overrides))
+
+
+def profile_of(fields: Mapping[str, Any]) -> NpoProfile:
+    location = fields.get("location") or {}
+    contact = fields.get("contact") or {}
+    return NpoProfile.of(
+        name=fields["name"],
+        description=fields.get("description"),
+        registration_id=fields["registration_id"],
+        website=fields.get("website"),
+        location=NpoLocation(
+            region=location.get("region", ""),
+            address=location.get("address"),
+            country=location.get("country"),
+            latitude=location.get("latitude"),
+            longitude=location.get("longitude"),
+        ),
+        contact=NpoContact(email=contact.get("email"), phone=contact.get("phone")),
+        service_areas=fields.get("service_areas") or (),
+    )
+
+
+def content_of(fields: Mapping[str, Any]) -> OfferingContent:
+    location = fields.get("location") or {}
+    return OfferingContent.of(
+        title=fields["title"],
+        summary=fields.get("summary"),
+        categories=fields.get("categories") or (),
+        tags=fields.get("tags") or (),
+        description_html=fields.get("description_html") or "",
+        links=[OfferingLink(**link) for link in fields.get("links") or ()],
+        deadlines=[OfferingDeadline(**d) for d in fields.get("deadlines") or ()],
+        modules=[
+            OfferingModule(
+                id=m.get("id") or "",
+                kind=ModuleKind(m["kind"]),
+                title=m["title"],
+                description=m.get("description"),
+                url=m.get("url"),
+                resource_id=m.get("resource_id"),
+            )
+            for m in fields.get("modules") or ()
+        ],
+        location=OfferingLocation(
+            region=location.get("region"),
+            address=location.get("address"),
+            remote=location.get("remote", False),
+        ),
+        eligibility=fields.get("eligibility"),
+        attributes=fields.get("attributes") or {},
+    )
+
+
+class KnownUsers:
+    """A user directory (``commands.onboarding.ports.UserDirectory``) that knows the
+    users a test names, with their roles."""
+
+    def __init__(self) -> None:
+        self.roles: dict[str, frozenset[str]] = {}
+
+    def add(self, user_id: str, *roles: str) -> str:
+        self.roles[user_id] = frozenset(roles)
+        return user_id
+
+    def roles_of(self, user_id: str) -> frozenset[str] | None:
+        return self.roles.get(user_id)
+
+
+class Onboarding:
+    """An onboarding application with what the composition root gives it (a user
+    directory, a file store) and a dispatcher over its handlers."""
+
+    def __init__(
+        self, app: OnboardingApplication, blobs: BlobStore | None = None
+    ) -> None:
+        self.app = app
+        self.users = KnownUsers()
+        app.users = self.users
+        app.blobs = blobs
+        self.dispatcher = Dispatcher({app.name: app}, [HANDLERS])
+
+    def send(self, command: Command[ResultT]) -> ResultT:
+        return self.dispatcher.dispatch(command)
+
+    def leader(self, user_id: str) -> str:
+        """A user the directory knows to hold the COMMUNITY_LEADER role."""
+        return self.users.add(user_id, "COMMUNITY_LEADER")
+
+    def npo_member(self, actor: Actor) -> str:
+        """``actor``, known to the directory with their roles."""
+        return self.users.add(actor.user_id, *actor.roles)

@@ -17,7 +17,7 @@ from adapters.postgres.database import temporary_database
 from commands.base import Actor
 from commands.identity.messages import BootstrapAdmin
 from commands.onboarding.application import OnboardingApplication
-from commands.onboarding.flow import OFFERING_FLOW_CONSUMER
+from commands.onboarding.inbound import OFFERING_FLOW_CONSUMER
 from tests.support.identity import SignedIn, sign_in
 from tests.support.onboarding import offering, profile
 

@@ -5,37 +5,40 @@ from __future__ import annotations
 import pytest
 
 from domain.base import ConflictError, InvalidFieldError, NotAllowedError, acting_as
-from domain.onboarding.assignment import (
-    Leader,
-    LeaderRoster,
-    assign_or_queue,
-    displace,
-    pick_leader,
-    serve_waiting,
-)
-from domain.onboarding.community import Community, CommunityDirectory
+from domain.onboarding.catalogue import DEFAULT_CATEGORIES
+from domain.onboarding.community import Community
+from domain.onboarding.community_directory import CommunityDirectory
 from domain.onboarding.errors import (
     CapReachedError,
     UnreadableResourceError,
     VersionConflictError,
 )
+from domain.onboarding.leader import Leader
+from domain.onboarding.leader_roster import LeaderRoster
 from domain.onboarding.npo import Npo, VerificationStatus
-from domain.onboarding.offering import DEFAULT_CATEGORIES, Offering
-from tests.support.onboarding import offering, profile
+from domain.onboarding.offering import Offering
+from domain.onboarding.round_robin import (
+    assign_or_queue,
+    displace,
+    pick_leader,
+    serve_waiting,
+)
+from domain.onboarding.values import Placement
+from tests.support.onboarding import npo_profile, offering_content
 
 
 def test_only_an_npo_user_creates_an_npo_and_the_platform_names_it() -> None:
     with pytest.raises(NotAllowedError):
-        Npo.register("u1", {"CANDIDATE"}, profile())
+        Npo.register("u1", {"CANDIDATE"}, npo_profile())
     with acting_as("u1", "corr"):
-        npo = Npo.register("u1", {"NPO"}, profile())
+        npo = Npo.register("u1", {"NPO"}, npo_profile())
     # Check the platform assigned a UUID, the creator is the first member, PENDING.
     assert npo.id.version == 4
     assert npo.members == ["u1"]
     assert npo.registration == "PENDING"
     assert npo.verification == "UNVERIFIED"
-    assert npo.profile["service_areas"] == ["resume-writing", "interview-prep"]
-    assert npo.profile["location"]["country"] == "US"
+    assert npo.profile.service_areas == ("resume-writing", "interview-prep")
+    assert npo.profile.location.country == "US"
     assert npo.collect_events()[0].actor_id == "u1"  # type: ignore[attr-defined]
 
 
@@ -58,12 +61,12 @@ def test_only_an_npo_user_creates_an_npo_and_the_platform_names_it() -> None:
 )
 def test_a_bad_profile_field_is_named(change: dict[str, object], field: str) -> None:
     with pytest.raises(InvalidFieldError) as raised:
-        Npo.register("u1", {"NPO"}, profile(**change))
+        npo_profile(**change)
     assert raised.value.field == field
 
 
 def test_the_creator_manages_members_and_only_members_edit() -> None:
-    npo = Npo.register("creator", {"NPO"}, profile())
+    npo = Npo.register("creator", {"NPO"}, npo_profile())
     # Check only NPO-role users can be added, and only by the creator.
     with pytest.raises(InvalidFieldError):
         npo.add_member("creator", "candidate", {"CANDIDATE"})
@@ -73,10 +76,10 @@ def test_the_creator_manages_members_and_only_members_edit() -> None:
     npo.add_member("creator", "colleague", {"NPO"})  # twice: nothing new
     assert npo.members == ["creator", "colleague"]
     # Check members edit; outsiders do not.
-    npo.update_profile("colleague", profile(name="Renamed"))
-    assert npo.profile["name"] == "Renamed"
+    npo.update_profile("colleague", npo_profile(name="Renamed"))
+    assert npo.profile.name == "Renamed"
     with pytest.raises(NotAllowedError):
-        npo.update_profile("stranger", profile())
+        npo.update_profile("stranger", npo_profile())
     # Check the creator stays and removes others.
     with pytest.raises(ConflictError):
         npo.remove_member("creator", "creator")
@@ -87,7 +90,7 @@ def test_the_creator_manages_members_and_only_members_edit() -> None:
 
 
 def test_the_first_recorded_offering_completes_registration_once() -> None:
-    npo = Npo.register("creator", {"NPO"}, profile())
+    npo = Npo.register("creator", {"NPO"}, npo_profile())
     assert npo.record_offering("o1") is True
     assert npo.registration == "COMPLETE"
     assert npo.completed_at is not None
@@ -100,7 +103,7 @@ def test_the_first_recorded_offering_completes_registration_once() -> None:
 
 
 def test_verification_by_the_assigned_leader_then_approval_by_an_admin() -> None:
-    npo = Npo.register("creator", {"NPO"}, profile())
+    npo = Npo.register("creator", {"NPO"}, npo_profile())
     npo.record_offering("o1")
     npo.assign_leader("leader", "community")
     with pytest.raises(NotAllowedError):
@@ -122,7 +125,7 @@ def test_verification_by_the_assigned_leader_then_approval_by_an_admin() -> None
 
 
 def test_deletion_names_members_leader_and_offerings() -> None:
-    npo = Npo.register("creator", {"NPO"}, profile())
+    npo = Npo.register("creator", {"NPO"}, npo_profile())
     npo.add_member("creator", "colleague", {"NPO"})
     npo.record_offering("o1")
     npo.assign_leader("leader", "community")
@@ -135,26 +138,30 @@ def test_deletion_names_members_leader_and_offerings() -> None:
     assert deleted.leader_id == "leader"  # type: ignore[attr-defined]
     assert deleted.offering_ids == ["o1"]  # type: ignore[attr-defined]
     with pytest.raises(ConflictError):
-        npo.update_profile("creator", profile())
+        npo.update_profile("creator", npo_profile())
 
 
 def test_offering_content_is_validated_sanitised_and_versioned() -> None:
     with pytest.raises(InvalidFieldError) as raised:
-        Offering.create("npo", offering(categories=["astrology"]), DEFAULT_CATEGORIES)
+        Offering.create(
+            "npo", offering_content(categories=["astrology"]), DEFAULT_CATEGORIES
+        )
     assert raised.value.field == "categories[0]"
-    item = Offering.create("npo", offering(), DEFAULT_CATEGORIES)
-    assert item.content["description_html"] == "<p>Bring your <strong>CV</strong>.</p>"
-    assert item.content["tags"] == ["resumes", "career-change"]
+    item = Offering.create("npo", offering_content(), DEFAULT_CATEGORIES)
+    assert item.content.description_html == "<p>Bring your <strong>CV</strong>.</p>"
+    assert item.content.tags == ("resumes", "career-change")
     assert item.version == 1
     # Check an edit names the version it started from.
     with pytest.raises(VersionConflictError):
-        item.update(offering(title="New"), DEFAULT_CATEGORIES, expected_version=7)
-    item.update(offering(title="New"), DEFAULT_CATEGORIES, expected_version=1)
-    assert (item.content["title"], item.version) == ("New", 2)
+        item.update(
+            offering_content(title="New"), DEFAULT_CATEGORIES, expected_version=7
+        )
+    item.update(offering_content(title="New"), DEFAULT_CATEGORIES, expected_version=1)
+    assert (item.content.title, item.version) == ("New", 2)
 
 
 def test_resources_are_checked_at_both_steps() -> None:
-    item = Offering.create("npo", offering(), DEFAULT_CATEGORIES)
+    item = Offering.create("npo", offering_content(), DEFAULT_CATEGORIES)
     with pytest.raises(UnreadableResourceError):
         item.start_upload("tool.exe", "application/octet-stream", 10)
     with pytest.raises(InvalidFieldError):
@@ -165,19 +172,21 @@ def test_resources_are_checked_at_both_steps() -> None:
     # Check bytes that are not what was declared are refused, and recorded so.
     reason = item.attach_upload(resource_id, 900, "image/png", "abc")
     assert reason == "the content is image/png, not application/pdf"
-    assert item.resources[resource_id]["state"] == "REJECTED"
+    assert item.resources[resource_id].state == "REJECTED"
     second = item.start_upload("guide.pdf", "application/pdf", 1000)
     assert item.attach_upload(second, 900, "application/pdf", "abc") is None
-    assert item.resources[second]["state"] == "READY"
+    assert item.resources[second].state == "READY"
     # Check a module may point at a usable resource only.
     with pytest.raises(InvalidFieldError):
         item.update(
-            offering(modules=[{"kind": "download", "title": "x", "resource_id": "no"}]),
+            offering_content(
+                modules=[{"kind": "download", "title": "x", "resource_id": "no"}]
+            ),
             DEFAULT_CATEGORIES,
             None,
         )
     item.update(
-        offering(
+        offering_content(
             modules=[{"kind": "download", "title": "Guide", "resource_id": second}]
         ),
         DEFAULT_CATEGORIES,
@@ -188,12 +197,12 @@ def test_resources_are_checked_at_both_steps() -> None:
 
 
 def test_taken_down_offerings_freeze() -> None:
-    item = Offering.create("npo", offering(), DEFAULT_CATEGORIES)
+    item = Offering.create("npo", offering_content(), DEFAULT_CATEGORIES)
     with pytest.raises(NotAllowedError):
         item.take_down({"NPO"}, "spam")
     item.take_down({"ADMIN"}, "Misleading")
     with pytest.raises(ConflictError):
-        item.update(offering(), DEFAULT_CATEGORIES, None)
+        item.update(offering_content(), DEFAULT_CATEGORIES, None)
 
 
 def _community(name: str, tags: list[str]) -> Community:
@@ -211,16 +220,16 @@ def test_placement_matches_tags_else_the_default_community() -> None:
     with pytest.raises(ConflictError):
         directory.list_community(_community("careers", ["x"]))  # same name
     # Check best match first, ties in founding order, categories count as tags.
-    ids, matched = directory.placement(["Resume Writing", "interview_prep"])
-    assert ids == [str(careers.id), str(both.id)]
-    assert matched == ["interview-prep", "resume-writing"]
-    assert directory.placement(["gardening"]) == ([str(default.id)], [])
+    placement = directory.placement(["Resume Writing", "interview_prep"])
+    assert placement.community_ids == (str(careers.id), str(both.id))
+    assert placement.matched_tags == ("interview-prep", "resume-writing")
+    assert directory.placement(["gardening"]) == Placement((str(default.id),))
     with pytest.raises(NotAllowedError):
         Community.found("u", {"NPO"}, "Mine", None, ["x"])
 
 
 def _npo(number: int) -> Npo:
-    npo = Npo.register(f"creator-{number}", {"NPO"}, profile())
+    npo = Npo.register(f"creator-{number}", {"NPO"}, npo_profile())
     npo.record_offering(f"o{number}")
     return npo
 

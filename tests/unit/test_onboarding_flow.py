@@ -15,17 +15,34 @@ from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
 from adapters.kafka.inbound import InboundConsumer
-from commands.onboarding import communities, npos, offerings
+from commands.base import Actor
 from commands.onboarding.application import OnboardingApplication
+from commands.onboarding.messages import (
+    AddLeader,
+    CreateCommunity,
+    CreateNpo,
+    CreateOffering,
+    DeleteNpo,
+)
 from domain.onboarding.npo import Npo
 from domain.onboarding.offering import Offering
 from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
-from projections.onboarding.integration import OnboardingIntegrationEvents
-from projections.onboarding.npos import NposView
-from projections.onboarding.topics import OFFERING_CREATED, OFFERINGS_TOPIC
-from queries import onboarding as q
-from tests.support.onboarding import admin, npo_user, offering, profile
+from projections.integration_events import HEADER_POSITION
+from projections.onboarding.integration_events import (
+    OFFERING_CREATED,
+    OFFERINGS_TOPIC,
+    OnboardingIntegrationEvents,
+)
+from projections.onboarding.relational import NposView
+from queries.onboarding.npos import npo_of_offering
+from tests.support.onboarding import (
+    Onboarding,
+    admin,
+    npo_profile,
+    npo_user,
+    offering_content,
+)
 
 
 class Flow:
@@ -33,6 +50,8 @@ class Flow:
         self.app = OnboardingApplication(
             env={"PERSISTENCE_MODULE": "eventsourcing.popo"}
         )
+        self.onboarding = Onboarding(self.app)
+        self.send = self.onboarding.send
         self.views = SqliteRelationalStore(None)
         self.bus = InMemoryMessageBus()
         self.engine = ProjectionEngine(
@@ -44,8 +63,22 @@ class Flow:
 
     def consumer(self, group_id: str | None = None) -> InboundConsumer:
         return offering_flow_consumer(
-            self.app, self.views, self.bus, group_id=group_id, poll_timeout_seconds=0.01
+            self.send,
+            self.app.offerings_topic,
+            self.views,
+            self.bus,
+            group_id=group_id,
+            poll_timeout_seconds=0.01,
         )
+
+    def create_npo(self, owner: Actor) -> str:
+        return self.send(CreateNpo(actor=owner, profile=npo_profile())).ids[0]
+
+    def create_offering(self, owner: Actor, npo_id: str) -> str:
+        content = offering_content()
+        return self.send(
+            CreateOffering(actor=owner, npo_id=UUID(npo_id), content=content)
+        ).ids[0]
 
     def drain(self, consumer: InboundConsumer) -> None:
         while consumer.poll_once():
@@ -67,14 +100,15 @@ def flow() -> Iterator[Flow]:
 
 def test_an_offering_message_completes_the_npo_once(flow: Flow) -> None:
     boss = admin()
-    community_id = communities.create_community(
-        flow.app, boss, name="Careers", description=None, tags=["resume-writing"]
+    community_id = flow.send(
+        CreateCommunity(actor=boss, name="Careers", tags=("resume-writing",))
     ).ids[0]
-    communities.add_leader(flow.app, boss, community_id, "l0", {"COMMUNITY_LEADER"})
+    leader = flow.onboarding.leader("l0")
+    flow.send(AddLeader(actor=boss, community_id=UUID(community_id), user_id=leader))
     owner = npo_user()
-    npo_id = npos.create_npo(flow.app, owner, profile()).ids[0]
-    first = offerings.create_offering(flow.app, owner, npo_id, offering()).ids[0]
-    second = offerings.create_offering(flow.app, owner, npo_id, offering()).ids[0]
+    npo_id = flow.create_npo(owner)
+    first = flow.create_offering(owner, npo_id)
+    second = flow.create_offering(owner, npo_id)
     flow.engine.catch_up()
 
     # Check the messages carry the NPO and offering ids, and nothing personal.
@@ -91,7 +125,7 @@ def test_an_offering_message_completes_the_npo_once(flow: Flow) -> None:
     assert (npo.registration, npo.leader_id) == ("COMPLETE", "l0")
     assert npo.offering_ids == [first, second]
     flow.engine.catch_up()
-    assert q.npo_of_offering(flow.views, second) == npo_id
+    assert npo_of_offering(flow.views, second) == npo_id
     head = flow.app.recorder.max_notification_id()
 
     # Replay the topic from the beginning with a fresh consumer group, and publish
@@ -116,9 +150,9 @@ def test_a_message_after_the_npo_was_deleted_takes_the_offering_down(
     flow: Flow,
 ) -> None:
     owner, boss = npo_user(), admin()
-    npo_id = npos.create_npo(flow.app, owner, profile()).ids[0]
-    offering_id = offerings.create_offering(flow.app, owner, npo_id, offering()).ids[0]
-    npos.delete_npo(flow.app, boss, npo_id, "Fake")
+    npo_id = flow.create_npo(owner)
+    offering_id = flow.create_offering(owner, npo_id)
+    flow.send(DeleteNpo(actor=boss, npo_id=UUID(npo_id), reason="Fake"))
     flow.engine.catch_up()
     flow.drain(flow.consumer())
     found: object = flow.app.repository.get(UUID(offering_id))
@@ -134,3 +168,22 @@ def test_poison_messages_are_parked(flow: Flow) -> None:
     assert consumer.stats.dead_lettered == 1
     parked = flow.bus.consumer([OFFERINGS_TOPIC + ".dlq"], "ops").poll(0.01)
     assert parked[0].headers["dlq-consumer"] == "onboarding_offering_flow"
+
+
+def test_a_message_naming_no_valid_ids_is_parked(flow: Flow) -> None:
+    owner = npo_user()
+    npo_id = flow.create_npo(owner)
+    flow.create_offering(owner, npo_id)
+    flow.engine.catch_up()
+    (message,) = flow.bus.consumer([OFFERINGS_TOPIC], "peek").poll(0.01)
+    payload = json.loads(message.value)
+    # Another message (at another position), naming something that is not an id.
+    payload["data"]["npo_id"] = "not-an-id"
+    payload["position"] += 1000
+    headers = {**message.headers, HEADER_POSITION: str(payload["position"])}
+    flow.bus.publish(OFFERINGS_TOPIC, "k", json.dumps(payload).encode(), headers)
+    consumer = flow.consumer()
+    flow.drain(consumer)
+    # Check the valid message was handled and the other one parked.
+    assert (consumer.stats.handled, consumer.stats.dead_lettered) == (1, 1)
+    assert flow.npo(npo_id).registration == "COMPLETE"

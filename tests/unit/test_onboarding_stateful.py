@@ -23,13 +23,32 @@ from hypothesis.stateful import (
     rule,
 )
 
-from commands.onboarding import communities, flow, npos, offerings
+from commands.base import Actor
 from commands.onboarding.application import OnboardingApplication
-from domain.onboarding.assignment import Leader, LeaderRoster
+from commands.onboarding.messages import (
+    AddLeader,
+    CreateCommunity,
+    CreateNpo,
+    CreateOffering,
+    DeleteNpo,
+    PlaceNpo,
+    RecordOffering,
+    RemoveLeader,
+    SetLeaderCap,
+    SetPolicy,
+)
 from domain.onboarding.community import DEFAULT_COMMUNITY_ID
 from domain.onboarding.errors import CapReachedError
+from domain.onboarding.leader import Leader
+from domain.onboarding.leader_roster import LeaderRoster
 from domain.onboarding.npo import Npo
-from tests.support.onboarding import admin, npo_user, offering, profile
+from tests.support.onboarding import (
+    Onboarding,
+    admin,
+    npo_profile,
+    npo_user,
+    offering_content,
+)
 
 AREAS = ["resume-writing", "rent-housing", "gardening"]  # the last matches nothing
 
@@ -42,6 +61,8 @@ class Assignment(RuleBasedStateMachine):
         self.app = OnboardingApplication(
             env={"PERSISTENCE_MODULE": "eventsourcing.popo"}
         )
+        self.onboarding = Onboarding(self.app)
+        self.send = self.onboarding.send
         self.admin = admin()
         self.communities: list[str] = []
         self.leaders: list[str] = []
@@ -53,33 +74,38 @@ class Assignment(RuleBasedStateMachine):
 
     @initialize()
     def found_communities(self) -> None:
-        communities.set_policy(self.app, self.admin, 2, 2)
+        self.send(
+            SetPolicy(actor=self.admin, leader_npo_cap=2, communities_per_leader=2)
+        )
         for tag in AREAS[:2]:
-            self.communities.append(
-                communities.create_community(
-                    self.app, self.admin, name=tag, description=None, tags=[tag]
-                ).ids[0]
+            created = self.send(
+                CreateCommunity(actor=self.admin, name=tag, tags=(tag,))
             )
+            self.communities.append(created.ids[0])
         self.communities.append(str(DEFAULT_COMMUNITY_ID))
 
     @rule(community=st.integers(0, 2), leader=st.integers(0, 5))
     def add_leader(self, community: int, leader: int) -> None:
-        user_id = f"leader-{leader}"
+        user_id = self.onboarding.leader(f"leader-{leader}")
         with contextlib.suppress(CapReachedError):  # CL5: communities per leader
-            communities.add_leader(
-                self.app,
-                self.admin,
-                self.communities[community],
-                user_id,
-                {"COMMUNITY_LEADER"},
+            self.send(
+                AddLeader(
+                    actor=self.admin,
+                    community_id=UUID(self.communities[community]),
+                    user_id=user_id,
+                )
             )
         if user_id not in self.leaders:
             self.leaders.append(user_id)
 
     @rule(community=st.integers(0, 2), leader=st.integers(0, 5))
     def remove_leader(self, community: int, leader: int) -> None:
-        communities.remove_leader(
-            self.app, self.admin, self.communities[community], f"leader-{leader}"
+        self.send(
+            RemoveLeader(
+                actor=self.admin,
+                community_id=UUID(self.communities[community]),
+                user_id=f"leader-{leader}",
+            )
         )
 
     @rule(leader=st.integers(0, 5), raise_by=st.integers(1, 2))
@@ -88,29 +114,47 @@ class Assignment(RuleBasedStateMachine):
         if user_id not in self.leaders:
             return
         current: Leader = self.get(Leader.id_for(user_id))
-        communities.set_leader_cap(
-            self.app, self.admin, user_id, current.effective_cap(2) + raise_by
+        self.send(
+            SetLeaderCap(
+                actor=self.admin,
+                user_id=user_id,
+                npo_cap=current.effective_cap(2) + raise_by,
+            )
         )
 
     @rule(target=completed, area=st.sampled_from(AREAS))
     def complete_npo(self, area: str) -> str:
         owner = npo_user()
-        npo_id = npos.create_npo(self.app, owner, profile(service_areas=[area])).ids[0]
-        offering_id = offerings.create_offering(
-            self.app, owner, npo_id, offering(categories=["child_care"], tags=[])
+        profile = npo_profile(service_areas=[area])
+        npo_id: str = self.send(CreateNpo(actor=owner, profile=profile)).ids[0]
+        content = offering_content(categories=["child_care"], tags=[])
+        offering_id = self.send(
+            CreateOffering(actor=owner, npo_id=UUID(npo_id), content=content)
         ).ids[0]
-        flow.record_offering(self.app, npo_id, offering_id, "c")
-        flow.record_offering(self.app, npo_id, offering_id, "again")
+        for correlation_id in ("c", "again"):
+            self.send(
+                RecordOffering(
+                    actor=Actor.system(correlation_id),
+                    npo_id=UUID(npo_id),
+                    offering_id=UUID(offering_id),
+                )
+            )
         self.npos.append(npo_id)
         return npo_id
 
     @rule(npo_id=consumes(completed))
     def delete_npo(self, npo_id: str) -> None:
-        npos.delete_npo(self.app, self.admin, npo_id, "fake")
+        self.send(DeleteNpo(actor=self.admin, npo_id=UUID(npo_id), reason="fake"))
 
     @rule(npo_id=completed, community=st.integers(0, 1))
     def place(self, npo_id: str, community: int) -> None:
-        npos.place_npo(self.app, self.admin, npo_id, [self.communities[community]])
+        self.send(
+            PlaceNpo(
+                actor=self.admin,
+                npo_id=UUID(npo_id),
+                community_ids=(self.communities[community],),
+            )
+        )
 
     @invariant()
     def assignments_agree_and_caps_hold(self) -> None:

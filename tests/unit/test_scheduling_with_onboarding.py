@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from uuid import UUID
 
 import pytest
 
 from adapters.embedded.views import SqliteRelationalStore
-from commands.onboarding import communities, flow, npos, offerings
+from commands.base import Actor
 from commands.onboarding.application import OnboardingApplication
+from commands.onboarding.messages import (
+    AddLeader,
+    AddMember,
+    CreateCommunity,
+    CreateNpo,
+    CreateOffering,
+    RecordOffering,
+)
 from commands.scheduling.application import SchedulingApplication
 from queries.scheduling.meetings import meetings_of
 from queries.scheduling.notifications import list_notifications
-from tests.support.onboarding import admin, npo_user, offering, profile
+from tests.support.onboarding import (
+    Onboarding,
+    admin,
+    npo_profile,
+    npo_user,
+    offering_content,
+)
 from tests.support.scheduling import SchedulingWorld
 
 EVERY_WEEKDAY = [(d, "09:00", "17:00") for d in range(5)]
@@ -35,18 +50,30 @@ def test_an_npo_completed_by_its_first_offering_meets_its_leader(
 ) -> None:
     app = world.others["onboarding"]
     assert isinstance(app, OnboardingApplication)
+    onboarding = Onboarding(app)
+    send = onboarding.send
     owner, colleague = npo_user(), npo_user()
     boss = admin()
-    community = communities.create_community(
-        app, boss, name="Careers", description=None, tags=["resume-writing"]
+    community = send(
+        CreateCommunity(actor=boss, name="Careers", tags=("resume-writing",))
     ).ids[0]
-    communities.add_leader(app, boss, community, "leader-1", {"COMMUNITY_LEADER"})
+    leader = onboarding.leader("leader-1")
+    send(AddLeader(actor=boss, community_id=UUID(community), user_id=leader))
     for user in (owner.user_id, colleague.user_id, "leader-1"):
         world.free(user, "America/Chicago", EVERY_WEEKDAY)
-    npo_id = npos.create_npo(app, owner, profile()).ids[0]
-    npos.add_member(app, owner, npo_id, colleague.user_id, {"NPO"})
-    offering_id = offerings.create_offering(app, colleague, npo_id, offering()).ids[0]
-    flow.record_offering(app, npo_id, offering_id, "corr")  # as the consumer does
+    npo_id = UUID(send(CreateNpo(actor=owner, profile=npo_profile())).ids[0])
+    onboarding.npo_member(colleague)
+    send(AddMember(actor=owner, npo_id=npo_id, user_id=colleague.user_id))
+    content = offering_content()
+    offering_id = UUID(
+        send(CreateOffering(actor=colleague, npo_id=npo_id, content=content)).ids[0]
+    )
+    # As the offering flow's consumer does:
+    send(
+        RecordOffering(
+            actor=Actor.system("corr"), npo_id=npo_id, offering_id=offering_id
+        )
+    )
 
     world.settle()
 
@@ -56,7 +83,7 @@ def test_an_npo_completed_by_its_first_offering_meets_its_leader(
         sorted([owner.user_id, colleague.user_id, "leader-1"])
     )
     assert meetings["intro"].context == {
-        "npo_id": npo_id,
+        "npo_id": str(npo_id),
         "leader_id": "leader-1",
         "community_id": community,
     }

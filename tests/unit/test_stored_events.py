@@ -43,6 +43,39 @@ from tests.fixtures.stored_events.snapshot import (
 
 FIXTURES = fixture_dirs()
 
+# Value objects that replaced JSON dicts in an aggregate's state since a fixture was
+# recorded, each with exactly the dict's keys as its fields: the onboarding
+# context's ``Npo.profile``, ``Offering.content`` and ``Offering.resources``
+# (``initial`` holds them as dicts). ``normalise`` marks a value object with its
+# class; compared without that marker, the state is the state recorded.
+VALUE_OBJECTS_THAT_WERE_DICTS = frozenset(
+    {
+        "NpoProfile",
+        "NpoLocation",
+        "NpoContact",
+        "OfferingContent",
+        "OfferingLink",
+        "OfferingDeadline",
+        "OfferingModule",
+        "OfferingLocation",
+        "Resource",
+    }
+)
+
+
+def as_recorded(value: JSON) -> JSON:
+    """``value`` with those value objects shown as the dicts they replaced."""
+    if isinstance(value, dict):
+        return {
+            k: as_recorded(v)
+            for k, v in value.items()
+            if not (k == "__class__" and v in VALUE_OBJECTS_THAT_WERE_DICTS)
+        }
+    if isinstance(value, list):
+        return [as_recorded(v) for v in value]
+    return value
+
+
 RECORD_A_FIXTURE = (
     "record a new fixture with `python -m tests.fixtures.stored_events.build NAME` "
     "and keep the old ones (tests/fixtures/stored_events/README.md)"
@@ -182,7 +215,9 @@ def test_every_stored_aggregate_loads_as_it_did(restored: Restored) -> None:
             # same type and state.
             loaded = aggregate_state(app.repository.get(aggregate_id))
             was = expected[name][str(aggregate_id)]
-            assert loaded == was, f"{name} {was['type']} {aggregate_id}"
+            assert as_recorded(loaded) == as_recorded(was), (
+                f"{name} {was['type']} {aggregate_id}"
+            )
 
 
 def test_views_rebuilt_from_the_stored_events_are_as_they_were(

@@ -1,71 +1,33 @@
-"""Platform-wide onboarding settings an admin changes: categories, caps.
+"""The platform's default caps an admin changes: NPOs per leader, communities per
+leader (CL5).
 
-Both are singletons with fixed ids. Until an admin first changes one, it does not
-exist in the store and its defaults apply.
+A singleton with a fixed id. Until an admin first changes it, it does not exist in
+the store and the defaults apply; a leader's own cap (``Leader.set_cap``) overrides
+the first.
+
+Lifecycle: started with the defaults on the first change; an admin changes both
+caps together (the same values again change nothing).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from uuid import NAMESPACE_URL, uuid5
+from uuid import uuid5
 
 from eventsourcing.domain import event
 
 from domain.base import InvalidFieldError, NotAllowedError, SpotlightAggregate
 from domain.onboarding import values as v
-from domain.onboarding.offering import DEFAULT_CATEGORIES
-
-ONBOARDING_NAMESPACE = uuid5(NAMESPACE_URL, "https://spotlight.example/onboarding")
 
 DEFAULT_LEADER_NPO_CAP = 10
 DEFAULT_COMMUNITIES_PER_LEADER = 3
 MAX_CAP = 10_000
 
 
-def _require_admin(roles: Collection[str]) -> None:
-    if v.ROLE_ADMIN not in roles:
-        raise NotAllowedError("Only an admin changes platform settings.")
-
-
-class Catalogue(SpotlightAggregate):
-    """The offering categories: the ten of #2, and those admins add."""
-
-    ID = uuid5(ONBOARDING_NAMESPACE, "catalogue")
-
-    class Started(SpotlightAggregate.Created):
-        categories: dict[str, str]
-
-    @event(Started)
-    def __init__(self, *, categories: dict[str, str]) -> None:
-        self.categories = dict(categories)
-
-    @classmethod
-    def start(cls) -> Catalogue:
-        catalogue: Catalogue = cls._create(
-            cls.Started, id=cls.ID, categories=dict(DEFAULT_CATEGORIES)
-        )
-        return catalogue
-
-    class CategoryAdded(SpotlightAggregate.Event):
-        slug: str
-        label: str
-
-    def add_category(self, actor_roles: Collection[str], slug: str, label: str) -> None:
-        _require_admin(actor_roles)
-        key = v.slug(slug, "slug")
-        text = v.required_text(label, "label", max_length=100)
-        if self.categories.get(key) != text:
-            self._add_category(slug=key, label=text)
-
-    @event(CategoryAdded)
-    def _add_category(self, slug: str, label: str) -> None:
-        self.categories[slug] = label
-
-
 class OnboardingPolicy(SpotlightAggregate):
     """The platform's default caps (a leader's own cap overrides the first)."""
 
-    ID = uuid5(ONBOARDING_NAMESPACE, "policy")
+    ID = uuid5(v.ONBOARDING_NAMESPACE, "policy")
 
     class Started(SpotlightAggregate.Created):
         leader_npo_cap: int
@@ -96,7 +58,8 @@ class OnboardingPolicy(SpotlightAggregate):
         leader_npo_cap: int,
         communities_per_leader: int,
     ) -> None:
-        _require_admin(actor_roles)
+        if v.ROLE_ADMIN not in actor_roles:
+            raise NotAllowedError("Only an admin changes platform settings.")
         for name, value in (
             ("leader_npo_cap", leader_npo_cap),
             ("communities_per_leader", communities_per_leader),

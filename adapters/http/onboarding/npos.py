@@ -6,44 +6,44 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
-from adapters.http.auth import (
-    AdminDep,
-    ContainerDep,
-    CurrentUserDep,
-    LeaderDep,
-    NpoDep,
-)
-from adapters.http.consistency import read_your_writes
-from adapters.http.routers.onboarding_common import (
-    NPO_VIEWS,
-    OFFERING_VIEWS,
-    Accepted,
-    CorrelationDep,
-    OnboardingDep,
-    actor_of,
-    not_found,
-    user_roles,
-    viewer_of,
-)
-from adapters.http.routers.onboarding_schemas import (
+from adapters.http.auth import AdminDep, ContainerDep, LeaderDep, NpoDep
+from adapters.http.commands import Accepted, ActorDep, DispatchDep
+from adapters.http.onboarding.reading import FRESH_NPOS, FRESH_OFFERINGS, ViewerDep
+from adapters.http.onboarding.schemas_npos import (
     AssignedNpo,
     AssignedNpoPage,
     NpoOut,
     NpoPage,
     NpoProfileIn,
-    NpoReportOut,
-    OfferingIn,
-    OfferingOut,
-    OfferingPage,
     PlacementIn,
     ReasonIn,
     VerificationIn,
 )
-from commands.onboarding import npos, offerings
+from adapters.http.onboarding.schemas_offerings import (
+    NpoReportOut,
+    OfferingIn,
+    OfferingOut,
+    OfferingPage,
+)
+from commands.onboarding.messages import (
+    AddMember,
+    ApproveNpo,
+    CreateNpo,
+    CreateOffering,
+    DeleteNpo,
+    PlaceNpo,
+    RecordVerification,
+    RemoveMember,
+    UpdateNpo,
+)
 from domain.onboarding.npo import VerificationStatus
-from queries import onboarding as q
+from queries.onboarding import npos as q
+from queries.onboarding.offerings import offerings_of_npo
+from queries.onboarding.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from queries.onboarding.reports import npo_report as report_of
+from queries.onboarding.reports import npos_of_leader
 
 router = APIRouter(prefix="/npos", tags=["npos"])
 me_router = APIRouter(prefix="/me", tags=["npos"])
@@ -51,28 +51,25 @@ me_router = APIRouter(prefix="/me", tags=["npos"])
 Cursor = Annotated[
     str | None, Query(alias="cursor", description="next_cursor of the last page")
 ]
-Limit = Annotated[int, Query(ge=1, le=q.MAX_PAGE_SIZE)]
-
-_fresh_npos = Depends(read_your_writes(*NPO_VIEWS))
-_fresh_offerings = Depends(read_your_writes(*OFFERING_VIEWS))
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_npo(
-    body: NpoProfileIn, user: NpoDep, app: OnboardingDep, correlation: CorrelationDep
+    body: NpoProfileIn, user: NpoDep, actor: ActorDep, dispatch: DispatchDep
 ) -> Accepted:
     """Create an NPO profile (NPO role). The platform assigns its id (the first of
     ``ids``); its registration is PENDING until its first offering is recorded."""
-    result = npos.create_npo(
-        app, actor_of(user, correlation), body.model_dump(mode="json")
+    return Accepted.of(
+        dispatch.dispatch(CreateNpo(actor=actor, profile=body.to_value()))
     )
-    return Accepted.of(result)
 
 
-@router.get("", dependencies=[_fresh_npos])
+@router.get("", dependencies=[FRESH_NPOS])
 def list_npos(
     *,
     user: AdminDep,
+    viewer: ViewerDep,
     container: ContainerDep,
     registration_status: Annotated[
         str | None, Query(pattern="^(PENDING|COMPLETE)$")
@@ -83,7 +80,7 @@ def list_npos(
     approved: bool | None = None,
     waiting_for_leader: bool | None = None,
     cursor: Cursor = None,
-    limit: Limit = q.DEFAULT_PAGE_SIZE,
+    limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> NpoPage:
     """Admins: NPOs not deleted, filtered (to approve, flagged, waiting...)."""
     page = q.npos_admin(
@@ -95,21 +92,16 @@ def list_npos(
         cursor=cursor,
         limit=limit,
     )
-    viewer = viewer_of(user)
     return NpoPage(
         items=[NpoOut.of(n, viewer) for n in page.items], next_cursor=page.next_cursor
     )
 
 
-@router.get("/{npo_id}", dependencies=[_fresh_npos])
-def read_npo(npo_id: UUID, user: CurrentUserDep, container: ContainerDep) -> NpoOut:
+@router.get("/{npo_id}", dependencies=[FRESH_NPOS])
+def read_npo(npo_id: UUID, viewer: ViewerDep, container: ContainerDep) -> NpoOut:
     """An NPO: all of it for its members, its leader and admins; the public part of
     an approved NPO for anyone signed in."""
-    viewer = viewer_of(user)
-    found = q.visible_npo(container.views, viewer, str(npo_id))
-    if found is None:
-        raise not_found("NPO")
-    return NpoOut.of(found, viewer)
+    return NpoOut.of(q.visible_npo(container.views, viewer, str(npo_id)), viewer)
 
 
 @router.put("/{npo_id}")
@@ -117,45 +109,30 @@ def update_npo(
     npo_id: UUID,
     body: NpoProfileIn,
     user: NpoDep,
-    app: OnboardingDep,
-    correlation: CorrelationDep,
+    actor: ActorDep,
+    dispatch: DispatchDep,
 ) -> Accepted:
     """Change the profile (its members only)."""
-    result = npos.update_npo(
-        app, actor_of(user, correlation), npo_id, body.model_dump(mode="json")
-    )
-    return Accepted.of(result)
+    command = UpdateNpo(actor=actor, npo_id=npo_id, profile=body.to_value())
+    return Accepted.of(dispatch.dispatch(command))
 
 
 @router.put("/{npo_id}/members/{user_id}")
 def add_member(
-    *,
-    npo_id: UUID,
-    user_id: UUID,
-    user: NpoDep,
-    app: OnboardingDep,
-    container: ContainerDep,
-    correlation: CorrelationDep,
+    npo_id: UUID, user_id: UUID, user: NpoDep, actor: ActorDep, dispatch: DispatchDep
 ) -> Accepted:
     """The creator adds a user who holds the NPO role (again: no change)."""
-    roles = user_roles(container, user_id)
-    result = npos.add_member(
-        app, actor_of(user, correlation), npo_id, str(user_id), roles
-    )
-    return Accepted.of(result)
+    command = AddMember(actor=actor, npo_id=npo_id, user_id=str(user_id))
+    return Accepted.of(dispatch.dispatch(command))
 
 
 @router.delete("/{npo_id}/members/{user_id}")
 def remove_member(
-    npo_id: UUID,
-    user_id: UUID,
-    user: NpoDep,
-    app: OnboardingDep,
-    correlation: CorrelationDep,
+    npo_id: UUID, user_id: UUID, user: NpoDep, actor: ActorDep, dispatch: DispatchDep
 ) -> Accepted:
     """The creator removes a member (not themselves)."""
-    result = npos.remove_member(app, actor_of(user, correlation), npo_id, str(user_id))
-    return Accepted.of(result)
+    command = RemoveMember(actor=actor, npo_id=npo_id, user_id=str(user_id))
+    return Accepted.of(dispatch.dispatch(command))
 
 
 @router.post("/{npo_id}/verification")
@@ -163,42 +140,36 @@ def verify_npo(
     npo_id: UUID,
     body: VerificationIn,
     user: LeaderDep,
-    app: OnboardingDep,
-    correlation: CorrelationDep,
+    actor: ActorDep,
+    dispatch: DispatchDep,
 ) -> Accepted:
     """The assigned leader records the check of the registration id (CL1):
     VERIFIED, or FLAGGED with a reason."""
-    result = npos.record_verification(
-        app,
-        actor_of(user, correlation),
-        npo_id,
-        VerificationStatus(body.status),
-        body.reason,
+    command = RecordVerification(
+        actor=actor,
+        npo_id=npo_id,
+        status=VerificationStatus(body.status),
+        reason=body.reason,
     )
-    return Accepted.of(result)
+    return Accepted.of(dispatch.dispatch(command))
 
 
 @router.post("/{npo_id}/approval")
 def approve_npo(
-    npo_id: UUID, user: AdminDep, app: OnboardingDep, correlation: CorrelationDep
+    npo_id: UUID, user: AdminDep, actor: ActorDep, dispatch: DispatchDep
 ) -> Accepted:
     """An admin approves a VERIFIED NPO (A3): its offerings become visible."""
-    result = npos.approve_npo(app, actor_of(user, correlation), npo_id)
-    return Accepted.of(result)
+    return Accepted.of(dispatch.dispatch(ApproveNpo(actor=actor, npo_id=npo_id)))
 
 
 @router.delete("/{npo_id}")
 def delete_npo(
-    npo_id: UUID,
-    body: ReasonIn,
-    user: AdminDep,
-    app: OnboardingDep,
-    correlation: CorrelationDep,
+    npo_id: UUID, body: ReasonIn, user: AdminDep, actor: ActorDep, dispatch: DispatchDep
 ) -> Accepted:
     """An admin deletes an NPO (a flagged one, A1): its offerings are taken down,
     its members told, its leader's slot given to the longest-waiting NPO."""
-    result = npos.delete_npo(app, actor_of(user, correlation), npo_id, body.reason)
-    return Accepted.of(result)
+    command = DeleteNpo(actor=actor, npo_id=npo_id, reason=body.reason)
+    return Accepted.of(dispatch.dispatch(command))
 
 
 @router.put("/{npo_id}/communities")
@@ -206,42 +177,38 @@ def place_npo(
     npo_id: UUID,
     body: PlacementIn,
     user: AdminDep,
-    app: OnboardingDep,
-    correlation: CorrelationDep,
+    actor: ActorDep,
+    dispatch: DispatchDep,
 ) -> Accepted:
     """An admin places the NPO in communities (A2); the first one provides its
     leader if it is waiting for one."""
-    result = npos.place_npo(
-        app,
-        actor_of(user, correlation),
-        npo_id,
-        [str(c) for c in body.community_ids],
+    command = PlaceNpo(
+        actor=actor,
+        npo_id=npo_id,
+        community_ids=tuple(str(c) for c in body.community_ids),
     )
-    return Accepted.of(result)
+    return Accepted.of(dispatch.dispatch(command))
 
 
-@router.get("/{npo_id}/report", dependencies=[_fresh_offerings])
+@router.get("/{npo_id}/report", dependencies=[FRESH_OFFERINGS])
 def npo_report(
-    npo_id: UUID, user: CurrentUserDep, container: ContainerDep
+    npo_id: UUID, viewer: ViewerDep, container: ContainerDep
 ) -> NpoReportOut:
     """NP5 (first cut), for the NPO's members and admins: the profile, its status,
     and every offering with its status."""
-    viewer = viewer_of(user)
-    report = q.npo_report(container.views, container.documents, viewer, str(npo_id))
-    if report is None:
-        raise not_found("NPO")
+    report = report_of(container.views, container.documents, viewer, str(npo_id))
     return NpoReportOut(
         npo=NpoOut.of(report.npo, viewer),
-        offerings=[OfferingOut(**o) for o in report.offerings],
+        offerings=[OfferingOut.of(o) for o in report.offerings],
         offering_counts=report.offering_counts,
     )
 
 
-@router.get("/{npo_id}/offerings", dependencies=[_fresh_offerings])
+@router.get("/{npo_id}/offerings", dependencies=[FRESH_OFFERINGS])
 def list_offerings(
     *,
     npo_id: UUID,
-    user: CurrentUserDep,
+    viewer: ViewerDep,
     container: ContainerDep,
     status_filter: Annotated[
         list[str] | None,
@@ -251,22 +218,20 @@ def list_offerings(
         ),
     ] = None,
     cursor: Cursor = None,
-    limit: Limit = q.DEFAULT_PAGE_SIZE,
+    limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> OfferingPage:
     """An NPO's offerings, oldest first."""
-    page = q.offerings_of_npo(
+    page = offerings_of_npo(
         container.views,
         container.documents,
-        viewer_of(user),
+        viewer,
         str(npo_id),
         statuses=[s for s in status_filter or ["ACTIVE"] if s != "DELETED"],
         cursor=cursor,
         limit=limit,
     )
-    if page is None:
-        raise not_found("NPO")
     return OfferingPage(
-        items=[OfferingOut(**o) for o in page.items], next_cursor=page.next_cursor
+        items=[OfferingOut.of(o) for o in page.items], next_cursor=page.next_cursor
     )
 
 
@@ -275,42 +240,39 @@ def create_offering(
     npo_id: UUID,
     body: OfferingIn,
     user: NpoDep,
-    app: OnboardingDep,
-    correlation: CorrelationDep,
+    actor: ActorDep,
+    dispatch: DispatchDep,
 ) -> Accepted:
     """A member with the NPO role adds an offering (its id comes first in ``ids``).
     The first one completes the NPO's registration through the Kafka flow."""
-    result = offerings.create_offering(
-        app, actor_of(user, correlation), npo_id, body.content()
-    )
-    return Accepted.of(result)
+    command = CreateOffering(actor=actor, npo_id=npo_id, content=body.to_value())
+    return Accepted.of(dispatch.dispatch(command))
 
 
-@me_router.get("/npos", dependencies=[_fresh_npos])
+@me_router.get("/npos", dependencies=[FRESH_NPOS])
 def my_npos(
-    user: CurrentUserDep,
+    viewer: ViewerDep,
     container: ContainerDep,
     cursor: Cursor = None,
-    limit: Limit = q.DEFAULT_PAGE_SIZE,
+    limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> NpoPage:
     """The NPOs I am a member of."""
-    viewer = viewer_of(user)
     page = q.npos_of_member(container.views, viewer.user_id, cursor, limit)
     return NpoPage(
         items=[NpoOut.of(n, viewer) for n in page.items], next_cursor=page.next_cursor
     )
 
 
-@me_router.get("/assigned-npos", dependencies=[_fresh_npos])
+@me_router.get("/assigned-npos", dependencies=[FRESH_NPOS])
 def my_assigned_npos(
     user: LeaderDep,
     container: ContainerDep,
     cursor: Cursor = None,
-    limit: Limit = q.DEFAULT_PAGE_SIZE,
+    limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> AssignedNpoPage:
     """A leader's report (CL6, first cut): the NPOs assigned to me, with their
     registration and verification status."""
-    page = q.npos_of_leader(container.views, str(user.id), cursor, limit)
+    page = npos_of_leader(container.views, str(user.id), cursor, limit)
     return AssignedNpoPage(
         items=[AssignedNpo.of(n) for n in page.items], next_cursor=page.next_cursor
     )

@@ -1,5 +1,6 @@
-"""Onboarding commands and views on the embedded stores (in-memory events, SQLite
-views, in-memory documents, local-disk blobs)."""
+"""Onboarding handlers and views on the embedded stores (in-memory events, SQLite
+views, in-memory documents, local-disk blobs): messages sent through the dispatcher,
+as every entry point sends them."""
 
 from __future__ import annotations
 
@@ -19,24 +20,52 @@ from adapters.embedded.bus import InMemoryMessageBus
 from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
-from commands.onboarding import communities, flow, npos, offerings
-from commands.onboarding.application import Actor, OnboardingApplication
-from domain.base import ConflictError, NotAllowedError, NotFoundError
+from commands.base import Actor
+from commands.onboarding.application import OnboardingApplication
+from commands.onboarding.messages import (
+    AddLeader,
+    AddMember,
+    ApproveNpo,
+    AttachUpload,
+    CreateCommunity,
+    CreateNpo,
+    CreateOffering,
+    DeleteNpo,
+    DeleteOffering,
+    PlaceNpo,
+    RecordOffering,
+    RecordVerification,
+    RemoveLeader,
+    RemoveMember,
+    SetPolicy,
+    StartUpload,
+    UpdateOffering,
+)
+from domain.base import ConflictError, InvalidFieldError, NotAllowedError, NotFoundError
 from domain.onboarding.errors import UnreadableResourceError, VersionConflictError
 from domain.onboarding.npo import Npo, VerificationStatus
 from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
-from projections.onboarding.npos import NposView
 from projections.onboarding.offerings import OfferingDocuments
-from queries import onboarding as q
+from projections.onboarding.relational import NposView
+from queries.onboarding.communities import (
+    get_community,
+    list_communities,
+    list_leaders,
+)
+from queries.onboarding.npos import get_npo, npo_of_offering
+from queries.onboarding.offerings import get_offering
+from queries.onboarding.reports import npo_report, npos_of_leader
+from queries.onboarding.viewer import Viewer
 from tests.support.onboarding import (
     PDF_BYTES,
     PNG_BYTES,
+    Onboarding,
     admin,
     leader_user,
+    npo_profile,
     npo_user,
-    offering,
-    profile,
+    offering_content,
 )
 
 
@@ -48,6 +77,8 @@ class World:
         self.views = SqliteRelationalStore(None)
         self.documents = InMemoryDocumentStore()
         self.blobs = LocalDiskBlobStore(tmp, "http://testserver", "secret")
+        self.onboarding = Onboarding(self.app, self.blobs)
+        self.send = self.onboarding.send
         self.engine = ProjectionEngine(
             self.views,
             {"onboarding": self.app},
@@ -60,25 +91,47 @@ class World:
         self.engine.catch_up()
 
     def npo(self, owner: Actor, **changes: Any) -> str:
-        return npos.create_npo(self.app, owner, profile(**changes)).ids[0]
+        self.onboarding.npo_member(owner)
+        created = self.send(CreateNpo(actor=owner, profile=npo_profile(**changes)))
+        return created.ids[0]
+
+    def offering(self, owner: Actor, npo_id: str, **changes: Any) -> str:
+        content = offering_content(**changes)
+        created = self.send(
+            CreateOffering(actor=owner, npo_id=UUID(npo_id), content=content)
+        )
+        return created.ids[0]
+
+    def record(self, npo_id: str, offering_id: str, correlation_id: str) -> Any:
+        """What the offering flow's consumer sends when the message arrives."""
+        return self.send(
+            RecordOffering(
+                actor=Actor.system(correlation_id),
+                npo_id=UUID(npo_id),
+                offering_id=UUID(offering_id),
+            )
+        )
 
     def publish(self, owner: Actor, npo_id: str, **changes: Any) -> str:
-        offering_id = offerings.create_offering(
-            self.app, owner, npo_id, offering(**changes)
-        ).ids[0]
-        # What the Kafka consumer does when the message arrives.
-        flow.record_offering(self.app, npo_id, offering_id, "corr")
+        offering_id = self.offering(owner, npo_id, **changes)
+        self.record(npo_id, offering_id, "corr")
         return offering_id
 
     def community(self, tags: list[str], leaders: int, prefix: str = "l") -> str:
-        community_id = communities.create_community(
-            self.app, self.admin, name=f"C {tags}", description=None, tags=tags
+        community_id = self.send(
+            CreateCommunity(actor=self.admin, name=f"C {tags}", tags=tuple(tags))
         ).ids[0]
         for n in range(leaders):
-            communities.add_leader(
-                self.app, self.admin, community_id, f"{prefix}{n}", {"COMMUNITY_LEADER"}
-            )
+            self.add_leader(community_id, f"{prefix}{n}")
         return community_id
+
+    def add_leader(self, community_id: str, user_id: str) -> None:
+        self.onboarding.leader(user_id)
+        self.send(
+            AddLeader(
+                actor=self.admin, community_id=UUID(community_id), user_id=user_id
+            )
+        )
 
     def get(self, npo_id: str) -> Npo:
         found: object = self.app.repository.get(UUID(npo_id))
@@ -99,47 +152,52 @@ def test_the_npo_story_from_profile_to_approval(world: World) -> None:
     owner, colleague = npo_user(), npo_user()
     careers = world.community(["resume-writing"], leaders=2)
     npo_id = world.npo(owner)
-    npos.add_member(world.app, owner, npo_id, colleague.user_id, {"NPO"})
+    world.onboarding.npo_member(colleague)
+    world.send(AddMember(actor=owner, npo_id=UUID(npo_id), user_id=colleague.user_id))
     world.catch_up()
-    record = q.get_npo(world.views, npo_id)
+    record = get_npo(world.views, npo_id)
     assert record is not None
     assert (record.registration_status, record.leader_id) == ("PENDING", None)
-    assert record.members == [owner.user_id, colleague.user_id]
+    assert record.members == (owner.user_id, colleague.user_id)
 
     # A colleague publishes the first offering: the flow completes the NPO.
     offering_id = world.publish(colleague, npo_id)
     world.catch_up()
-    record = q.get_npo(world.views, npo_id)
+    record = get_npo(world.views, npo_id)
     assert record is not None
     assert record.registration_status == "COMPLETE"
     assert record.leader_id == "l0"
-    assert record.community_ids == [careers]
-    assert record.offering_ids == [offering_id]
-    assert q.npo_of_offering(world.views, offering_id) == npo_id
+    assert record.community_ids == (careers,)
+    assert record.offering_ids == (offering_id,)
+    assert npo_of_offering(world.views, offering_id) == npo_id
 
     # Check candidates cannot see it yet; the NPO's members can.
-    candidate = q.Viewer("cand", frozenset({"CANDIDATE"}))
-    member = q.Viewer(owner.user_id, frozenset({"NPO"}))
-    assert q.get_offering(world.views, world.documents, candidate, offering_id) is None
-    seen = q.get_offering(world.views, world.documents, member, offering_id)
-    assert seen is not None
-    assert seen.document["description_html"] == "<p>Bring your <strong>CV</strong>.</p>"
+    candidate = Viewer("cand", frozenset({"CANDIDATE"}))
+    member = Viewer(owner.user_id, frozenset({"NPO"}))
+    with pytest.raises(NotFoundError):
+        get_offering(world.views, world.documents, candidate, offering_id)
+    seen = get_offering(world.views, world.documents, member, offering_id)
+    assert seen.content.description_html == "<p>Bring your <strong>CV</strong>.</p>"
 
     # The leader verifies, an admin approves: now candidates see it.
-    npos.record_verification(
-        world.app, leader_user("l0"), npo_id, VerificationStatus.VERIFIED, None
+    world.send(
+        RecordVerification(
+            actor=leader_user("l0"),
+            npo_id=UUID(npo_id),
+            status=VerificationStatus.VERIFIED,
+        )
     )
-    npos.approve_npo(world.app, world.admin, npo_id)
+    world.send(ApproveNpo(actor=world.admin, npo_id=UUID(npo_id)))
     world.catch_up()
-    assert q.get_offering(world.views, world.documents, candidate, offering_id)
-    report = q.npos_of_leader(world.views, "l0", None, None)
+    assert get_offering(world.views, world.documents, candidate, offering_id)
+    report = npos_of_leader(world.views, "l0", None, None)
     assert [(n.id, n.verification_status, n.approved) for n in report.items] == [
         (npo_id, "VERIFIED", True)
     ]
-    npo_report = q.npo_report(world.views, world.documents, member, npo_id)
-    assert npo_report is not None
-    assert npo_report.offering_counts == {"ACTIVE": 1}
-    assert q.npo_report(world.views, world.documents, candidate, npo_id) is None
+    members_report = npo_report(world.views, world.documents, member, npo_id)
+    assert members_report.offering_counts == {"ACTIVE": 1}
+    with pytest.raises(NotFoundError):
+        npo_report(world.views, world.documents, candidate, npo_id)
 
 
 def test_only_npo_role_members_publish_and_edit(world: World) -> None:
@@ -147,21 +205,34 @@ def test_only_npo_role_members_publish_and_edit(world: World) -> None:
     npo_id = world.npo(owner)
     outsider = npo_user()
     with pytest.raises(NotAllowedError):
-        offerings.create_offering(world.app, outsider, npo_id, offering())
+        world.offering(outsider, npo_id)
     # A member who lost the NPO role (roles come from the token) cannot publish.
-    npos.add_member(world.app, owner, npo_id, outsider.user_id, {"NPO"})
-    demoted = Actor(outsider.user_id, frozenset({"CANDIDATE"}), "c")
+    world.onboarding.npo_member(outsider)
+    world.send(AddMember(actor=owner, npo_id=UUID(npo_id), user_id=outsider.user_id))
+    demoted = Actor(
+        user_id=outsider.user_id, roles=frozenset({"CANDIDATE"}), correlation_id="c"
+    )
     with pytest.raises(NotAllowedError):
-        offerings.create_offering(world.app, demoted, npo_id, offering())
-    offering_id = offerings.create_offering(
-        world.app, outsider, npo_id, offering()
-    ).ids[0]
+        world.offering(demoted, npo_id)
+    offering_id = world.offering(outsider, npo_id)
+
+    def update(by: Actor, version: int | None, **changes: Any) -> None:
+        content = offering_content(**changes)
+        world.send(
+            UpdateOffering(
+                actor=by,
+                offering_id=UUID(offering_id),
+                content=content,
+                expected_version=version,
+            )
+        )
+
     with pytest.raises(VersionConflictError):
-        offerings.update_offering(world.app, owner, offering_id, offering(), 5)
-    offerings.update_offering(world.app, owner, offering_id, offering(title="Two"), 1)
-    npos.remove_member(world.app, owner, npo_id, outsider.user_id)
+        update(owner, 5)
+    update(owner, 1, title="Two")
+    world.send(RemoveMember(actor=owner, npo_id=UUID(npo_id), user_id=outsider.user_id))
     with pytest.raises(NotAllowedError):
-        offerings.update_offering(world.app, outsider, offering_id, offering(), None)
+        update(outsider, None)
     world.catch_up()
     doc = world.documents.get("offerings_v1", offering_id)
     assert doc is not None
@@ -172,38 +243,38 @@ def test_upload_attach_and_refuse_by_content(world: World) -> None:
     owner = npo_user()
     npo_id = world.npo(owner)
     offering_id = world.publish(owner, npo_id)
-    ticket = offerings.start_upload(
-        world.app,
-        world.blobs,
-        owner,
-        offering_id,
-        filename="guide.pdf",
-        content_type="application/pdf",
-        size=len(PDF_BYTES),
-    )
-    assert "/blobs/offerings/" in ticket.upload_url
-    key = f"offerings/{offering_id}/resources/{ticket.resource_id}"
+
+    def claim(filename: str, size: int) -> str:
+        ticket = world.send(
+            StartUpload(
+                actor=owner,
+                offering_id=UUID(offering_id),
+                filename=filename,
+                content_type="application/pdf",
+                size=size,
+            )
+        )
+        assert "/blobs/offerings/" in ticket.upload_url
+        return ticket.resource_id
+
+    def attach(resource_id: str) -> None:
+        world.send(
+            AttachUpload(
+                actor=owner, offering_id=UUID(offering_id), resource_id=resource_id
+            )
+        )
+
+    guide = claim("guide.pdf", len(PDF_BYTES))
+    key = f"offerings/{offering_id}/resources/{guide}"
     world.blobs.put(key, PDF_BYTES, "application/pdf")
-    offerings.attach_upload(
-        world.app, world.blobs, owner, offering_id, ticket.resource_id
-    )
+    attach(guide)
 
     # A PNG uploaded as a PDF is refused, recorded and deleted.
-    liar = offerings.start_upload(
-        world.app,
-        world.blobs,
-        owner,
-        offering_id,
-        filename="fake.pdf",
-        content_type="application/pdf",
-        size=len(PNG_BYTES),
-    )
-    liar_key = f"offerings/{offering_id}/resources/{liar.resource_id}"
+    liar = claim("fake.pdf", len(PNG_BYTES))
+    liar_key = f"offerings/{offering_id}/resources/{liar}"
     world.blobs.put(liar_key, PNG_BYTES, "application/pdf")
     with pytest.raises(UnreadableResourceError, match="image/png, not application/pdf"):
-        offerings.attach_upload(
-            world.app, world.blobs, owner, offering_id, liar.resource_id
-        )
+        attach(liar)
     assert world.blobs.list(f"offerings/{offering_id}/") == [key]
     world.catch_up()
     doc = world.documents.get("offerings_v1", offering_id)
@@ -212,14 +283,14 @@ def test_upload_attach_and_refuse_by_content(world: World) -> None:
     assert states == {"guide.pdf": "READY", "fake.pdf": "REJECTED"}
 
     # Deleting the offering deletes its files.
-    offerings.delete_offering(world.app, world.blobs, owner, offering_id, None)
+    world.send(DeleteOffering(actor=owner, offering_id=UUID(offering_id)))
     assert world.blobs.list(f"offerings/{offering_id}/") == []
 
 
 def test_deleting_a_flagged_npo_frees_its_leader_for_the_next_in_line(
     world: World,
 ) -> None:
-    communities.set_policy(world.app, world.admin, 1, 3)
+    world.send(SetPolicy(actor=world.admin, leader_npo_cap=1, communities_per_leader=3))
     world.community(["resume-writing"], leaders=1)
     first, second = npo_user(), npo_user()
     first_id, second_id = world.npo(first), world.npo(second)
@@ -228,14 +299,24 @@ def test_deleting_a_flagged_npo_frees_its_leader_for_the_next_in_line(
     assert world.get(first_id).leader_id == "l0"
     assert world.get(second_id).waiting_in is not None
 
-    npos.record_verification(
-        world.app, leader_user("l0"), first_id, VerificationStatus.FLAGGED, "Fake EIN"
+    world.send(
+        RecordVerification(
+            actor=leader_user("l0"),
+            npo_id=UUID(first_id),
+            status=VerificationStatus.FLAGGED,
+            reason="Fake EIN",
+        )
     )
     with pytest.raises(ConflictError):
-        npos.approve_npo(world.app, world.admin, first_id)
+        world.send(ApproveNpo(actor=world.admin, npo_id=UUID(first_id)))
+    # The NPO itself checks who deletes it (an admin).
     with pytest.raises(NotAllowedError):
-        npos.delete_npo(world.app, first, first_id, "mine")
-    npos.delete_npo(world.app, world.admin, first_id, "Registration id is fake")
+        world.send(DeleteNpo(actor=first, npo_id=UUID(first_id), reason="mine"))
+    world.send(
+        DeleteNpo(
+            actor=world.admin, npo_id=UUID(first_id), reason="Registration id is fake"
+        )
+    )
 
     # Check the offering went down and the waiting NPO got the freed leader.
     assert world.get(second_id).leader_id == "l0"
@@ -246,14 +327,13 @@ def test_deleting_a_flagged_npo_frees_its_leader_for_the_next_in_line(
         "TAKEN_DOWN",
         "The NPO was deleted.",
     )
-    leaders = q.list_leaders(world.views)
+    leaders = list_leaders(world.views)
     assert [(r.leader_id, r.active_npos, r.effective_cap) for r in leaders] == [
         ("l0", 1, 1)
     ]
     # A late message for an offering created in the race with the deletion.
-    late = offerings.create_offering
     with pytest.raises(ConflictError):
-        late(world.app, first, first_id, offering())
+        world.offering(first, first_id)
 
 
 def test_an_npo_matching_no_community_waits_in_the_default_until_placed(
@@ -267,16 +347,24 @@ def test_an_npo_matching_no_community_waits_in_the_default_until_placed(
     # Check: the default community, which has no leaders yet: waiting.
     assert npo.community_ids == [npo.waiting_in]
     world.catch_up()
-    default = [c for c in q.list_communities(world.views) if c.is_default]
-    assert default[0].waiting == [npo_id]
+    default = [c for c in list_communities(world.views) if c.is_default]
+    assert default[0].waiting == (npo_id,)
     # The admin places it (A2): it gets that community's leader.
-    npos.place_npo(world.app, world.admin, npo_id, [housing])
+    world.send(
+        PlaceNpo(actor=world.admin, npo_id=UUID(npo_id), community_ids=(housing,))
+    )
     npo = world.get(npo_id)
     assert (npo.leader_id, npo.waiting_in) == ("l0", None)
     world.catch_up()
-    assert [c.waiting for c in q.list_communities(world.views) if c.is_default] == [[]]
+    assert [c.waiting for c in list_communities(world.views) if c.is_default] == [()]
     with pytest.raises(NotFoundError):
-        npos.place_npo(world.app, world.admin, npo_id, ["not-a-community"])
+        world.send(
+            PlaceNpo(
+                actor=world.admin,
+                npo_id=UUID(npo_id),
+                community_ids=("not-a-community",),
+            )
+        )
 
 
 def test_replaying_messages_has_no_second_effect(world: World) -> None:
@@ -286,11 +374,11 @@ def test_replaying_messages_has_no_second_effect(world: World) -> None:
     offering_id = world.publish(owner, npo_id)
     head = world.app.recorder.max_notification_id()
     for _ in range(3):
-        result = flow.record_offering(world.app, npo_id, offering_id, "replay")
+        result = world.record(npo_id, offering_id, "replay")
         assert result.position is None
     assert world.app.recorder.max_notification_id() == head
     with pytest.raises(NotFoundError):
-        flow.record_offering(world.app, npo_id, str(UUID(int=1)), "bad")
+        world.record(npo_id, str(UUID(int=1)), "bad")
 
 
 def test_a_leader_leaving_hands_their_npos_to_the_others(world: World) -> None:
@@ -300,12 +388,13 @@ def test_a_leader_leaving_hands_their_npos_to_the_others(world: World) -> None:
     for owner, npo_id in zip(owners, ids, strict=True):
         world.publish(owner, npo_id)
     assert [world.get(i).leader_id for i in ids] == ["l0", "l1", "l0", "l1"]
-    communities.remove_leader(world.app, world.admin, community_id, "l0")
+    world.send(
+        RemoveLeader(actor=world.admin, community_id=UUID(community_id), user_id="l0")
+    )
     assert [world.get(i).leader_id for i in ids] == ["l1", "l1", "l1", "l1"]
     world.catch_up()
-    community = q.get_community(world.views, community_id)
-    assert community is not None
-    assert community.leaders == ["l1"]
+    community = get_community(world.views, community_id)
+    assert community.leaders == ("l1",)
 
 
 def test_concurrent_completions_never_pass_a_cap(
@@ -328,25 +417,20 @@ def test_concurrent_completions_never_pass_a_cap(
             raise
 
     monkeypatch.setattr(world.app, "save_changes", counting)
-    communities.set_policy(world.app, world.admin, 3, 3)
+    world.send(SetPolicy(actor=world.admin, leader_npo_cap=3, communities_per_leader=3))
     world.community(["resume-writing"], leaders=3)
     owners = [npo_user() for _ in range(20)]
     pairs = []
     for owner in owners:
         npo_id = world.npo(owner)
-        pairs.append(
-            (
-                npo_id,
-                offerings.create_offering(world.app, owner, npo_id, offering()).ids[0],
-            )
-        )
+        pairs.append((npo_id, world.offering(owner, npo_id)))
     start = threading.Barrier(len(pairs))
     errors: list[BaseException] = []
 
     def complete(npo_id: str, offering_id: str) -> None:
         start.wait()
         try:
-            flow.record_offering(world.app, npo_id, offering_id, "c")
+            world.record(npo_id, offering_id, "c")
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
@@ -366,3 +450,26 @@ def test_concurrent_completions_never_pass_a_cap(
         == ["l0"] * 3 + ["l1"] * 3 + ["l2"] * 3
     )
     assert sum(1 for npo_id, _ in pairs if world.get(npo_id).waiting_in) == 11
+
+
+def test_members_and_leaders_hold_the_roles_the_user_directory_knows(
+    world: World,
+) -> None:
+    owner = npo_user()
+    npo_id = UUID(world.npo(owner))
+    community_id = UUID(world.community(["resume-writing"], leaders=0))
+    # Check a user the directory does not know is not found.
+    with pytest.raises(NotFoundError, match="No such user"):
+        world.send(AddMember(actor=owner, npo_id=npo_id, user_id="stranger"))
+    with pytest.raises(NotFoundError, match="No such user"):
+        world.send(
+            AddLeader(actor=world.admin, community_id=community_id, user_id="stranger")
+        )
+    # Check the roles the user holds decide (a candidate is neither).
+    world.onboarding.users.add("candidate", "CANDIDATE")
+    with pytest.raises(InvalidFieldError, match="NPO role"):
+        world.send(AddMember(actor=owner, npo_id=npo_id, user_id="candidate"))
+    with pytest.raises(InvalidFieldError, match="COMMUNITY_LEADER"):
+        world.send(
+            AddLeader(actor=world.admin, community_id=community_id, user_id="candidate")
+        )

@@ -1,9 +1,11 @@
-"""The onboarding context's integration events (the seed's offering flow, out side).
+"""The onboarding context's integration events and topics (the seed's offering
+flow, out side), and the list of the context's projections.
 
 When an offering is created, a message naming the NPO and the offering goes to
-``OFFERINGS_TOPIC``, keyed by the offering id. The engine publishes it after the
-command committed, so creating an offering never fails because Kafka is down; the
-consumer (``commands.onboarding.flow``) records the mapping and completes the NPO.
+``OFFERINGS_TOPIC`` (or the topic ``Settings`` names), keyed by the offering id. The
+engine publishes it after the command committed, so creating an offering never
+fails because Kafka is down; the consumer (``commands.onboarding.inbound``) records
+the mapping and completes the NPO.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from typing import Any, ClassVar
 from domain.onboarding.offering import Offering
 from projections.contracts import Projection
 from projections.integration_events import IntegrationEventsProjection, Outbound
-from projections.onboarding.npos import NposView
 from projections.onboarding.offerings import OfferingDocuments
-from projections.onboarding.topics import OFFERING_CREATED, OFFERINGS_TOPIC
+from projections.onboarding.relational import NposView
+
+# The seed's offering flow: "offering created" messages naming the NPO and offering.
+OFFERINGS_TOPIC = "spotlight.onboarding.offerings"
+OFFERING_CREATED = "onboarding.OfferingCreated"
 
 INTEGRATION_PROJECTION = "onboarding_integration_events"
 

@@ -1,0 +1,1 @@
+"""The onboarding context's HTTP face: NPOs, offerings, communities."""

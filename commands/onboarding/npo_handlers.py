@@ -1,0 +1,131 @@
+"""Handlers of the NPO messages: profile and members (NP1), verification (CL1),
+approval and deletion (A3, A1), placement in communities (A2)."""
+
+from __future__ import annotations
+
+from commands.base import CommandResult
+from commands.onboarding.application import OnboardingApplication, UnitOfWork, run
+from commands.onboarding.assignment import (
+    assign_in,
+    is_complete,
+    release_leader,
+    require_communities,
+    rosters_of_leader,
+    serve,
+)
+from commands.onboarding.messages import (
+    AddMember,
+    ApproveNpo,
+    CreateNpo,
+    DeleteNpo,
+    PlaceNpo,
+    RecordVerification,
+    RemoveMember,
+    UpdateNpo,
+)
+from domain.base import NotAllowedError
+from domain.onboarding import values as v
+from domain.onboarding.npo import Npo
+from domain.onboarding.values import Placement
+
+NPO_DELETED_REASON = "The NPO was deleted."
+
+
+def create_npo(app: OnboardingApplication, command: CreateNpo) -> CommandResult:
+    """Only a user with the NPO role; the platform assigns the id (#8)."""
+    actor = command.actor
+
+    def decide(unit: UnitOfWork) -> None:
+        unit.add(Npo.register(actor.user_id, actor.roles, command.profile))
+
+    return run(app, actor, decide)
+
+
+def update_npo(app: OnboardingApplication, command: UpdateNpo) -> CommandResult:
+    def decide(unit: UnitOfWork) -> None:
+        npo = unit.npo(command.npo_id)
+        npo.update_profile(command.actor.user_id, command.profile)
+
+    return run(app, command.actor, decide)
+
+
+def add_member(app: OnboardingApplication, command: AddMember) -> CommandResult:
+    """The user's roles are those the platform knows them to hold now."""
+    user_roles = app.roles_of(command.user_id)
+
+    def decide(unit: UnitOfWork) -> None:
+        npo = unit.npo(command.npo_id)
+        npo.add_member(command.actor.user_id, command.user_id, user_roles)
+
+    return run(app, command.actor, decide)
+
+
+def remove_member(app: OnboardingApplication, command: RemoveMember) -> CommandResult:
+    def decide(unit: UnitOfWork) -> None:
+        unit.npo(command.npo_id).remove_member(command.actor.user_id, command.user_id)
+
+    return run(app, command.actor, decide)
+
+
+def record_verification(
+    app: OnboardingApplication, command: RecordVerification
+) -> CommandResult:
+    """A community leader, and the NPO's assigned one (the NPO checks that)."""
+    actor = command.actor
+    if not actor.holds(v.ROLE_COMMUNITY_LEADER):
+        raise NotAllowedError("Only a community leader verifies NPOs.")
+
+    def decide(unit: UnitOfWork) -> None:
+        npo = unit.npo(command.npo_id)
+        npo.record_verification(actor.user_id, command.status, command.reason)
+
+    return run(app, actor, decide)
+
+
+def approve_npo(app: OnboardingApplication, command: ApproveNpo) -> CommandResult:
+    """An admin approves a verified NPO (A3): its offerings become visible."""
+
+    def decide(unit: UnitOfWork) -> None:
+        unit.npo(command.npo_id).approve(command.actor.roles)
+
+    return run(app, command.actor, decide)
+
+
+def delete_npo(app: OnboardingApplication, command: DeleteNpo) -> CommandResult:
+    """An admin deletes an NPO (``Npo.delete`` checks it): offerings down, members
+    told (by the event), the leader's slot freed and given to the longest-waiting
+    NPO."""
+
+    def decide(unit: UnitOfWork) -> None:
+        npo = unit.npo(command.npo_id)
+        leader_id = npo.leader_id
+        release_leader(unit, npo)
+        npo.delete(command.actor.roles, command.reason)
+        for offering_id in npo.offering_ids:
+            unit.offering(offering_id).take_down(None, NPO_DELETED_REASON)
+        # Offerings not yet recorded are taken down when their message arrives.
+        if leader_id is not None:
+            serve(unit, rosters_of_leader(unit, leader_id))
+
+    return run(app, command.actor, decide, assignment=True)
+
+
+def place_npo(app: OnboardingApplication, command: PlaceNpo) -> CommandResult:
+    """An admin places an NPO (A2). The first community is where its leader comes
+    from; a waiting NPO moves to that community's queue (or gets a leader there);
+    an NPO that has a leader keeps them."""
+    if not command.actor.holds(v.ROLE_ADMIN):
+        raise NotAllowedError("Only an admin places NPOs in communities.")
+
+    def decide(unit: UnitOfWork) -> None:
+        chosen = require_communities(unit, command.community_ids)
+        npo = unit.npo(command.npo_id)
+        waiting_in = npo.waiting_in
+        npo.place(Placement(tuple(chosen)), by_admin=True)
+        if npo.leader_id is None and is_complete(npo):
+            if waiting_in is not None and waiting_in != npo.primary_community_id:
+                unit.roster(waiting_in).dequeue(str(npo.id))
+            assert npo.primary_community_id is not None
+            assign_in(unit, npo, npo.primary_community_id)
+
+    return run(app, command.actor, decide, assignment=True)
