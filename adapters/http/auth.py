@@ -25,7 +25,6 @@ from adapters.bootstrap import Container
 from adapters.http.consistency import parse_consistency_token
 from adapters.http.errors import ProblemError
 from adapters.identity.services import IdentityServices
-from adapters.identity.tokens import InvalidAccessTokenError
 from commands.identity.application import IdentityApplication
 from domain.base import NotFoundError
 from domain.identity.values import Role
@@ -100,10 +99,7 @@ def current_user(
         )
     container = container_of(request)
     identity = container.identity
-    try:
-        claims = identity.access_tokens.verify(credentials.credentials)
-    except InvalidAccessTokenError as error:
-        raise unauthorized(str(error)) from None
+    claims = identity.access_tokens.verify(credentials.credentials)
     use_cache = not getattr(request.state, "user_cache_lags", False)
     user = identity.directory.get(claims.user_id, use_cache=use_cache)
     if user is None and claims.position is not None:

@@ -15,6 +15,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adapters.identity.refresh_tokens import InvalidRefreshTokenError
+from adapters.identity.tokens import InvalidAccessTokenError
+from adapters.oidc.verifier import IdTokenError, IssuerUnavailableError
 from domain.base import (
     ConflictError,
     DomainError,
@@ -111,6 +114,21 @@ async def _refusal(request: Request, error: Exception) -> JSONResponse:
     return problem(status, _title(status), str(error))
 
 
+# Credentials that are not (or no longer) good: an ID token, an access or a refresh
+# token. Their messages say why and are written to be shown.
+_REFUSED_CREDENTIALS = (IdTokenError, InvalidAccessTokenError, InvalidRefreshTokenError)
+
+
+async def _refused_credentials(request: Request, error: Exception) -> JSONResponse:
+    response = problem(401, _title(401), str(error))
+    response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
+
+
+async def _provider_unavailable(request: Request, error: Exception) -> JSONResponse:
+    return problem(503, _title(503), "The sign-in provider cannot be reached.")
+
+
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     # Log the type and location only: messages may quote personal data.
     logger.error(
@@ -143,4 +161,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DomainError, _refusal)
+    for refused in _REFUSED_CREDENTIALS:
+        app.add_exception_handler(refused, _refused_credentials)
+    app.add_exception_handler(IssuerUnavailableError, _provider_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)

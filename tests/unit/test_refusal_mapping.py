@@ -7,6 +7,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from adapters.http.errors import PROBLEM_JSON, install_error_handlers
+from adapters.identity.refresh_tokens import InvalidRefreshTokenError
+from adapters.identity.tokens import InvalidAccessTokenError
+from adapters.oidc.verifier import IdTokenError, IssuerUnavailableError
 from commands.base import ConcurrencyConflictError
 from domain.base import (
     ConflictError,
@@ -90,3 +93,27 @@ def test_anything_else_is_a_500_without_its_message() -> None:
 
     assert response.status_code == 500
     assert "ada@example.org" not in response.text
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        IdTokenError("The ID token has expired."),
+        InvalidAccessTokenError("The access token has expired."),
+        InvalidRefreshTokenError("The refresh token is not valid."),
+    ],
+)
+def test_refused_credentials_are_401_with_a_bearer_challenge(error: Exception) -> None:
+    response = _client_raising(error).get("/refuse")
+
+    assert response.status_code == 401
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    assert response.json()["detail"] == str(error)
+
+
+def test_an_unreachable_sign_in_provider_is_503() -> None:
+    response = _client_raising(IssuerUnavailableError("dns")).get("/refuse")
+
+    assert response.status_code == 503
+    assert "dns" not in response.text
