@@ -6,14 +6,9 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 from uuid import UUID
 
-from adapters.embedded.blobs import LocalDiskBlobStore
-from adapters.embedded.bus import InMemoryMessageBus
-from adapters.embedded.cache import InMemoryCache
-from adapters.embedded.documents import InMemoryDocumentStore
-from adapters.embedded.views import SqliteRelationalStore
+from adapters import backends
 from adapters.identity.services import IdentityServices, build_identity_services
 from adapters.kafka.inbound import InboundConsumer
 from adapters.settings import Settings
@@ -39,9 +34,7 @@ from ports.relational import RelationalStore
 from projections.contracts import Projection, ViewPorts
 from projections.engine import (
     PositionBoard,
-    ProcessLocalLock,
     ProjectionEngine,
-    WorkerLock,
 )
 from projections.identity.integration_events import IdentityIntegrationEvents
 from projections.identity.user_cache import UserCacheView
@@ -157,41 +150,6 @@ class Container:
             self._closers.pop()()
 
 
-def event_store_environment(
-    settings: Settings,
-    application_types: tuple[type[SpotlightApplication], ...] = APPLICATION_TYPES,
-) -> dict[str, str]:
-    kind = settings.event_store_kind
-    if kind == "postgres":
-        if not settings.postgres_url:
-            raise ValueError("the postgres event store needs SPOTLIGHT_POSTGRES_URL")
-        from adapters.postgres.database import eventsourcing_environment
-
-        env = eventsourcing_environment(
-            settings.postgres_url,
-            settings.postgres_pool_size,
-            settings.postgres_max_overflow,
-        )
-        if settings.postgres_schema:
-            env["POSTGRES_SCHEMA"] = settings.postgres_schema
-        return env
-    if kind == "sqlite":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_LOCK_TIMEOUT": "10",
-        }
-        # eventsourcing's SQLite tables are not named per application: give each
-        # application a file of its own (``IDENTITY_SQLITE_DBNAME``, …), or every log
-        # would hold every context's events.
-        for app_type in application_types:
-            key = f"{app_type.name.upper()}_SQLITE_DBNAME"
-            env[key] = str(settings.sqlite_events_path(app_type.name))
-        env["SQLITE_DBNAME"] = str(settings.sqlite_events_path("other"))
-        return env
-    return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-
-
 def build_container(
     settings: Settings,
     *,
@@ -203,14 +161,14 @@ def build_container(
     projection_types: tuple[type[Projection], ...] | None = None,
 ) -> Container:
     """Build every port from settings; keyword overrides are for tests."""
-    blobs = blobs or _blob_store(settings)
-    documents = documents or _document_store(settings)
-    cache = cache or _cache(settings)
-    bus = bus or _message_bus(settings)
+    blobs = blobs or backends.blob_store(settings)
+    documents = documents or backends.document_store(settings)
+    cache = cache or backends.cache_for(settings)
+    bus = bus or backends.message_bus(settings)
     if application_types is None:
         application_types = APPLICATION_TYPES
-    env = event_store_environment(settings, application_types)
-    views = _relational_store(settings)
+    env = backends.event_store_environment(settings, application_types)
+    views = backends.relational_store(settings)
     identity = build_identity_services(settings, views, cache)
     applications = {
         app_type.name: _application(app_type, env, identity)
@@ -229,7 +187,7 @@ def build_container(
         _projections(applications, dispatcher, projection_types),
         ViewPorts(documents, cache, bus),
         board=board,
-        lock=_worker_lock(settings),
+        lock=backends.worker_lock(settings),
         batch_size=settings.projection_batch_size,
         idle_wait_seconds=settings.projection_idle_wait_seconds,
         namespace=settings.postgres_schema or "",
@@ -310,30 +268,6 @@ def _projections(
         for p in make(applications, dispatcher.dispatch)
     )
     return (*PROJECTION_TYPES, *made, *reactions)
-
-
-def _relational_store(settings: Settings) -> RelationalStore:
-    if settings.postgres_url:
-        from adapters.postgres.views import PostgresRelationalStore
-
-        return PostgresRelationalStore(
-            settings.postgres_url, schema=settings.postgres_schema
-        )
-    if settings.event_store_kind == "popo":
-        return SqliteRelationalStore(None)  # in memory, like the events
-    return SqliteRelationalStore(settings.views_sqlite_path)
-
-
-def _worker_lock(settings: Settings) -> WorkerLock:
-    if settings.postgres_url:
-        from adapters.postgres.locks import AdvisoryWorkerLock
-
-        return AdvisoryWorkerLock(settings.postgres_url, settings.postgres_schema or "")
-    if settings.event_store_kind == "popo":
-        return ProcessLocalLock()  # nothing outlives or is shared beyond this process
-    from adapters.embedded.locks import FileWorkerLock
-
-    return FileWorkerLock(settings.data_dir / "locks")
 
 
 def _start_listener(
@@ -417,17 +351,18 @@ def offering_flow_consumer(
 
 
 def _start_offering_flow(container: Container) -> Callable[[], None]:
-    """The seed's offering flow consumer, beside the projections (issue 5).
+    """The seed's offering flow consumer, beside the projections.
 
     Its consumer group is named after the event store it writes to, so a test or
     another deployment sharing the broker never takes this one's messages.
     """
+    scope = backends.event_store_scope(container.settings)
     consumer = offering_flow_consumer(
         container.dispatcher.dispatch,
         container.application(OnboardingApplication).offerings_topic,
         container.views,
         container.bus,
-        group_id=f"{OFFERING_FLOW_CONSUMER}.{_event_store_scope(container.settings)}",
+        group_id=f"{OFFERING_FLOW_CONSUMER}.{scope}",
     )
     consumer.start()
     container.consumers[OFFERING_FLOW_CONSUMER] = consumer
@@ -437,51 +372,3 @@ def _start_offering_flow(container: Container) -> Callable[[], None]:
         container.consumers.pop(OFFERING_FLOW_CONSUMER, None)
 
     return stop
-
-
-def _event_store_scope(settings: Settings) -> str:
-    if settings.event_store_kind != "postgres" or not settings.postgres_url:
-        return settings.event_store_kind
-    url = urlsplit(settings.postgres_url)
-    scope = f"{url.hostname}-{url.port or 5432}-{url.path.strip('/')}"
-    return f"{scope}-{settings.postgres_schema}" if settings.postgres_schema else scope
-
-
-def _blob_store(settings: Settings) -> BlobStore:
-    if not settings.s3_endpoint:
-        return LocalDiskBlobStore(
-            settings.blob_dir, settings.public_base_url, settings.signing_secret
-        )
-    from adapters.s3.blobs import S3BlobStore
-
-    return S3BlobStore(
-        settings.s3_endpoint,
-        settings.s3_bucket,
-        settings.s3_region,
-        settings.s3_access_key,
-        settings.s3_secret_key,
-    )
-
-
-def _document_store(settings: Settings) -> DocumentStore:
-    if not settings.mongo_url:
-        return InMemoryDocumentStore()
-    from adapters.mongo.documents import MongoDocumentStore
-
-    return MongoDocumentStore(settings.mongo_url, settings.mongo_database)
-
-
-def _cache(settings: Settings) -> Cache:
-    if not settings.redis_url:
-        return InMemoryCache()
-    from adapters.redis.cache import RedisCache
-
-    return RedisCache(settings.redis_url)
-
-
-def _message_bus(settings: Settings) -> MessageBus:
-    if not settings.kafka_bootstrap:
-        return InMemoryMessageBus()
-    from adapters.kafka.bus import KafkaMessageBus
-
-    return KafkaMessageBus(settings.kafka_bootstrap)

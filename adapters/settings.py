@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class OidcIssuerSetting(BaseModel):
-    """An OpenID provider configured by URL and client ids (identity, issue 4)."""
+    """An OpenID provider configured by URL and client ids."""
 
     name: str
     issuer: str
@@ -57,13 +57,13 @@ class Settings(BaseSettings):
     s3_access_key: str = "spotlight"
     s3_secret_key: str = "spotlight-secret"  # noqa: S105 - moto accepts any credentials
 
-    # Onboarding (issue 5): the seed's offering flow (offering created -> NPO).
+    # Onboarding: the seed's offering flow (offering created -> NPO).
     onboarding_offerings_topic: str = "spotlight.onboarding.offerings"
 
     # Signs embedded presigned URLs; must be overridden in production.
     signing_secret: str = "development-only-signing-secret"  # noqa: S105
 
-    # --- Identity (issue 4): OpenID Connect sign-in and the platform's tokens ------
+    # --- Identity: OpenID Connect sign-in and the platform's tokens ---------------
     # The built-in development issuer: on by default in development only; refused
     # in production.
     dev_issuer_enabled: bool | None = None
