@@ -34,6 +34,8 @@ from projections.engine.tracking import (
     ConcurrentApplierError,
     active_version,
     ensure_tracking_schema,
+    live_names,
+    live_version,
     serialise_schema_changes,
 )
 
@@ -56,6 +58,8 @@ __all__ = [
     "WorkerLock",
     "active_version",
     "ensure_tracking_schema",
+    "live_names",
+    "live_version",
     "positions_channel",
     "serialise_schema_changes",
 ]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ports.relational import RelationalStore, SqlSession
+from projections.contracts import ViewNames
 from projections.engine.status import IDLE
 
 SCHEMA_LOCK_KEY = 0x5370_6F74  # any constant shared by every process of the service
@@ -147,6 +148,21 @@ def active_version(session: SqlSession, projection: str) -> int:
         (projection, IDLE, now()),
     )
     return 1
+
+
+def live_version(session: SqlSession, projection: str) -> int:
+    """The live version of a projection, for readers: version 1 before its first
+    run. Reads only, so a query never creates a projection's state."""
+    row = session.fetchone(
+        "SELECT active_version FROM projection_state WHERE projection = %s",
+        (projection,),
+    )
+    return int(row[0]) if row else 1
+
+
+def live_names(session: SqlSession, projection: str) -> ViewNames:
+    """The storage names of a projection's live version, for readers."""
+    return ViewNames(projection, live_version(session, projection))
 
 
 def is_building(session: SqlSession, projection: str, version: int) -> bool:

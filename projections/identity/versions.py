@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from ports.relational import RelationalStore
+from projections.engine import live_version
 
 
 class LiveVersions:
@@ -38,13 +39,9 @@ class LiveVersions:
             return cached[0]
         try:
             with self._views.transaction() as session:
-                row = session.fetchone(
-                    "SELECT active_version FROM projection_state WHERE projection = %s",
-                    (projection,),
-                )
+                version = live_version(session, projection)
         except Exception:  # noqa: BLE001 - before the engine's first run: version 1
-            row = None
-        version = int(row[0]) if row else 1
+            version = 1
         with self._lock:
             self._versions[projection] = (version, now + self._ttl)
         return version

@@ -21,12 +21,13 @@ from typing import Any, ClassVar
 
 from ports.relational import RelationalStore, SqlSession
 from projections.contracts import ProjectedEvent, ViewNames
+from projections.engine import live_names
 from projections.onboarding.platform import read_policy
 from projections.onboarding.tables import (
+    NPOS_PROJECTION,
     Table,
     TableGroup,
     field,
-    live_names,
     to_json,
     when,
 )
@@ -245,12 +246,17 @@ class CommunityReader:
     def communities(self) -> list[CommunityRow]:
         """Every community, in founding order."""
         with self._views.transaction() as session:
-            return self._communities(session, live_names(session), "", ())
+            return self._communities(
+                session, live_names(session, NPOS_PROJECTION), "", ()
+            )
 
     def community(self, community_id: str) -> CommunityRow | None:
         with self._views.transaction() as session:
             found = self._communities(
-                session, live_names(session), "WHERE id = %s", (community_id,)
+                session,
+                live_names(session, NPOS_PROJECTION),
+                "WHERE id = %s",
+                (community_id,),
             )
         return found[0] if found else None
 
@@ -300,7 +306,7 @@ class CommunityReader:
     def leaders(self) -> list[LeaderRow]:
         """Every leader, by user id, with their communities and effective cap."""
         with self._views.transaction() as session:
-            names = live_names(session)
+            names = live_names(session, NPOS_PROJECTION)
             default_cap = read_policy(session, names).leader_npo_cap
             communities: dict[str, list[str]] = {}
             for community_id, leader_id in session.fetchall(

@@ -14,8 +14,9 @@ from typing import Any
 from domain.onboarding.npo import RegistrationStatus, VerificationStatus
 from domain.onboarding.values import NpoContact, NpoLocation, NpoProfile
 from ports.relational import RelationalStore
+from projections.engine import live_names
 from projections.onboarding.npos import COMMUNITIES, MEMBERS, NPOS, OFFERINGS
-from projections.onboarding.tables import live_names
+from projections.onboarding.tables import NPOS_PROJECTION
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class NpoReader:
     def get(self, npo_id: str) -> NpoRow | None:
         """The NPO with its members, communities and recorded offerings."""
         with self._views.transaction() as session:
-            names = live_names(session)
+            names = live_names(session, NPOS_PROJECTION)
             found = session.fetchone(
                 f"SELECT {NPOS.select(names)} FROM {names.table(NPOS.base)} "
                 "WHERE id = %s",
@@ -143,7 +144,7 @@ class NpoReader:
     ) -> list[NpoRow]:
         """At most ``limit`` NPOs in creation order, after (created_at, id)."""
         with self._views.transaction() as session:
-            names = live_names(session)
+            names = live_names(session, NPOS_PROJECTION)
             npos = names.table(NPOS.base)
             source, clauses, params = npos, ["1 = 1"], list[Any]()
             if selection.member is not None:
@@ -184,7 +185,7 @@ class NpoReader:
     def npo_of_offering(self, offering_id: str) -> str | None:
         """The offering flow's mapping: which NPO an offering was recorded for."""
         with self._views.transaction() as session:
-            names = live_names(session)
+            names = live_names(session, NPOS_PROJECTION)
             found = session.fetchone(
                 f"SELECT npo_id FROM {names.table(OFFERINGS.base)} "
                 "WHERE offering_id = %s",

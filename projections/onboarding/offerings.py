@@ -24,7 +24,8 @@ from domain.onboarding.resource import ResourceState
 from ports.documents import DocumentStore, JSONDocument
 from ports.relational import RelationalStore, SqlSession
 from projections.contracts import ProjectedEvent, Projection
-from projections.onboarding.tables import field, live_names, when
+from projections.engine import live_names
+from projections.onboarding.tables import field, when
 
 OFFERINGS_PROJECTION = "onboarding_offerings"
 OFFERINGS_COLLECTION = "offerings"

@@ -20,7 +20,8 @@ from domain.onboarding.onboarding_policy import (
 )
 from ports.relational import RelationalStore, SqlSession
 from projections.contracts import ProjectedEvent, ViewNames
-from projections.onboarding.tables import Table, TableGroup, field, live_names
+from projections.engine import live_names
+from projections.onboarding.tables import NPOS_PROJECTION, Table, TableGroup, field
 
 CATEGORIES = Table(
     "onb_categories", (("slug", "TEXT PRIMARY KEY"), ("label", "TEXT NOT NULL"))
@@ -109,12 +110,12 @@ class PlatformReader:
 
     def policy(self) -> PolicyRow:
         with self._views.transaction() as session:
-            return read_policy(session, live_names(session))
+            return read_policy(session, live_names(session, NPOS_PROJECTION))
 
     def categories(self) -> dict[str, str]:
         """Label by slug, in slug order."""
         with self._views.transaction() as session:
-            names = live_names(session)
+            names = live_names(session, NPOS_PROJECTION)
             rows = session.fetchall(
                 f"SELECT {CATEGORIES.select(names)} "
                 f"FROM {names.table(CATEGORIES.base)} ORDER BY slug"

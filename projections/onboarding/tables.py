@@ -6,8 +6,9 @@ batch changes all of them together with its tracked position in one transaction
 DDL, how events change them, and a typed reader (``npos``, ``communities``,
 ``platform``). A ``Table`` lists its columns once, for its DDL and its readers.
 
-Readers find the live version of the projection's tables with ``live_names``: a
-lookup, never a write (the engine creates a projection's state when it sets it up).
+Readers find the live version of the projection's tables with the engine's
+``live_names``: a lookup, never a write (the engine creates a projection's state
+when it sets it up).
 """
 
 # Table names come from ViewNames (code), never from input; values are parameters.
@@ -87,18 +88,6 @@ class TableGroup(ABC):
     def drop(self, session: SqlSession) -> None:
         for table in self.tables:
             session.execute(f"DROP TABLE IF EXISTS {self.t(table.base)}")
-
-
-def live_names(session: SqlSession, projection: str = NPOS_PROJECTION) -> ViewNames:
-    """The names of the projection's live version; version 1 before its first run.
-
-    Reads only: a reader never creates the projection's state.
-    """
-    row = session.fetchone(
-        "SELECT active_version FROM projection_state WHERE projection = %s",
-        (projection,),
-    )
-    return ViewNames(projection, int(row[0]) if row else 1)
 
 
 def when(item: ProjectedEvent) -> str:

@@ -22,7 +22,8 @@ from typing import Any
 from domain.scheduling.meeting_series import first_start
 from ports.relational import RelationalStore, SqlSession
 from projections.contracts import ProjectedEvent, Projection
-from projections.scheduling.storage import instant, iso, live_names
+from projections.engine import live_names
+from projections.scheduling.storage import instant, iso
 
 MEETINGS_PROJECTION = "meetings"
 MAX_MEETINGS = 1000  # read per user; a user attends far fewer

@@ -20,13 +20,14 @@ from typing import Any, ClassVar
 
 from ports.relational import RelationalStore, SqlSession
 from projections.contracts import ProjectedEvent, Projection
+from projections.engine import live_names
 from projections.scheduling.notices import (
     RULES,
     PayloadValue,
     ids,
     notification_id,
 )
-from projections.scheduling.storage import iso, live_names
+from projections.scheduling.storage import iso
 
 NOTIFICATIONS_PROJECTION = "notifications"
 

@@ -9,9 +9,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ports.relational import SqlSession
-from projections.contracts import ViewNames
-
 
 def iso(value: Any) -> str | None:
     """Instants are stored as ISO 8601 UTC text: comparable as strings everywhere."""
@@ -26,12 +23,3 @@ def iso(value: Any) -> str | None:
 def instant(text: Any) -> datetime | None:
     """An instant stored by ``iso``, read back."""
     return datetime.fromisoformat(str(text)) if text is not None else None
-
-
-def live_names(session: SqlSession, projection: str) -> ViewNames:
-    """The names of the projection's live version (1 until the engine records one)."""
-    row = session.fetchone(
-        "SELECT active_version FROM projection_state WHERE projection = %s",
-        (projection,),
-    )
-    return ViewNames(projection, int(row[0]) if row else 1)
