@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Mapping
 
 import typer
 from rich.console import Console
@@ -19,6 +20,7 @@ from rich.table import Table
 
 from adapters.bootstrap import build_container
 from adapters.settings import Settings
+from projections.engine import RecoveryRefusedError
 
 projections_cli = typer.Typer(help="Run, inspect and rebuild projections.")
 events_cli = typer.Typer(help="Look at the event logs.")
@@ -45,6 +47,7 @@ def status() -> None:
             "worker",
             "last error",
         )
+        failed = []
         for item in container.engine.status():
             for source in item.sources:
                 table.add_row(
@@ -63,7 +66,14 @@ def status() -> None:
                     "yes" if item.has_worker else "none",
                     item.last_error or "",
                 )
+            if item.failed_at:
+                failed.append(f"{item.name} stopped on event {item.failed_at}")
         console().print(table)
+        for line in failed:
+            console().print(
+                f"[bold red]FAILED[/] {line}: fix the cause, then "
+                "`spotlight projections resume NAME` (or `skip NAME EVENT`)"
+            )
     finally:
         container.close()
 
@@ -90,9 +100,7 @@ def rebuild(name: str = typer.Argument(..., help="The projection to rebuild.")) 
     """Rebuild NAME into a fresh version beside the live one, then switch to it."""
     container = build_container(Settings())
     try:
-        if name not in container.engine.projection_types:
-            known = ", ".join(sorted(container.engine.projection_types)) or "none"
-            raise typer.BadParameter(f"unknown projection {name!r} (known: {known})")
+        _require_known(container.engine.projection_types, name)
         started = time.monotonic()
         columns = (
             TextColumn("[bold]{task.description}"),
@@ -114,6 +122,48 @@ def rebuild(name: str = typer.Argument(..., help="The projection to rebuild.")) 
         console().print(f"{name} now serves version {version}")
     finally:
         container.close()
+
+
+@projections_cli.command("resume")
+def resume(name: str = typer.Argument(..., help="The FAILED projection.")) -> None:
+    """Have a FAILED projection try the event it stopped on again."""
+    container = build_container(Settings())
+    try:
+        _require_known(container.engine.projection_types, name)
+        try:
+            failed_at = container.engine.resume(name)
+        except RecoveryRefusedError as refusal:
+            raise typer.BadParameter(str(refusal)) from None
+        console().print(f"{name} will try event {failed_at} again")
+    finally:
+        container.close()
+
+
+@projections_cli.command("skip")
+def skip(
+    name: str = typer.Argument(..., help="The FAILED projection."),
+    event: str = typer.Argument(
+        ..., help="The event it stopped on, as shown by status: SOURCE:POSITION."
+    ),
+) -> None:
+    """Pass over the one event a FAILED projection stopped on; the view will never
+    reflect it."""
+    container = build_container(Settings())
+    try:
+        _require_known(container.engine.projection_types, name)
+        try:
+            container.engine.skip(name, event)
+        except RecoveryRefusedError as refusal:
+            raise typer.BadParameter(str(refusal)) from None
+        console().print(f"{name} skipped event {event} and resumes after it")
+    finally:
+        container.close()
+
+
+def _require_known(known: Mapping[str, object], name: str) -> None:
+    if name not in known:
+        names = ", ".join(sorted(known)) or "none"
+        raise typer.BadParameter(f"unknown projection {name!r} (known: {names})")
 
 
 @events_cli.command("tail")

@@ -1,4 +1,11 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes.
+
+Readiness lists each backend (503 when one is down) and the views: a projection
+that stopped on an event it cannot apply makes the answer ``degraded`` with the
+projection and the event named. The instance still serves (its writes and other
+views work), so the status code stays 200 for load balancers; monitoring alerts on
+``status``. README "When a projection fails" is the runbook.
+"""
 
 from __future__ import annotations
 
@@ -36,5 +43,19 @@ def ready(request: Request) -> JSONResponse:
     with ThreadPoolExecutor(max_workers=max(1, len(backends))) as pool:
         checks = list(pool.map(lambda item: _check(*item), backends.items()))
     all_up = all(c["status"] == "up" for c in checks)
-    body = {"status": "up" if all_up else "down", "backends": checks}
+    views = _views(container) if all_up else {"status": "unknown", "failed": []}
+    status = "down" if not all_up else views["status"]
+    body = {"status": status, "backends": checks, "views": views}
     return JSONResponse(body, status_code=200 if all_up else 503)
+
+
+def _views(container: Container) -> dict[str, Any]:
+    try:
+        failures = container.engine.failures()
+    except Exception as error:  # noqa: BLE001 - the backends answered; say so
+        return {"status": "unknown", "error": type(error).__name__, "failed": []}
+    failed = [
+        {"projection": f.name, "failed_at": f.failed_at, "error": f.error}
+        for f in failures
+    ]
+    return {"status": "degraded" if failed else "up", "failed": failed}

@@ -7,8 +7,9 @@ the ``PositionBoard``, which wakes queries waiting to read their own writes.
 
 One module per part: ``engine`` (``ProjectionEngine``, composing the rest),
 ``tracking`` (its tables), ``runner`` (the apply loop and runner threads),
-``rebuild``, ``positions`` (read-your-writes), ``locks`` (one applier per
-projection across processes) and ``status``. Import the public names from here.
+``rebuild``, ``recovery`` (an operator's resume and skip), ``positions``
+(read-your-writes), ``locks`` (one applier per projection across processes) and
+``status``. Import the public names from here.
 """
 
 from projections.engine.engine import ProjectionEngine
@@ -18,11 +19,13 @@ from projections.engine.positions import (
     PositionBoard,
     positions_channel,
 )
+from projections.engine.recovery import FailedProjection, RecoveryRefusedError
 from projections.engine.runner import BatchHook
 from projections.engine.status import (
     FAILED,
     IDLE,
     REBUILDING,
+    RESUMING,
     RETRYING,
     RUNNING,
     STANDBY,
@@ -44,16 +47,19 @@ __all__ = [
     "IDLE",
     "POSITIONS_CHANNEL",
     "REBUILDING",
+    "RESUMING",
     "RETRYING",
     "RUNNING",
     "STANDBY",
     "STOPPED",
     "BatchHook",
     "ConcurrentApplierError",
+    "FailedProjection",
     "PositionBoard",
     "ProcessLocalLock",
     "ProjectionEngine",
     "ProjectionStatus",
+    "RecoveryRefusedError",
     "SourceStatus",
     "WorkerLock",
     "active_version",

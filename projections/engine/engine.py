@@ -21,7 +21,18 @@ from projections.contracts import Projection, ViewNames, ViewPorts
 from projections.engine.locks import ProcessLocalLock, WorkerLock
 from projections.engine.positions import PositionBoard, positions_channel
 from projections.engine.rebuild import rebuild_and_switch
-from projections.engine.runner import BatchHook, Runner, apply_next_batch
+from projections.engine.recovery import (
+    FailedProjection,
+    failed_projections,
+    request_resume,
+    skip_failed_event,
+)
+from projections.engine.runner import (
+    BatchFailedError,
+    BatchHook,
+    Runner,
+    apply_next_batch,
+)
 from projections.engine.status import IDLE, ProjectionStatus, SourceStatus
 from projections.engine.tracking import (
     active_version,
@@ -49,6 +60,7 @@ class ProjectionEngine:
         idle_wait_seconds: float = 1.0,
         max_attempts: int = 5,
         retry_delay_seconds: float = 0.2,
+        failed_poll_seconds: float = 2.0,
         before_position_recorded: BatchHook | None = None,
         namespace: str = "",
     ) -> None:
@@ -68,6 +80,7 @@ class ProjectionEngine:
         self.idle_wait_seconds = idle_wait_seconds
         self.max_attempts = max_attempts
         self.retry_delay_seconds = retry_delay_seconds
+        self.failed_poll_seconds = failed_poll_seconds
         self.before_position_recorded = before_position_recorded
         # Deployments sharing a database (one schema each) must not hear each
         # other's positions.
@@ -149,7 +162,16 @@ class ProjectionEngine:
         return self.projection_types[name](ViewNames(name, version), self.ports)
 
     def catch_up(self, name: str | None = None) -> int:
-        """Apply everything up to the heads now, in this thread; returns events."""
+        """Apply everything up to the heads now, in this thread; returns events.
+
+        A projection's failure is raised as the projection raised it.
+        """
+        try:
+            return self._catch_up(name)
+        except BatchFailedError as failure:
+            raise failure.cause from failure
+
+    def _catch_up(self, name: str | None) -> int:
         self.setup()
         names = [name] if name else list(self.projection_types)
         total = 0
@@ -164,9 +186,11 @@ class ProjectionEngine:
                     break
         return total
 
-    def process_next_batch(self, projection: Projection) -> int:
+    def process_next_batch(
+        self, projection: Projection, limit: int | None = None
+    ) -> int:
         """Apply the next batch from each source; returns how many events it read."""
-        return apply_next_batch(self, projection)
+        return apply_next_batch(self, projection, limit)
 
     def is_live(self, name: str, version: int) -> bool:
         """Whether ``version`` is the one this process serves reads from."""
@@ -193,16 +217,53 @@ class ProjectionEngine:
 
     # -- status and state ---------------------------------------------------------
 
-    def set_state(self, name: str, state: str, error: str | None = None) -> None:
+    def set_state(
+        self,
+        name: str,
+        state: str,
+        error: str | None = None,
+        failed_at: str | None = None,
+    ) -> None:
         try:
             with self.store.transaction() as session:
                 session.execute(
                     "UPDATE projection_state SET state = %s, last_error = %s, "
-                    "updated_at = %s WHERE projection = %s",
-                    (state, error, now(), name),
+                    "failed_at = %s, updated_at = %s WHERE projection = %s",
+                    (state, error, failed_at, now(), name),
                 )
         except BackendUnavailableError:
             logger.warning("could not record state %s of projection %s", state, name)
+
+    def state_of(self, name: str) -> str | None:
+        """The recorded state of a projection (None before its first run)."""
+        try:
+            with self.store.transaction() as session:
+                row = session.fetchone(
+                    "SELECT state FROM projection_state WHERE projection = %s", (name,)
+                )
+        except BackendUnavailableError:
+            return None
+        return str(row[0]) if row else None
+
+    # -- recovery (README "When a projection fails") ------------------------------
+
+    def failures(self) -> list[FailedProjection]:
+        """The projections stopped on an event, waiting for an operator."""
+        self.setup()
+        with self.store.transaction() as session:
+            return failed_projections(session)
+
+    def resume(self, name: str) -> str:
+        """Have a FAILED projection try its event again; returns the event."""
+        self.setup()
+        with self.store.transaction() as session:
+            return request_resume(session, name)
+
+    def skip(self, name: str, failed_at: str) -> None:
+        """Pass over the event a FAILED projection stopped on, and resume it."""
+        self.setup()
+        with self.store.transaction() as session:
+            skip_failed_event(session, name, failed_at)
 
     def status(self) -> list[ProjectionStatus]:
         self.setup()
@@ -215,11 +276,13 @@ class ProjectionEngine:
             for name, projection in sorted(self.projection_types.items()):
                 version = active_version(session, name)
                 row = session.fetchone(
-                    "SELECT state, last_error, building_version FROM projection_state "
-                    "WHERE projection = %s",
+                    "SELECT state, last_error, building_version, failed_at "
+                    "FROM projection_state WHERE projection = %s",
                     (name,),
                 )
-                state, error, building = row if row else (IDLE, None, None)
+                state, error, building, failed_at = (
+                    row if row else (IDLE, None, None, None)
+                )
                 sources = tuple(
                     SourceStatus(
                         source,
@@ -237,6 +300,7 @@ class ProjectionEngine:
                         sources,
                         building,
                         has_worker=self._has_worker(name),
+                        failed_at=failed_at,
                     )
                 )
         return result

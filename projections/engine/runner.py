@@ -27,7 +27,14 @@ from projections.contracts import ProjectedEvent, Projection
 from projections.diagnostics import error_summary
 from projections.engine.locks import WorkerLock
 from projections.engine.positions import PositionBoard
-from projections.engine.status import FAILED, RETRYING, RUNNING, STANDBY, STOPPED
+from projections.engine.status import (
+    FAILED,
+    RESUMING,
+    RETRYING,
+    RUNNING,
+    STANDBY,
+    STOPPED,
+)
 from projections.engine.tracking import (
     ConcurrentApplierError,
     active_version,
@@ -47,6 +54,28 @@ class _VersionSwitchedError(Exception):
     """A rebuild made another version live; this batch belongs to the old one."""
 
 
+class BatchFailedError(Exception):
+    """A projection raised on a batch of one source's events (it was rolled back).
+
+    ``failed_at`` names the event when the batch held just one.
+    """
+
+    def __init__(
+        self, source: str, events: Sequence[ProjectedEvent], cause: Exception
+    ) -> None:
+        first, last = events[0], events[-1]
+        self.source = source
+        self.cause = cause
+        self.failed_at = f"{source}:{first.position}" if len(events) == 1 else None
+        where = (
+            f"{source}:{first.position} {first.topic}"
+            if len(events) == 1
+            else f"{source}:{first.position}..{last.position}"
+        )
+        self.summary = f"{where}: {error_summary(cause)}"
+        super().__init__(self.summary)
+
+
 class EngineCore(Protocol):
     """What the apply loop and the runner threads need of the engine."""
 
@@ -58,14 +87,25 @@ class EngineCore(Protocol):
     idle_wait_seconds: float
     max_attempts: int
     retry_delay_seconds: float
+    failed_poll_seconds: float
     before_position_recorded: BatchHook | None
     positions_channel: str
 
     def instance(self, name: str, version: int) -> Projection: ...
 
-    def process_next_batch(self, projection: Projection) -> int: ...
+    def process_next_batch(
+        self, projection: Projection, limit: int | None = None
+    ) -> int: ...
 
-    def set_state(self, name: str, state: str, error: str | None = None) -> None: ...
+    def set_state(
+        self,
+        name: str,
+        state: str,
+        error: str | None = None,
+        failed_at: str | None = None,
+    ) -> None: ...
+
+    def state_of(self, name: str) -> str | None: ...
 
     def load_positions(self, session: SqlSession, name: str) -> None: ...
 
@@ -75,26 +115,31 @@ class EngineCore(Protocol):
 # --- The apply loop ----------------------------------------------------------------
 
 
-def apply_next_batch(engine: EngineCore, projection: Projection) -> int:
-    """Apply the next batch from each source; returns how many events it read."""
+def apply_next_batch(
+    engine: EngineCore, projection: Projection, limit: int | None = None
+) -> int:
+    """Apply the next batch (of at most ``limit`` events) from each source; returns
+    how many events it read."""
     total = 0
     for source in projection.sources:
-        total += _process_source_batch(engine, projection, source)
+        total += _process_source_batch(engine, projection, source, limit)
     return total
 
 
 def _process_source_batch(
-    engine: EngineCore, projection: Projection, source: str
+    engine: EngineCore, projection: Projection, source: str, limit: int | None
 ) -> int:
     for _ in range(3):
         try:
-            return _apply_source_batch(engine, projection, source)
+            return _apply_source_batch(engine, projection, source, limit)
         except ConcurrentApplierError:
             continue  # someone else applied that batch; read the next one
     return 0
 
 
-def _apply_source_batch(engine: EngineCore, projection: Projection, source: str) -> int:
+def _apply_source_batch(
+    engine: EngineCore, projection: Projection, source: str, limit: int | None
+) -> int:
     app = engine.applications[source]
     name, version = projection.names.projection, projection.names.version
     with engine.store.transaction() as session:
@@ -105,13 +150,16 @@ def _apply_source_batch(engine: EngineCore, projection: Projection, source: str)
         start = tracked_position(session, name, version, source, lock=True)
         notifications = app.recorder.select_notifications(
             start=start,
-            limit=projection.batch_size or engine.batch_size,
+            limit=limit or projection.batch_size or engine.batch_size,
             inclusive_of_start=False,
         )
         if not notifications:
             return 0
         events = [ProjectedEvent(source, n, app.mapper) for n in notifications]
-        projection.apply(session, events)
+        try:
+            projection.apply(session, events)
+        except Exception as error:
+            raise BatchFailedError(source, events, error) from error
         if engine.before_position_recorded is not None:
             engine.before_position_recorded(name, events)
         last = notifications[-1].id
@@ -125,6 +173,12 @@ def _apply_source_batch(engine: EngineCore, projection: Projection, source: str)
     if engine.is_live(name, version):
         engine.board.advance(name, source, last)
     return len(notifications)
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, BatchFailedError):
+        return error.summary
+    return error_summary(error)
 
 
 # --- The runner thread ---------------------------------------------------------------
@@ -170,30 +224,69 @@ class Runner(threading.Thread):
         projection = self._load()
         engine.set_state(name, RUNNING)
         attempts = 0
+        # After a failure, events are applied one at a time for a batch's worth,
+        # so the ones before the failing event get through and it is named.
+        one_at_a_time = 0
         while not self._stopping.is_set():
             self._wakeup.clear()
             try:
-                applied = engine.process_next_batch(projection)
+                applied = engine.process_next_batch(
+                    projection, 1 if one_at_a_time else None
+                )
             except _VersionSwitchedError:
                 projection = self._switch(projection)
                 continue
             except Exception as error:  # noqa: BLE001 - any failure is retried
                 attempts += 1
-                message = error_summary(error)
-                logger.warning("projection %s failed (attempt %d)", name, attempts)
-                if attempts >= engine.max_attempts and not projection.retry_forever:
-                    engine.set_state(name, FAILED, message)
-                    return
-                engine.set_state(name, RETRYING, message)
+                failure = _describe(error)
+                logger.warning(
+                    "projection %s failed (attempt %d): %s", name, attempts, failure
+                )
+                failed_at = getattr(error, "failed_at", None)
+                if (
+                    attempts >= engine.max_attempts
+                    and failed_at is not None
+                    and not projection.retry_forever
+                ):
+                    if not self._stop_until_resumed(failure, failed_at):
+                        return  # stopping: it stays FAILED, as it is
+                    projection = self._load()
+                    attempts = one_at_a_time = 0
+                    continue
+                one_at_a_time = projection.batch_size or engine.batch_size
+                engine.set_state(name, RETRYING, failure)
                 delay = min(engine.retry_delay_seconds * 2 ** (attempts - 1), 5.0)
                 self._stopping.wait(delay)
                 continue
+            if applied and one_at_a_time:
+                one_at_a_time -= 1
             if attempts:
                 attempts = 0
                 engine.set_state(name, RUNNING)
             if not applied:
                 self._wakeup.wait(engine.idle_wait_seconds)
         engine.set_state(name, STOPPED)
+
+    def _stop_until_resumed(self, failure: str, failed_at: str) -> bool:
+        """Record the failure, alert, and wait (holding the lock, so no other
+        worker retries it) until an operator resumes; False when stopping."""
+        engine, name = self.engine, self.projection_name
+        engine.set_state(name, FAILED, failure, failed_at=failed_at)
+        logger.error(
+            "projection %s FAILED on event %s and waits for an operator: %s "
+            "(spotlight projections resume|skip; README 'When a projection fails')",
+            name,
+            failed_at,
+            failure,
+        )
+        while not self._stopping.wait(engine.failed_poll_seconds):
+            if engine.state_of(name) == RESUMING:
+                logger.warning("projection %s resumed by an operator", name)
+                engine.set_state(name, RUNNING)
+                with engine.store.transaction() as session:
+                    engine.load_positions(session, name)
+                return True
+        return False
 
     def _switch(self, old: Projection) -> Projection:
         fresh = self._load()

@@ -8,7 +8,8 @@ RUNNING = "RUNNING"
 IDLE = "IDLE"
 STANDBY = "STANDBY"  # another process holds this projection's worker lock
 RETRYING = "RETRYING"
-FAILED = "FAILED"
+FAILED = "FAILED"  # stopped on an event; waits for an operator (resume or skip)
+RESUMING = "RESUMING"  # an operator asked a FAILED projection to try again
 STOPPED = "STOPPED"
 REBUILDING = "REBUILDING"
 
@@ -35,6 +36,8 @@ class ProjectionStatus:
     # Whether some process holds the projection's worker lock right now; the
     # recorded state of a process that died stays behind, this does not.
     has_worker: bool = False
+    # ``"<source>:<position>"`` of the event a FAILED projection stopped on.
+    failed_at: str | None = None
 
     @property
     def lag(self) -> int:

@@ -34,7 +34,8 @@ TRACKING_SCHEMA = (
         building_version INTEGER,
         state TEXT NOT NULL,
         last_error TEXT,
-        updated_at TEXT NOT NULL
+        updated_at TEXT NOT NULL,
+        failed_at TEXT
     )
     """,
 )
@@ -64,6 +65,21 @@ def ensure_tracking_schema(store: RelationalStore) -> None:
         serialise_schema_changes(session)
         for statement in TRACKING_SCHEMA:
             session.execute(statement)
+        _add_failed_at_column(session)
+
+
+def _add_failed_at_column(session: SqlSession) -> None:
+    """``failed_at`` came after the first release: add it to older tables."""
+    if session.dialect == "postgres":
+        session.execute(
+            "ALTER TABLE projection_state ADD COLUMN IF NOT EXISTS failed_at TEXT"
+        )
+        return
+    columns = {
+        row[1] for row in session.fetchall("PRAGMA table_info(projection_state)")
+    }
+    if "failed_at" not in columns:
+        session.execute("ALTER TABLE projection_state ADD COLUMN failed_at TEXT")
 
 
 def tracked_position(

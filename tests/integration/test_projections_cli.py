@@ -1,15 +1,23 @@
-"""``spotlight projections status|rebuild`` and ``events tail`` on real PostgreSQL."""
+"""``spotlight projections status|rebuild|skip`` and ``events tail`` on real
+PostgreSQL."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from adapters.cli.main import cli
 from adapters.http.app import create_app
 from adapters.settings import Settings
+from ports.relational import SqlSession
+from projections.contracts import ProjectedEvent
+from projections.identity.users_view import UsersView
 from tests.support.identity import sign_in
 from tests.support.onboarding_http import fresh_database
 
@@ -74,3 +82,87 @@ def test_status_rebuild_and_tail_against_postgres(
                 me = client.get("/me", headers=user.headers)
                 assert me.status_code == 200, me.text
                 assert me.json()["id"] == user.user_id
+
+
+def test_a_view_stopped_on_one_event_alerts_and_an_operator_skips_it(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runbook (README "When a projection fails") on real PostgreSQL: a users
+    view that cannot apply one event says so in health and status, and the
+    operator's `skip` gets every later write through."""
+    original = UsersView.apply
+
+    def cannot_apply_poison(
+        self: UsersView, session: SqlSession, events: Sequence[ProjectedEvent]
+    ) -> None:
+        for item in events:
+            if getattr(item.event, "first_name", None) == "Poison":
+                raise ValueError("the view cannot store this name")
+        original(self, session, events)
+
+    monkeypatch.setattr(UsersView, "apply", cannot_apply_poison)
+    with fresh_database(postgres_url) as database_url:
+        env = {
+            "SPOTLIGHT_POSTGRES_URL": database_url,
+            "SPOTLIGHT_DATA_DIR": str(tmp_path),
+            "COLUMNS": "250",
+        }
+        settings = Settings(postgres_url=database_url, data_dir=tmp_path)
+        with TestClient(create_app(settings)) as client:
+            engine = client.app.state.container.engine  # type: ignore[attr-defined]
+            engine.retry_delay_seconds = 0.01
+            engine.failed_poll_seconds = 0.05
+            ada, bob = sign_in(client), sign_in(client)
+            poisoned = client.patch(
+                "/me", headers=ada.headers, json={"first_name": "Poison"}
+            )
+            assert poisoned.status_code == 200, poisoned.text
+            poison_at = poisoned.json()["consistency_token"]
+            health = wait_for_health(client, "degraded")
+            assert health["views"]["failed"] == [
+                {
+                    "projection": "users",
+                    "failed_at": poison_at,
+                    "error": health["views"]["failed"][0]["error"],
+                }
+            ]
+            assert (
+                "ValueError: the view cannot store this name"
+                in (health["views"]["failed"][0]["error"])
+            )
+            # Later writes of other users wait behind the stopped view.
+            renamed = client.patch("/me", headers=bob.headers, json={"first_name": "B"})
+            after = renamed.json()["consistency_token"]
+            assert client.get(
+                f"/me?after={after}", headers=bob.headers
+            ).status_code == (504)
+
+            runner = CliRunner()
+            status = runner.invoke(cli, ["projections", "status"], env=env)
+            assert status.exit_code == 0, status.output
+            assert f"FAILED users stopped on event {poison_at}" in status.output
+
+            wrong = runner.invoke(
+                cli, ["projections", "skip", "users", "identity:1"], env=env
+            )
+            assert wrong.exit_code != 0
+            assert f"stopped on {poison_at}" in wrong.output
+            skipped = runner.invoke(
+                cli, ["projections", "skip", "users", poison_at], env=env
+            )
+            assert skipped.exit_code == 0, skipped.output
+
+            seen = client.get(f"/me?after={after}", headers=bob.headers)
+            assert seen.status_code == 200, seen.text
+            assert seen.json()["first_name"] == "B"
+            assert wait_for_health(client, "up")["views"]["failed"] == []
+
+
+def wait_for_health(client: TestClient, status: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 15
+    while True:
+        body: dict[str, Any] = client.get("/health/ready").json()
+        if body["status"] == status or time.monotonic() > deadline:
+            assert body["status"] == status, body
+            return body
+        time.sleep(0.05)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import pytest
 
@@ -12,8 +14,15 @@ from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
 from domain.base import acting_as
-from projections.contracts import ViewPorts
-from projections.engine import ProjectionEngine
+from ports.relational import SqlSession
+from projections.contracts import ProjectedEvent, ViewPorts
+from projections.engine import (
+    FAILED,
+    RUNNING,
+    ProjectionEngine,
+    ProjectionStatus,
+    RecoveryRefusedError,
+)
 from tests.support.notes import Note, Notebook, NotesDocuments, NotesTable
 
 
@@ -92,7 +101,7 @@ def test_wait_reports_the_lag_when_the_bound_passes(
     assert engine.wait_for("notebook", result.position, ["notes_table"], 0.05) == 1
 
 
-def test_a_failing_projection_stops_alone_with_its_error(
+def test_a_failing_projection_stops_alone_on_the_event_and_waits(
     notebook: Notebook, engine: ProjectionEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine.max_attempts = 2
@@ -112,14 +121,139 @@ def test_a_failing_projection_stops_alone_with_its_error(
     # Check the healthy projection still catches up.
     assert engine.wait_for("notebook", result.position, ["notes_table"], 2.0) == 0
     assert failed.wait(2.0)
-    assert engine.join("notes_documents", 5.0)
-    statuses = {s.name: s for s in engine.status()}
-    assert statuses["notes_documents"].state == "FAILED"
-    assert statuses["notes_documents"].has_worker is False  # it stopped
-    assert statuses["notes_table"].has_worker is True
-    assert statuses["notes_documents"].last_error == "RuntimeError: view is broken"
-    assert statuses["notes_documents"].lag == 1
+    statuses = wait_until_failed(engine, "notes_documents")
+    failing = statuses["notes_documents"]
+    # It keeps its worker lock, waiting for an operator, and names the event.
+    assert failing.has_worker is True
+    assert failing.failed_at == f"notebook:{result.position}"
+    assert failing.last_error == (
+        f"notebook:{result.position} tests.support.notes:Note.Written: "
+        "RuntimeError: view is broken"
+    )
+    assert failing.lag == 1
     assert statuses["notes_table"].lag == 0
+    assert [f.name for f in engine.failures()] == ["notes_documents"]
+
+
+def wait_until_failed(
+    engine: ProjectionEngine, name: str, timeout_seconds: float = 5.0
+) -> dict[str, ProjectionStatus]:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        statuses = {s.name: s for s in engine.status()}
+        if statuses[name].state == FAILED:
+            return statuses
+        time.sleep(0.02)
+    raise AssertionError(f"{name} did not fail: {statuses[name]}")
+
+
+def poison_on(text: str) -> Callable[..., None]:
+    """An ``apply`` for ``NotesTable`` that cannot apply a note written with
+    ``text`` (standing for a view bug on one event)."""
+    original = NotesTable.apply
+
+    def apply(
+        self: NotesTable, session: SqlSession, events: Sequence[ProjectedEvent]
+    ) -> None:
+        for item in events:
+            if getattr(item.event, "text", None) == text:
+                raise ValueError("cannot store this note")
+        original(self, session, events)
+
+    return apply
+
+
+def notes_in_view(engine: ProjectionEngine) -> list[str]:
+    with engine.store.transaction() as session:
+        return [r[0] for r in session.fetchall("SELECT text FROM notes_v1")]
+
+
+def test_a_poison_event_mid_batch_is_named_and_the_events_before_it_applied(
+    notebook: Notebook, engine: ProjectionEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine.max_attempts = 3
+    engine.retry_delay_seconds = 0.01
+    engine.failed_poll_seconds = 0.02
+    for i in range(3):
+        notebook.save(Note("ada", f"before {i}"))
+    poison = notebook.save_changes(Note("ada", "poison"))
+    for i in range(2):
+        notebook.save(Note("ada", f"after {i}"))
+    monkeypatch.setattr(NotesTable, "apply", poison_on("poison"))
+    engine.start()
+
+    failing = wait_until_failed(engine, "notes_table")["notes_table"]
+    assert poison.position is not None
+
+    # The batch of six was narrowed to one event at a time: the three before the
+    # poison are in the view, the poison is named, nothing after it is applied.
+    assert failing.failed_at == f"notebook:{poison.position}"
+    assert sorted(notes_in_view(engine)) == ["before 0", "before 1", "before 2"]
+
+    # Skipping another event than the one it stopped on is refused.
+    with pytest.raises(RecoveryRefusedError, match="stopped on"):
+        engine.skip("notes_table", f"notebook:{poison.position + 1}")
+
+    engine.skip("notes_table", f"notebook:{poison.position}")
+
+    assert engine.wait_for("notebook", poison.position + 2, ["notes_table"], 2.0) == 0
+    assert sorted(notes_in_view(engine)) == [
+        "after 0",
+        "after 1",
+        "before 0",
+        "before 1",
+        "before 2",
+    ]
+    assert engine.failures() == []
+    assert {s.name: s for s in engine.status()}["notes_table"].failed_at is None
+
+
+def test_a_failed_projection_resumes_once_its_cause_is_fixed(
+    notebook: Notebook, engine: ProjectionEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine.max_attempts = 2
+    engine.retry_delay_seconds = 0.01
+    engine.failed_poll_seconds = 0.02
+    monkeypatch.setattr(NotesTable, "apply", poison_on("tricky"))
+    engine.start()
+    tricky = notebook.save_changes(Note("ada", "tricky"))
+    engine.wake()
+    wait_until_failed(engine, "notes_table")
+    assert tricky.position is not None
+    with pytest.raises(RecoveryRefusedError, match="has not failed"):
+        engine.resume("notes_documents")
+
+    monkeypatch.undo()  # the fix is deployed
+    assert engine.resume("notes_table") == f"notebook:{tricky.position}"
+
+    assert engine.wait_for("notebook", tricky.position, ["notes_table"], 2.0) == 0
+    assert notes_in_view(engine) == ["tricky"]
+    assert {s.name: s for s in engine.status()}["notes_table"].state == RUNNING
+
+
+def test_a_failure_outside_the_view_code_is_retried_not_failed(
+    notebook: Notebook, engine: ProjectionEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reading the log failing (a backend) names no event: it is retried, never
+    # left FAILED for an operator.
+    engine.max_attempts = 2
+    engine.retry_delay_seconds = 0.01
+    calls = {"count": 0}
+    original = notebook.recorder.select_notifications
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls["count"] += 1
+        if calls["count"] <= 4:
+            raise ConnectionError("log unreachable")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(notebook.recorder, "select_notifications", flaky)
+    written = notebook.save_changes(Note("ada", "eventually"))
+    engine.start()
+
+    assert written.position is not None
+    assert engine.wait_for("notebook", written.position, ["notes_table"], 5.0) == 0
+    assert engine.failures() == []
 
 
 def test_rebuild_switches_to_a_fresh_version_with_the_same_content(
