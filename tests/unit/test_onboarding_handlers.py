@@ -44,6 +44,7 @@ from commands.onboarding.messages import (
 from domain.base import ConflictError, InvalidFieldError, NotAllowedError, NotFoundError
 from domain.onboarding.errors import UnreadableResourceError, VersionConflictError
 from domain.onboarding.npo import Npo, VerificationStatus
+from domain.onboarding.resource import upload_key
 from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from projections.onboarding.offerings import OfferingDocuments
@@ -254,7 +255,10 @@ def test_upload_attach_and_refuse_by_content(world: World) -> None:
                 size=size,
             )
         )
-        assert "/blobs/offerings/" in ticket.upload_url
+        # Check the URL writes the upload key, and only that.
+        assert f"/blobs/{upload_key(offering_id, ticket.resource_id)}?" in (
+            ticket.upload_url
+        )
         return ticket.resource_id
 
     def attach(resource_id: str) -> None:
@@ -265,22 +269,29 @@ def test_upload_attach_and_refuse_by_content(world: World) -> None:
         )
 
     guide = claim("guide.pdf", len(PDF_BYTES))
-    key = f"offerings/{offering_id}/resources/{guide}"
-    world.blobs.put(key, PDF_BYTES, "application/pdf")
+    world.blobs.put(upload_key(offering_id, guide), PDF_BYTES, "application/pdf")
     attach(guide)
+    # Check the bytes moved to an accepted key; the upload key is empty again.
+    [accepted] = world.blobs.list(f"offerings/{offering_id}/")
+    assert accepted.startswith(f"offerings/{offering_id}/files/{guide}/")
+    assert world.blobs.get(accepted) == PDF_BYTES
+    assert world.blobs.list("uploads/") == []
 
     # A PNG uploaded as a PDF is refused, recorded and deleted.
     liar = claim("fake.pdf", len(PNG_BYTES))
-    liar_key = f"offerings/{offering_id}/resources/{liar}"
-    world.blobs.put(liar_key, PNG_BYTES, "application/pdf")
+    world.blobs.put(upload_key(offering_id, liar), PNG_BYTES, "application/pdf")
     with pytest.raises(UnreadableResourceError, match="image/png, not application/pdf"):
         attach(liar)
-    assert world.blobs.list(f"offerings/{offering_id}/") == [key]
+    assert world.blobs.list(f"offerings/{offering_id}/") == [accepted]
+    assert world.blobs.list("uploads/") == []
     world.catch_up()
     doc = world.documents.get("offerings_v1", offering_id)
     assert doc is not None
-    states = {r["filename"]: r["state"] for r in doc["resources"]}
-    assert states == {"guide.pdf": "READY", "fake.pdf": "REJECTED"}
+    states = {r["filename"]: (r["state"], r["key"]) for r in doc["resources"]}
+    assert states == {
+        "guide.pdf": ("READY", accepted),
+        "fake.pdf": ("REJECTED", upload_key(offering_id, liar)),
+    }
 
     # Deleting the offering deletes its files.
     world.send(DeleteOffering(actor=owner, offering_id=UUID(offering_id)))
