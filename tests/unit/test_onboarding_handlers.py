@@ -44,6 +44,7 @@ from commands.onboarding.messages import (
 from domain.base import ConflictError, InvalidFieldError, NotAllowedError, NotFoundError
 from domain.onboarding.errors import UnreadableResourceError, VersionConflictError
 from domain.onboarding.npo import Npo, VerificationStatus
+from domain.onboarding.offering import Offering
 from domain.onboarding.resource import upload_key
 from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
@@ -296,6 +297,61 @@ def test_upload_attach_and_refuse_by_content(world: World) -> None:
     # Deleting the offering deletes its files.
     world.send(DeleteOffering(actor=owner, offering_id=UUID(offering_id)))
     assert world.blobs.list(f"offerings/{offering_id}/") == []
+
+
+def test_concurrent_attaches_keep_one_file_the_one_recorded(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = npo_user()
+    npo_id = world.npo(owner)
+    offering_id = world.publish(owner, npo_id)
+    ticket = world.send(
+        StartUpload(
+            actor=owner,
+            offering_id=UUID(offering_id),
+            filename="guide.pdf",
+            content_type="application/pdf",
+            size=len(PDF_BYTES),
+        )
+    )
+    rid = ticket.resource_id
+    world.blobs.put(upload_key(offering_id, rid), PDF_BYTES, "application/pdf")
+    # Both attaches judge the upload and store it before either records it.
+    both_stored = threading.Barrier(2, timeout=10)
+    put = world.blobs.put
+
+    def put_then_wait(key: str, data: bytes, content_type: str) -> None:
+        put(key, data, content_type)
+        if "/files/" in key:
+            both_stored.wait()
+
+    monkeypatch.setattr(world.blobs, "put", put_then_wait)
+    errors: list[BaseException] = []
+
+    def attach() -> None:
+        try:
+            world.send(
+                AttachUpload(
+                    actor=owner, offering_id=UUID(offering_id), resource_id=rid
+                )
+            )
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=attach) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Check both succeeded, and only the file the event names is kept.
+    assert errors == []
+    offering: object = world.app.repository.get(UUID(offering_id))
+    assert isinstance(offering, Offering)
+    recorded = offering.resources[rid].key
+    assert world.blobs.list(f"offerings/{offering_id}/") == [recorded]
+    assert world.blobs.get(recorded) == PDF_BYTES
+    assert world.blobs.list("uploads/") == []
 
 
 def test_deleting_a_flagged_npo_frees_its_leader_for_the_next_in_line(
