@@ -41,7 +41,13 @@ from commands.onboarding.messages import (
     StartUpload,
     UpdateOffering,
 )
-from domain.base import ConflictError, InvalidFieldError, NotAllowedError, NotFoundError
+from domain.base import (
+    ConflictError,
+    GoneError,
+    InvalidFieldError,
+    NotAllowedError,
+    NotFoundError,
+)
 from domain.onboarding.errors import UnreadableResourceError, VersionConflictError
 from domain.onboarding.npo import Npo, VerificationStatus
 from domain.onboarding.offering import Offering
@@ -56,7 +62,11 @@ from queries.onboarding.communities import (
     list_leaders,
 )
 from queries.onboarding.npos import get_npo, npo_of_offering
-from queries.onboarding.offerings import get_offering
+from queries.onboarding.offerings import (
+    DownloadLink,
+    get_offering,
+    resource_download,
+)
 from queries.onboarding.reports import npo_report, npos_of_leader
 from queries.onboarding.viewer import Viewer
 from tests.support.onboarding import (
@@ -352,6 +362,58 @@ def test_concurrent_attaches_keep_one_file_the_one_recorded(
     assert world.blobs.list(f"offerings/{offering_id}/") == [recorded]
     assert world.blobs.get(recorded) == PDF_BYTES
     assert world.blobs.list("uploads/") == []
+
+
+def test_a_file_is_served_only_while_its_stored_bytes_are_those_attached(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = npo_user()
+    npo_id = world.npo(owner)
+    offering_id = world.publish(owner, npo_id)
+    rid = world.send(
+        StartUpload(
+            actor=owner,
+            offering_id=UUID(offering_id),
+            filename="guide.pdf",
+            content_type="application/pdf",
+            size=len(PDF_BYTES),
+        )
+    ).resource_id
+    world.blobs.put(upload_key(offering_id, rid), PDF_BYTES, "application/pdf")
+    world.send(
+        AttachUpload(actor=owner, offering_id=UUID(offering_id), resource_id=rid)
+    )
+    world.catch_up()
+    [accepted] = world.blobs.list(f"offerings/{offering_id}/")
+    read: list[str] = []
+    get = world.blobs.get
+
+    def reading(key: str) -> bytes:
+        read.append(key)
+        return get(key)
+
+    monkeypatch.setattr(world.blobs, "get", reading)
+
+    def download() -> DownloadLink:
+        return resource_download(
+            world.views,
+            world.documents,
+            world.blobs,
+            Viewer(owner.user_id, owner.roles),
+            offering_id=offering_id,
+            resource_id=rid,
+        )
+
+    # Check an accepted key is checked by its size alone (no URL writes it).
+    link = download()
+    assert (link.filename, link.size, read) == ("guide.pdf", len(PDF_BYTES), [])
+    # Check bytes of another size, or none, are not served.
+    world.blobs.put(accepted, PDF_BYTES[:-1], "application/pdf")
+    with pytest.raises(GoneError):
+        download()
+    world.blobs.delete(accepted)
+    with pytest.raises(GoneError):
+        download()
 
 
 def test_deleting_a_flagged_npo_frees_its_leader_for_the_next_in_line(
