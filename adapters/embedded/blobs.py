@@ -1,4 +1,12 @@
-"""Blob store on the local disk, with HMAC-signed URLs served by the API itself."""
+"""Blob store on the local disk, with HMAC-signed URLs served by the API itself.
+
+A signed PUT URL writes its key once (``put_signed``): a key a URL has written, or
+that was deleted, is *spent* (a ``.spent`` mark beside it) and refuses every later
+URL write, so an upload's key takes bytes only while its resource awaits them. S3
+cannot refuse a presigned URL's write; the service does not depend on this (what a
+URL writes after the upload is consumed is never read), it only keeps the disk
+clean and makes the refusal visible.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +48,23 @@ class LocalDiskBlobStore:
                 json.dumps({"content_type": content_type})
             )
 
+    def put_signed(self, key: str, data: bytes, content_type: str) -> bool:
+        """Write through a signed URL: ``False`` (nothing written) when the key is
+        spent. ``put`` is not limited: the service writes any key it means to."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        spent = _spent(path)
+        try:
+            spent.touch(exist_ok=False)  # O_EXCL: one writer wins, across processes
+        except FileExistsError:
+            return False
+        try:
+            self.put(key, data, content_type)
+        except BaseException:
+            spent.unlink(missing_ok=True)  # nothing was written: the URL may retry
+            raise
+        return True
+
     def get(self, key: str) -> bytes:
         try:
             return self._path(key).read_bytes()
@@ -61,12 +86,15 @@ class LocalDiskBlobStore:
         keys = (
             p.relative_to(self._root).as_posix()
             for p in self._root.rglob("*")
-            if p.is_file() and not p.name.endswith((".meta", ".partial"))
+            if p.is_file() and not p.name.endswith((".meta", ".partial", ".spent"))
         )
         return sorted(k for k in keys if k.startswith(prefix))
 
     def delete(self, key: str) -> None:
+        """Delete the blob; its key is spent (no signed URL writes it again)."""
         path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _spent(path).touch()
         path.unlink(missing_ok=True)
         path.with_name(path.name + ".meta").unlink(missing_ok=True)
 
@@ -125,3 +153,7 @@ class LocalDiskBlobStore:
     ) -> bool:
         expected = self.signature(method, key, expires, content_type, content_length)
         return hmac.compare_digest(expected, signature) and expires >= time.time()
+
+
+def _spent(path: Path) -> Path:
+    return path.with_name(path.name + ".spent")

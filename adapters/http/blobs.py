@@ -42,7 +42,9 @@ def blob_router(store: LocalDiskBlobStore) -> APIRouter:
         if length is not None and len(body) != length:
             # As S3 does for a signed Content-Length: only the declared size.
             raise HTTPException(403, "The file's size is not the size declared.")
-        store.put(key, body, content_type)
+        if not store.put_signed(key, body, content_type):
+            # The key was written or deleted since: its upload is spent.
+            raise HTTPException(409, "The link was used already; start a new upload.")
         return Response(status_code=200)
 
     return router

@@ -2,17 +2,20 @@
 ``RecordOffering``, and resource uploads through the object store.
 
 Uploads are two steps. ``start_upload`` checks the claim and answers a presigned PUT
-URL (the bytes never pass through the API). ``attach_upload`` reads what arrived,
-judges it by its content (``domain.onboarding.content.sniff``) and either attaches
-it or records the refusal and deletes the bytes. Files of a deleted offering or a
-removed resource are deleted after the event is saved.
+URL for the resource's upload key (the bytes never pass through the API).
+``attach_upload`` reads what arrived, judges it by its content
+(``domain.onboarding.content.sniff``) and either stores those very bytes under an
+accepted key (which no URL writes) and attaches them, or records the refusal; the
+upload key's bytes are deleted either way. A presigned URL cannot be revoked: what
+it writes after that is never read (see ``domain.onboarding.resource``). Files of a
+deleted offering or a removed resource are deleted after the event is saved.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from commands.base import Actor, CommandResult
 from commands.onboarding.application import OnboardingApplication, UnitOfWork, run
@@ -29,11 +32,11 @@ from commands.onboarding.messages import (
     UploadTicket,
 )
 from commands.onboarding.npo_handlers import NPO_DELETED_REASON
-from domain.base import ConflictError, NotFoundError
+from domain.base import ConflictError, DomainError, NotFoundError
 from domain.onboarding.content import MAX_RESOURCE_BYTES, sniff
 from domain.onboarding.errors import ResourceTooLargeError, UnreadableResourceError
 from domain.onboarding.offering import Offering
-from domain.onboarding.resource import ResourceState
+from domain.onboarding.resource import Resource, ResourceState, accepted_key
 from ports.blobs import BlobNotFoundError, BlobStore
 
 logger = logging.getLogger(__name__)
@@ -119,7 +122,7 @@ def start_upload(app: OnboardingApplication, command: StartUpload) -> UploadTick
 
     result = run(app, command.actor, decide)
     url = blobs.presigned_put_url(
-        created["key"],
+        created["key"],  # the upload key: the only kind of key a URL is signed for
         command.content_type,
         UPLOAD_URL_SECONDS,
         content_length=command.size,
@@ -132,40 +135,76 @@ def start_upload(app: OnboardingApplication, command: StartUpload) -> UploadTick
 def attach_upload(app: OnboardingApplication, command: AttachUpload) -> CommandResult:
     """Judge the uploaded bytes by their content; attach them or refuse them.
 
-    A refusal is recorded (``Offering.ResourceRejected``), the bytes are deleted, and
-    then it is raised: ``ResourceTooLargeError`` or ``UnreadableResourceError``.
+    Accepted bytes are stored under a fresh accepted key *before* the event names it
+    (a refused save deletes them again); the bytes stored are the bytes judged and
+    hashed, so a later write to the upload key changes nothing attached. A refusal
+    is recorded (``Offering.ResourceRejected``) and then raised:
+    ``ResourceTooLargeError`` or ``UnreadableResourceError``.
     """
     blobs = app.file_store()
     actor, resource_id = command.actor, command.resource_id
     offering = _published(UnitOfWork(app), actor, command.offering_id)
     resource = offering.resource(resource_id)
+    done = CommandResult((str(offering.id),), app.name, None)
     if resource.state is ResourceState.READY:
-        return CommandResult((str(offering.id),), app.name, None)
+        return done
     if resource.state is not ResourceState.AWAITING_UPLOAD:
         raise ConflictError("The upload was refused; start a new one.")
-    try:
-        info = blobs.head(resource.key)
-    except BlobNotFoundError:
-        raise ConflictError("Nothing was uploaded yet.") from None
-    if info.size > MAX_RESOURCE_BYTES:
-        size, sniffed, digest = info.size, None, ""
-    else:
-        data = blobs.get(resource.key)
-        size, sniffed, digest = len(data), sniff(data), hashlib.sha256(data).hexdigest()
+    uploaded = _read_upload(blobs, resource)
+    if uploaded is None:
+        again = _published(UnitOfWork(app), actor, command.offering_id)
+        if again.resource(resource_id).state is ResourceState.READY:
+            return done  # a concurrent attach consumed the upload first
+        raise ConflictError("Nothing was uploaded yet.")
+    size, data = uploaded
+    sniffed = None if data is None else sniff(data)
+    digest = "" if data is None else hashlib.sha256(data).hexdigest()
+    stored: str | None = None
+    if data is not None and sniffed and resource.verdict(size, sniffed) is None:
+        # Accepted: the judged bytes go where no upload URL writes.
+        stored = accepted_key(offering.id, resource_id, uuid4().hex)
+        blobs.put(stored, data, sniffed)
     verdict: dict[str, str | None] = {}
 
     def decide(unit: UnitOfWork) -> None:
         current = _published(unit, actor, command.offering_id)
-        verdict["reason"] = current.attach_upload(resource_id, size, sniffed, digest)
+        verdict["reason"] = current.attach_upload(
+            resource_id, size, sniffed, digest, stored
+        )
+        verdict["key"] = current.resource(resource_id).key
 
-    result = run(app, actor, decide)
+    try:
+        result = run(app, actor, decide)
+    except DomainError:
+        # Refused (removed, rejected meanwhile): nothing names the stored bytes.
+        # After any other failure the save may have happened; they stay.
+        if stored is not None:
+            _delete_quietly(blobs, stored)
+        raise
+    if stored is not None and verdict.get("key") != stored:
+        _delete_quietly(blobs, stored)  # a concurrent attach's bytes were kept
+    _delete_quietly(blobs, resource.key)  # the upload is consumed either way
     reason = verdict.get("reason")
     if reason is not None:
-        _delete_quietly(blobs, resource.key)
         if size > MAX_RESOURCE_BYTES:
             raise ResourceTooLargeError("file", f"refused: {reason}")
         raise UnreadableResourceError("file", f"refused: {reason}")
     return result
+
+
+def _read_upload(
+    blobs: BlobStore, resource: Resource
+) -> tuple[int, bytes | None] | None:
+    """What arrived at the upload key: its size, and its bytes unless it is larger
+    than any file may be (``None``: nothing arrived)."""
+    try:
+        info = blobs.head(resource.key)
+        if info.size > MAX_RESOURCE_BYTES:
+            return info.size, None
+        data = blobs.get(resource.key)
+    except BlobNotFoundError:
+        return None
+    return len(data), data
 
 
 def remove_resource(

@@ -7,8 +7,9 @@ the document's version: an edit names the version it started from and is refused
 it is stale.
 
 Lifecycle: created ``ACTIVE`` by a member of its NPO with the NPO role; its content
-is replaced and its files are claimed, attached (judged by their bytes) or removed
-while it is active; an admin takes it down (``TAKEN_DOWN``, A1; so does the
+is replaced and its files are claimed, attached (judged by their bytes, and then
+kept where no upload URL writes: ``domain.onboarding.resource``) or removed while it
+is active; an admin takes it down (``TAKEN_DOWN``, A1; so does the
 platform when its NPO is deleted) or the NPO deletes it (``DELETED``, NP3). Taken
 down or deleted, it no longer changes.
 """
@@ -37,7 +38,9 @@ from domain.onboarding.resource import (
     Resource,
     ResourceState,
     UploadClaim,
-    resource_key,
+    is_accepted_key,
+    legacy_key,
+    upload_key,
 )
 
 
@@ -136,10 +139,19 @@ class Offering(SpotlightAggregate):
         key: str
 
     class ResourceAttached(SpotlightAggregate.Event):
+        """v2 records ``key``: the accepted key the judged bytes were stored under."""
+
         resource_id: str
         content_type: str
         size: int
         sha256: str
+        key: str
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # v1 attached the bytes where they were uploaded: the old upload key.
+            state["key"] = legacy_key(state["originator_id"], state["resource_id"])
 
     class ResourceRejected(SpotlightAggregate.Event):
         resource_id: str
@@ -163,7 +175,7 @@ class Offering(SpotlightAggregate):
             filename=claim.filename,
             content_type=claim.content_type,
             declared_size=claim.size,
-            key=resource_key(self.id, resource_id),
+            key=upload_key(self.id, resource_id),
         )
         return resource_id
 
@@ -190,12 +202,19 @@ class Offering(SpotlightAggregate):
             raise NotFoundError("No such resource.") from None
 
     def attach_upload(
-        self, resource_id: str, size: int, sniffed: str | None, sha256: str
+        self,
+        resource_id: str,
+        size: int,
+        sniffed: str | None,
+        sha256: str,
+        accepted_key: str | None,
     ) -> str | None:
         """Judge the uploaded bytes; returns the reason when they are refused.
 
-        A refusal is recorded (the caller deletes the bytes); it is not raised, so
-        the event is saved before the caller answers with the reason.
+        ``accepted_key``: where the caller stored the bytes it judged, a key no
+        upload URL writes (``None`` only for bytes that are refused). A refusal is
+        recorded (the caller deletes the bytes); it is not raised, so the event is
+        saved before the caller answers with the reason.
         """
         self.require_active()
         resource = self.resource(resource_id)
@@ -203,25 +222,27 @@ class Offering(SpotlightAggregate):
             return None  # attached already: attaching again changes nothing
         if resource.state is not ResourceState.AWAITING_UPLOAD:
             raise ConflictError("The upload was refused; start a new one.")
-        reason: str | None = None
-        if size > c.MAX_RESOURCE_BYTES:
-            reason = f"the file is larger than {c.MAX_RESOURCE_BYTES} bytes"
-        elif sniffed is None:
-            reason = "the content is not a PDF, plain text or a supported image"
-        elif sniffed != resource.content_type:
-            reason = f"the content is {sniffed}, not {resource.content_type}"
+        reason = resource.verdict(size, sniffed)
         if reason is not None:
             self._reject_resource(resource_id=resource_id, reason=reason)
             return reason
         assert sniffed is not None
+        if accepted_key is None or not is_accepted_key(
+            accepted_key, self.id, resource_id
+        ):
+            raise ValueError(f"not an accepted key of the resource: {accepted_key!r}")
         self._attach_resource(
-            resource_id=resource_id, content_type=sniffed, size=size, sha256=sha256
+            resource_id=resource_id,
+            content_type=sniffed,
+            size=size,
+            sha256=sha256,
+            key=accepted_key,
         )
         return None
 
     @event(ResourceAttached)
     def _attach_resource(
-        self, resource_id: str, content_type: str, size: int, sha256: str
+        self, resource_id: str, content_type: str, size: int, sha256: str, key: str
     ) -> None:
         self.resources[resource_id] = dataclasses.replace(
             self.resources[resource_id],
@@ -229,6 +250,7 @@ class Offering(SpotlightAggregate):
             content_type=content_type,
             size=size,
             sha256=sha256,
+            key=key,
         )
 
     @event(ResourceRejected)
@@ -238,7 +260,8 @@ class Offering(SpotlightAggregate):
         )
 
     def remove_resource(self, resource_id: str) -> str:
-        """Remove a resource no module uses; returns its object-store key."""
+        """Remove a resource no module uses; returns its object-store key (once
+        removed, nothing uploaded for it is ever attached or served)."""
         self.require_active()
         resource = self.resource(resource_id)
         used = self.content.modules_using(resource_id)

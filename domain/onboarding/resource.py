@@ -3,8 +3,16 @@
 Upload is two steps. The NPO claims a file (``UploadClaim.of``: a plain file name,
 a readable type whose extension matches, a size within the limit) and receives a
 presigned URL; after uploading it asks to attach the file, and the bytes are judged
-by their content (``domain.onboarding.content.sniff``) before the ``Resource``
-becomes ``READY`` (or ``REJECTED``, with the reason).
+by their content (``domain.onboarding.content.sniff``, ``Resource.verdict``) before
+the ``Resource`` becomes ``READY`` (or ``REJECTED``, with the reason).
+
+Two kinds of key, so an upload is one-time. A presigned PUT URL only ever names an
+*upload key* (``upload_key``, under ``uploads/``): a URL cannot be revoked, so
+whatever it writes later is never read. Attaching stores the very bytes it judged
+under a fresh *accepted key* (``accepted_key``, under ``offerings/<id>/files/``),
+which no URL is ever signed for, and downloads serve only that key. Resources
+attached before accepted keys existed live under their old upload key
+(``legacy_key``); a download checks those against the recorded checksum.
 """
 
 from __future__ import annotations
@@ -66,7 +74,9 @@ class Resource:
     filename: str
     content_type: str
     declared_size: int
-    key: str  # where its bytes live in the object store
+    # Where its bytes live in the object store: the upload key while it awaits its
+    # upload, the accepted key once READY.
+    key: str
     state: ResourceState = ResourceState.AWAITING_UPLOAD
     size: int | None = None
     sha256: str | None = None
@@ -77,7 +87,43 @@ class Resource:
         """Not refused: a module may point at it."""
         return self.state is not ResourceState.REJECTED
 
+    def verdict(self, size: int, sniffed: str | None) -> str | None:
+        """Why the uploaded bytes are refused (``None``: they are what was claimed).
 
-def resource_key(offering_id: UUID | str, resource_id: str) -> str:
-    """Where a resource's bytes live in the object store."""
+        ``sniffed``: the type their content shows (``None``: none readable).
+        """
+        if size > c.MAX_RESOURCE_BYTES:
+            return f"the file is larger than {c.MAX_RESOURCE_BYTES} bytes"
+        if sniffed is None:
+            return "the content is not a PDF, plain text or a supported image"
+        if sniffed != self.content_type:
+            return f"the content is {sniffed}, not {self.content_type}"
+        return None
+
+
+def upload_key(offering_id: UUID | str, resource_id: str) -> str:
+    """The only key a presigned PUT URL is signed for: what arrives is judged, and
+    never served."""
+    return f"uploads/offerings/{offering_id}/{resource_id}"
+
+
+def accepted_key(offering_id: UUID | str, resource_id: str, attempt: str) -> str:
+    """Where attached bytes live: no URL is ever signed to write here. ``attempt``
+    is fresh for each attach, so concurrent attaches never write the same key."""
+    return f"{_accepted_prefix(offering_id, resource_id)}{attempt}"
+
+
+def is_accepted_key(key: str, offering_id: UUID | str, resource_id: str) -> bool:
+    """Whether ``key`` is one of the resource's accepted keys."""
+    attempt = key.removeprefix(_accepted_prefix(offering_id, resource_id))
+    return attempt not in {key, ""} and "/" not in attempt
+
+
+def legacy_key(offering_id: UUID | str, resource_id: str) -> str:
+    """Where a resource's bytes were uploaded and attached before accepted keys:
+    upload URLs were signed for it (and it was served)."""
     return f"offerings/{offering_id}/resources/{resource_id}"
+
+
+def _accepted_prefix(offering_id: UUID | str, resource_id: str) -> str:
+    return f"offerings/{offering_id}/files/{resource_id}/"

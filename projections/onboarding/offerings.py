@@ -80,6 +80,7 @@ def _attached(doc: JSONDocument, item: ProjectedEvent) -> None:
         content_type=field(item, "content_type"),
         size=field(item, "size"),
         sha256=field(item, "sha256"),
+        key=field(item, "key"),  # the accepted key (v1: where it was uploaded)
     )
 
 
@@ -167,7 +168,9 @@ class ResourceRow:
     sha256: str | None
     reason: str | None
     added_at: str | None
-    key: str  # where the bytes are in the object store (never shown)
+    # Where the bytes are in the object store (never shown): the upload key while
+    # awaiting, the accepted key once READY.
+    key: str
 
     @classmethod
     def of(cls, document: Mapping[str, Any]) -> ResourceRow:

@@ -3,21 +3,25 @@ files."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from domain.base import NotFoundError
+from domain.base import GoneError, NotFoundError
 from domain.onboarding.offering import OfferingStatus
-from domain.onboarding.resource import ResourceState
-from ports.blobs import BlobStore
+from domain.onboarding.resource import ResourceState, is_accepted_key
+from ports.blobs import BlobNotFoundError, BlobStore
 from ports.documents import DocumentStore
 from ports.relational import RelationalStore
 from projections.onboarding.npo_reader import NpoReader
-from projections.onboarding.offerings import OfferingReader, OfferingRow
+from projections.onboarding.offerings import OfferingReader, OfferingRow, ResourceRow
 from queries.cursors import encode_cursor
 from queries.onboarding.npos import visible_npo
 from queries.onboarding.pages import Page, after, page_size
 from queries.onboarding.viewer import Viewer
+
+logger = logging.getLogger(__name__)
 
 DOWNLOAD_URL_SECONDS = 5 * 60
 
@@ -90,11 +94,20 @@ def resource_download(
     offering_id: str,
     resource_id: str,
 ) -> DownloadLink:
-    """A ready file of an offering the viewer may see (``NotFoundError`` if not)."""
+    """A ready file of an offering the viewer may see (``NotFoundError`` if not),
+    served only while its stored bytes are those attached (``GoneError`` if not)."""
     offering = get_offering(views, documents, viewer, offering_id)
     resource = offering.resource(resource_id)
     if resource is None or resource.state is not ResourceState.READY:
         raise NotFoundError("No such file.")
+    if not _intact(blobs, offering.id, resource):
+        logger.warning(
+            "not serving resource %s of offering %s: its stored bytes are not those "
+            "attached",
+            resource.id,
+            offering.id,
+        )
+        raise GoneError("The file is no longer available.")
     return DownloadLink(
         url=blobs.presigned_get_url(resource.key, DOWNLOAD_URL_SECONDS),
         expires_in_seconds=DOWNLOAD_URL_SECONDS,
@@ -102,3 +115,19 @@ def resource_download(
         content_type=resource.content_type,
         size=resource.size,
     )
+
+
+def _intact(blobs: BlobStore, offering_id: str, resource: ResourceRow) -> bool:
+    """Whether the stored bytes are still those attached: their size always (one
+    HEAD); their checksum too under a key an upload URL was once signed for (a file
+    attached before accepted keys existed), since such a URL may have rewritten it.
+    No URL writes an accepted key."""
+    try:
+        if blobs.head(resource.key).size != resource.size:
+            return False
+        if is_accepted_key(resource.key, offering_id, resource.id):
+            return True
+        data = blobs.get(resource.key)
+    except BlobNotFoundError:
+        return False
+    return hashlib.sha256(data).hexdigest() == resource.sha256

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import urllib.request
 import uuid
 from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -94,6 +96,46 @@ class TestLocalDiskBlobStore(BlobStoreContract):
         assert exact.status_code == 200
         assert store.get("r/guide.pdf") == b"%PDF-1.4"
 
+    def test_a_signed_put_writes_its_key_once(self, tmp_path: Path) -> None:
+        store = LocalDiskBlobStore(tmp_path, "http://testserver", "secret")
+        app = FastAPI()
+        app.include_router(blob_router(store))
+        client = TestClient(app)
+        headers = {"content-type": "application/pdf"}
+        url = store.presigned_put_url("up/a", "application/pdf", 60, 8)
+
+        first = client.put(url, content=b"%PDF-1.4", headers=headers)
+        again = client.put(url, content=b"MZ\x90\x00\x03\x00\x00\x00", headers=headers)
+
+        # Check the second write through a URL is refused and changed nothing.
+        assert (first.status_code, again.status_code) == (200, 409)
+        assert store.get("up/a") == b"%PDF-1.4"
+        # Check a deleted key stays spent, whether or not a URL wrote it.
+        store.delete("up/a")
+        never_written = store.presigned_put_url("up/b", "application/pdf", 60, 8)
+        store.delete("up/b")
+        for spent in (url, never_written):
+            refused = client.put(spent, content=b"%PDF-1.4", headers=headers)
+            assert refused.status_code == 409
+        assert store.list() == []
+        # Check the service itself still writes any key it means to.
+        store.put("up/a", b"mine", "text/plain")
+        assert store.list() == ["up/a"]
+
+    def test_concurrent_signed_puts_to_one_key_write_once(self, tmp_path: Path) -> None:
+        store = LocalDiskBlobStore(tmp_path, "http://testserver", "secret")
+        barrier = threading.Barrier(8)
+
+        def write(n: int) -> bool:
+            barrier.wait()
+            return store.put_signed("up/a", f"{n}".encode(), "text/plain")
+
+        with ThreadPoolExecutor(8) as pool:
+            written = list(pool.map(write, range(8)))
+
+        assert written.count(True) == 1
+        assert store.get("up/a") == str(written.index(True)).encode()
+
     def test_keys_cannot_escape_the_root(self, store: BlobStore) -> None:
         with pytest.raises(ValueError, match="invalid blob key"):
             store.put("../outside.txt", b"x", "text/plain")
@@ -113,6 +155,29 @@ class TestS3BlobStore(BlobStoreContract):
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             assert response.status == 200
         assert store.get("r/guide.pdf") == b"%PDF-1.4"
+
+    def test_a_presigned_put_can_be_replayed_until_it_expires(
+        self, store: BlobStore
+    ) -> None:
+        """Why an upload key is never read once its upload is consumed: S3 has no
+        way to revoke a presigned URL, nor to refuse a write to a deleted key."""
+        url = store.presigned_put_url("up/a", "application/pdf", 60, 8)
+
+        def put(data: bytes) -> int:
+            request = urllib.request.Request(  # noqa: S310 - the loopback S3 server
+                url,
+                data=data,
+                method="PUT",
+                headers={"content-type": "application/pdf"},
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                status: int = response.status
+                return status
+
+        assert put(b"%PDF-1.4") == 200
+        store.delete("up/a")
+        assert put(b"MZ\x90\x00\x03\x00\x00\x00") == 200
+        assert store.get("up/a").startswith(b"MZ")
 
     @pytest.fixture
     def store(self, s3_endpoint: str) -> BlobStore:

@@ -17,6 +17,7 @@ from domain.onboarding.leader import Leader
 from domain.onboarding.leader_roster import LeaderRoster
 from domain.onboarding.npo import Npo, VerificationStatus
 from domain.onboarding.offering import Offering
+from domain.onboarding.resource import accepted_key, upload_key
 from domain.onboarding.round_robin import (
     assign_or_queue,
     displace,
@@ -170,12 +171,14 @@ def test_resources_are_checked_at_both_steps() -> None:
         item.start_upload("../../etc/passwd.txt", "text/plain", 10)
     resource_id = item.start_upload("guide.pdf", "application/pdf", 1000)
     # Check bytes that are not what was declared are refused, and recorded so.
-    reason = item.attach_upload(resource_id, 900, "image/png", "abc")
+    reason = item.attach_upload(resource_id, 900, "image/png", "abc", None)
     assert reason == "the content is image/png, not application/pdf"
     assert item.resources[resource_id].state == "REJECTED"
     second = item.start_upload("guide.pdf", "application/pdf", 1000)
-    assert item.attach_upload(second, 900, "application/pdf", "abc") is None
+    accepted = accepted_key(item.id, second, "a1")
+    assert item.attach_upload(second, 900, "application/pdf", "abc", accepted) is None
     assert item.resources[second].state == "READY"
+    assert item.resources[second].key == accepted
     # Check a module may point at a usable resource only.
     with pytest.raises(InvalidFieldError):
         item.update(
@@ -194,6 +197,39 @@ def test_resources_are_checked_at_both_steps() -> None:
     )
     with pytest.raises(ConflictError):
         item.remove_resource(second)
+
+
+def test_attached_bytes_live_under_a_key_no_upload_url_writes() -> None:
+    item = Offering.create("npo", offering_content(), DEFAULT_CATEGORIES)
+    first = item.start_upload("guide.pdf", "application/pdf", 1000)
+    other = item.start_upload("notes.txt", "text/plain", 10)
+    # Check the upload is claimed under its upload key, the one URLs are signed for.
+    assert item.resources[first].key == upload_key(item.id, first)
+    assert item.resources[first].key.startswith("uploads/")
+    # Check accepted bytes must be stored under one of the resource's accepted keys.
+    for wrong in (
+        None,
+        upload_key(item.id, first),
+        accepted_key(item.id, other, "a1"),
+        accepted_key(item.id, first, ""),
+        accepted_key(item.id, first, "a1/b"),
+    ):
+        with pytest.raises(ValueError, match="not an accepted key"):
+            item.attach_upload(first, 900, "application/pdf", "abc", wrong)
+        assert item.resources[first].state == "AWAITING_UPLOAD"
+    accepted = accepted_key(item.id, first, "a1")
+    item.attach_upload(first, 900, "application/pdf", "abc", accepted)
+    assert (item.resources[first].state, item.resources[first].key) == (
+        "READY",
+        accepted,
+    )
+    # Check attaching again keeps the bytes first attached.
+    again = accepted_key(item.id, first, "a2")
+    assert item.attach_upload(first, 900, "application/pdf", "def", again) is None
+    assert (item.resources[first].key, item.resources[first].sha256) == (
+        accepted,
+        "abc",
+    )
 
 
 def test_taken_down_offerings_freeze() -> None:

@@ -41,9 +41,17 @@ from commands.onboarding.messages import (
     StartUpload,
     UpdateOffering,
 )
-from domain.base import ConflictError, InvalidFieldError, NotAllowedError, NotFoundError
+from domain.base import (
+    ConflictError,
+    GoneError,
+    InvalidFieldError,
+    NotAllowedError,
+    NotFoundError,
+)
 from domain.onboarding.errors import UnreadableResourceError, VersionConflictError
 from domain.onboarding.npo import Npo, VerificationStatus
+from domain.onboarding.offering import Offering
+from domain.onboarding.resource import upload_key
 from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from projections.onboarding.offerings import OfferingDocuments
@@ -54,7 +62,11 @@ from queries.onboarding.communities import (
     list_leaders,
 )
 from queries.onboarding.npos import get_npo, npo_of_offering
-from queries.onboarding.offerings import get_offering
+from queries.onboarding.offerings import (
+    DownloadLink,
+    get_offering,
+    resource_download,
+)
 from queries.onboarding.reports import npo_report, npos_of_leader
 from queries.onboarding.viewer import Viewer
 from tests.support.onboarding import (
@@ -254,7 +266,10 @@ def test_upload_attach_and_refuse_by_content(world: World) -> None:
                 size=size,
             )
         )
-        assert "/blobs/offerings/" in ticket.upload_url
+        # Check the URL writes the upload key, and only that.
+        assert f"/blobs/{upload_key(offering_id, ticket.resource_id)}?" in (
+            ticket.upload_url
+        )
         return ticket.resource_id
 
     def attach(resource_id: str) -> None:
@@ -265,26 +280,140 @@ def test_upload_attach_and_refuse_by_content(world: World) -> None:
         )
 
     guide = claim("guide.pdf", len(PDF_BYTES))
-    key = f"offerings/{offering_id}/resources/{guide}"
-    world.blobs.put(key, PDF_BYTES, "application/pdf")
+    world.blobs.put(upload_key(offering_id, guide), PDF_BYTES, "application/pdf")
     attach(guide)
+    # Check the bytes moved to an accepted key; the upload key is empty again.
+    [accepted] = world.blobs.list(f"offerings/{offering_id}/")
+    assert accepted.startswith(f"offerings/{offering_id}/files/{guide}/")
+    assert world.blobs.get(accepted) == PDF_BYTES
+    assert world.blobs.list("uploads/") == []
 
     # A PNG uploaded as a PDF is refused, recorded and deleted.
     liar = claim("fake.pdf", len(PNG_BYTES))
-    liar_key = f"offerings/{offering_id}/resources/{liar}"
-    world.blobs.put(liar_key, PNG_BYTES, "application/pdf")
+    world.blobs.put(upload_key(offering_id, liar), PNG_BYTES, "application/pdf")
     with pytest.raises(UnreadableResourceError, match="image/png, not application/pdf"):
         attach(liar)
-    assert world.blobs.list(f"offerings/{offering_id}/") == [key]
+    assert world.blobs.list(f"offerings/{offering_id}/") == [accepted]
+    assert world.blobs.list("uploads/") == []
     world.catch_up()
     doc = world.documents.get("offerings_v1", offering_id)
     assert doc is not None
-    states = {r["filename"]: r["state"] for r in doc["resources"]}
-    assert states == {"guide.pdf": "READY", "fake.pdf": "REJECTED"}
+    states = {r["filename"]: (r["state"], r["key"]) for r in doc["resources"]}
+    assert states == {
+        "guide.pdf": ("READY", accepted),
+        "fake.pdf": ("REJECTED", upload_key(offering_id, liar)),
+    }
 
     # Deleting the offering deletes its files.
     world.send(DeleteOffering(actor=owner, offering_id=UUID(offering_id)))
     assert world.blobs.list(f"offerings/{offering_id}/") == []
+
+
+def test_concurrent_attaches_keep_one_file_the_one_recorded(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = npo_user()
+    npo_id = world.npo(owner)
+    offering_id = world.publish(owner, npo_id)
+    ticket = world.send(
+        StartUpload(
+            actor=owner,
+            offering_id=UUID(offering_id),
+            filename="guide.pdf",
+            content_type="application/pdf",
+            size=len(PDF_BYTES),
+        )
+    )
+    rid = ticket.resource_id
+    world.blobs.put(upload_key(offering_id, rid), PDF_BYTES, "application/pdf")
+    # Both attaches judge the upload and store it before either records it.
+    both_stored = threading.Barrier(2, timeout=10)
+    put = world.blobs.put
+
+    def put_then_wait(key: str, data: bytes, content_type: str) -> None:
+        put(key, data, content_type)
+        if "/files/" in key:
+            both_stored.wait()
+
+    monkeypatch.setattr(world.blobs, "put", put_then_wait)
+    errors: list[BaseException] = []
+
+    def attach() -> None:
+        try:
+            world.send(
+                AttachUpload(
+                    actor=owner, offering_id=UUID(offering_id), resource_id=rid
+                )
+            )
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=attach) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Check both succeeded, and only the file the event names is kept.
+    assert errors == []
+    offering: object = world.app.repository.get(UUID(offering_id))
+    assert isinstance(offering, Offering)
+    recorded = offering.resources[rid].key
+    assert world.blobs.list(f"offerings/{offering_id}/") == [recorded]
+    assert world.blobs.get(recorded) == PDF_BYTES
+    assert world.blobs.list("uploads/") == []
+
+
+def test_a_file_is_served_only_while_its_stored_bytes_are_those_attached(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = npo_user()
+    npo_id = world.npo(owner)
+    offering_id = world.publish(owner, npo_id)
+    rid = world.send(
+        StartUpload(
+            actor=owner,
+            offering_id=UUID(offering_id),
+            filename="guide.pdf",
+            content_type="application/pdf",
+            size=len(PDF_BYTES),
+        )
+    ).resource_id
+    world.blobs.put(upload_key(offering_id, rid), PDF_BYTES, "application/pdf")
+    world.send(
+        AttachUpload(actor=owner, offering_id=UUID(offering_id), resource_id=rid)
+    )
+    world.catch_up()
+    [accepted] = world.blobs.list(f"offerings/{offering_id}/")
+    read: list[str] = []
+    get = world.blobs.get
+
+    def reading(key: str) -> bytes:
+        read.append(key)
+        return get(key)
+
+    monkeypatch.setattr(world.blobs, "get", reading)
+
+    def download() -> DownloadLink:
+        return resource_download(
+            world.views,
+            world.documents,
+            world.blobs,
+            Viewer(owner.user_id, owner.roles),
+            offering_id=offering_id,
+            resource_id=rid,
+        )
+
+    # Check an accepted key is checked by its size alone (no URL writes it).
+    link = download()
+    assert (link.filename, link.size, read) == ("guide.pdf", len(PDF_BYTES), [])
+    # Check bytes of another size, or none, are not served.
+    world.blobs.put(accepted, PDF_BYTES[:-1], "application/pdf")
+    with pytest.raises(GoneError):
+        download()
+    world.blobs.delete(accepted)
+    with pytest.raises(GoneError):
+        download()
 
 
 def test_deleting_a_flagged_npo_frees_its_leader_for_the_next_in_line(
