@@ -60,10 +60,13 @@ def leader_user(user_id: str | None = None) -> Actor:
 
 
 def profile(**overrides: Any) -> dict[str, Any]:
+    """A profile with a name and a registration id of its own (an id identifies
+    one NPO)."""
+    number = next(_counter)
     base: dict[str, Any] = {
-        "name": f"Helping Hands {next(_counter)}",
+        "name": f"Helping Hands {number}",
         "description": "Career help for everyone.",
-        "registration_id": "EIN-12-3456789",
+        "registration_id": f"EIN-12-{number:07d}",
         "website": "https://helping-hands.example",
         "location": {
             "address": "1 Main St",
