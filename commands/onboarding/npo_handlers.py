@@ -8,9 +8,13 @@ the NPO releases it (``domain.onboarding.registration_claim``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import suppress
+from uuid import UUID
 
-from commands.base import CommandResult
+from eventsourcing.utils import get_topic
+
+from commands.base import Actor, CommandResult
 from commands.onboarding.application import OnboardingApplication, UnitOfWork, run
 from commands.onboarding.assignment import (
     assign_in,
@@ -23,14 +27,16 @@ from commands.onboarding.assignment import (
 from commands.onboarding.messages import (
     AddMember,
     ApproveNpo,
+    ClaimRegistrationIds,
     CreateNpo,
     DeleteNpo,
     PlaceNpo,
     RecordVerification,
+    RegistrationClaims,
     RemoveMember,
     UpdateNpo,
 )
-from domain.base import InvalidFieldError, NotAllowedError
+from domain.base import SYSTEM_ACTOR, InvalidFieldError, NotAllowedError
 from domain.onboarding import values as v
 from domain.onboarding.errors import RegistrationIdTakenError
 from domain.onboarding.npo import Npo
@@ -158,6 +164,77 @@ def place_npo(app: OnboardingApplication, command: PlaceNpo) -> CommandResult:
             assign_in(unit, npo, npo.primary_community_id)
 
     return run(app, command.actor, decide, assignment=True)
+
+
+def claim_registration_ids(
+    app: OnboardingApplication, command: ClaimRegistrationIds
+) -> RegistrationClaims:
+    """The operator's backfill: each live NPO, oldest first, claims its id unless
+    another live NPO holds it (reported as a duplicate; it keeps working). One
+    save per NPO; interrupted, it is run again."""
+    if command.actor.user_id != SYSTEM_ACTOR:
+        raise NotAllowedError("Only the operator claims the NPOs' registration ids.")
+    found: dict[str, list[str]] = {
+        "claimed": [],
+        "held": [],
+        "duplicate": [],
+        "unclaimable": [],
+    }
+    for npo_id in _npos_in_order(app):
+        outcome = _claim_existing(app, command.actor, npo_id)
+        if outcome is not None:
+            found[outcome].append(str(npo_id))
+    return RegistrationClaims(
+        claimed=len(found["claimed"]),
+        held=len(found["held"]),
+        duplicates=tuple(found["duplicate"]),
+        unclaimable=tuple(found["unclaimable"]),
+    )
+
+
+def _claim_existing(
+    app: OnboardingApplication, actor: Actor, npo_id: UUID
+) -> str | None:
+    """Claim one NPO's id: "claimed", "held", "duplicate", "unclaimable", or None
+    for a deleted NPO."""
+    outcome: list[str] = []
+
+    def decide(unit: UnitOfWork) -> None:
+        outcome.clear()
+        npo = unit.npo(npo_id)
+        if npo.deleted:
+            return
+        try:
+            claim_id = RegistrationClaim.id_for(npo.profile.registration_id)
+        except InvalidFieldError:
+            outcome.append("unclaimable")
+            return
+        claim = unit.peek(RegistrationClaim, claim_id)
+        if claim is not None and claim.holder == npo.id:
+            outcome.append("held")
+            return
+        try:
+            _claim(unit, npo, actor.user_id)
+        except RegistrationIdTakenError:
+            outcome.append("duplicate")
+            return
+        outcome.append("claimed")
+
+    run(app, actor, decide)
+    return outcome[0] if outcome else None
+
+
+def _npos_in_order(app: OnboardingApplication) -> Iterator[UUID]:
+    """Every NPO ever created, in the order of creation (from the event log)."""
+    # ``Npo`` has never moved: every ``Registered`` event is stored under this topic.
+    registered = get_topic(Npo.Registered)
+    start = 1
+    while batch := app.recorder.select_notifications(
+        start=start, limit=500, topics=[registered]
+    ):
+        for notification in batch:
+            yield UUID(str(notification.originator_id))
+        start = batch[-1].id + 1
 
 
 # --- The registration id's claim ---------------------------------------------------

@@ -2,7 +2,8 @@
 that NPO only to its members; deleting an NPO or changing its id frees the old one.
 
 On the embedded backend (``make run``'s: SQLite event store and views): over HTTP,
-and concurrent creations through the dispatcher. The same on PostgreSQL is in
+concurrent creations through the dispatcher, and the operator's backfill for NPOs
+recorded before ids were claimed. The same on PostgreSQL is in
 ``tests/integration/test_registration_claims_real.py``.
 """
 
@@ -14,13 +15,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from adapters.bootstrap import Container, build_container
+from adapters.cli.main import cli
 from adapters.http.app import create_app
 from adapters.settings import Settings
 from commands.onboarding.application import OnboardingApplication
+from domain.base import acting_as
+from domain.onboarding.npo import Npo
 from tests.support.identity import SignedIn
-from tests.support.onboarding import create_at_once, npo_user, profile
+from tests.support.onboarding import create_at_once, npo_profile, npo_user, profile
 from tests.support.onboarding_http import OnboardingClient
 
 PROBLEM_JSON = "application/problem+json"
@@ -160,3 +165,38 @@ def test_concurrent_creations_with_one_id_make_one_npo(
     # Check the log holds one NPO, which holds the id.
     assert outcome.registered(onboarding) == outcome.created
     assert outcome.holder(onboarding, "EIN-55-0000001") == outcome.created[0]
+
+
+def test_the_operator_claims_the_ids_of_npos_recorded_before(tmp_path: Path) -> None:
+    settings = Settings(event_store="sqlite", data_dir=tmp_path)
+    container = build_container(settings)
+    owners = [npo_user() for _ in range(2)]
+    try:
+        # Two NPOs with one id, saved as the code before claims saved them.
+        legacy = []
+        for owner in owners:
+            with acting_as(owner.user_id, "before"):
+                legacy.append(
+                    Npo.register(
+                        owner.user_id,
+                        owner.roles,
+                        npo_profile(registration_id="EIN-44-0000001"),
+                    )
+                )
+        container.application(OnboardingApplication).save(*legacy)
+    finally:
+        container.close()
+    env = {"SPOTLIGHT_DATA_DIR": str(tmp_path), "SPOTLIGHT_EVENT_STORE": "sqlite"}
+
+    ran = CliRunner().invoke(cli, ["maintenance", "claim-registration-ids"], env=env)
+
+    # Check the older one claimed it and the other is reported by id.
+    assert ran.exit_code == 0, ran.output
+    assert "registration ids claimed now: 1" in ran.output
+    assert f"duplicate: {legacy[1].id}" in ran.output
+    with TestClient(create_app(settings)) as client:
+        world = OnboardingClient.start(client, client.app.state.container, "r@x.org")  # type: ignore[attr-defined]
+        refused = post_npo(
+            world, world.user("NPO"), profile(registration_id="EIN-44-0000001")
+        )
+        assert refused.status_code == 409, refused.text

@@ -16,7 +16,13 @@ from eventsourcing.application import AggregateNotFoundError
 
 from commands.base import Actor
 from commands.onboarding.application import OnboardingApplication
-from commands.onboarding.messages import AddMember, CreateNpo, DeleteNpo, UpdateNpo
+from commands.onboarding.messages import (
+    AddMember,
+    ClaimRegistrationIds,
+    CreateNpo,
+    DeleteNpo,
+    UpdateNpo,
+)
 from domain.base import InvalidFieldError, NotAllowedError, acting_as
 from domain.onboarding.errors import RegistrationIdTakenError
 from domain.onboarding.npo import Npo
@@ -338,3 +344,45 @@ def test_a_claim_held_by_a_deleted_npo_is_taken_over(onboarding: Onboarding) -> 
 
     fresh = create(onboarding, npo_user(), registration_id="stale-1")
     assert holder(onboarding, "STALE-1") == fresh
+
+
+def test_the_operator_claims_the_ids_of_npos_recorded_before_claims(
+    onboarding: Onboarding,
+) -> None:
+    owners = [npo_user() for _ in range(5)]
+    older = legacy_npo(onboarding, owners[0], "OLD-X")
+    duplicate = legacy_npo(onboarding, owners[1], "old x")
+    single = legacy_npo(onboarding, owners[2], "OLD-Y")
+    blank = legacy_npo(onboarding, owners[3], "--")
+    deleted = legacy_npo(onboarding, owners[4], "OLD-Z")
+    onboarding.send(DeleteNpo(actor=admin(), npo_id=UUID(deleted), reason="Gone."))
+    recent = create(onboarding, npo_user(), registration_id="NEW-W")
+
+    outcome = onboarding.send(ClaimRegistrationIds(actor=Actor.system()))
+
+    # Check the older of two duplicates and the single one claimed theirs, the
+    # recent one held its own, the deleted one claimed nothing.
+    assert (outcome.claimed, outcome.held) == (2, 1)
+    assert (outcome.duplicates, outcome.unclaimable) == ((duplicate,), (blank,))
+    assert holder(onboarding, "OLD-X") == older
+    assert holder(onboarding, "OLD-Y") == single
+    assert holder(onboarding, "OLD-Z") is None
+    assert holder(onboarding, "NEW-W") == recent
+    with pytest.raises(RegistrationIdTakenError):
+        create(onboarding, npo_user(), registration_id="OLD-Y")
+
+    # Check running it again changes nothing.
+    head = onboarding.app.recorder.max_notification_id()
+    again = onboarding.send(ClaimRegistrationIds(actor=Actor.system()))
+    assert (again.claimed, again.held) == (0, 3)
+    assert (again.duplicates, again.unclaimable) == ((duplicate,), (blank,))
+    assert onboarding.app.recorder.max_notification_id() == head
+
+
+def test_only_the_operator_claims_the_ids_of_existing_npos(
+    onboarding: Onboarding,
+) -> None:
+    legacy_npo(onboarding, npo_user(), "OLD-V")
+    with pytest.raises(NotAllowedError):
+        onboarding.send(ClaimRegistrationIds(actor=admin()))
+    assert holder(onboarding, "OLD-V") is None
