@@ -13,9 +13,9 @@ equal: registries print the same number with or without grouping spaces and hyph
 tells two ids apart by them. The function must never change: the claims' ids are
 derived from its output.
 
-NPOs recorded before claims existed hold none. The first of them to change its
-profile (or ``claim_registration`` run for it by the operator's backfill) claims its
-id if no live NPO holds it; an NPO whose id another live NPO holds keeps it and
+NPOs recorded before claims existed hold none. The operator's backfill
+(``ClaimRegistrationIds``, oldest NPO first) or the NPO's next profile change claims
+its id if no live NPO holds it. An NPO whose id another live NPO holds keeps it and
 keeps working, unclaimed: only a change to a *different* registration id is refused
 when that one is taken.
 """
