@@ -61,12 +61,17 @@ S3 = "http://127.0.0.1:55000"
 LEADERS = 20
 CAP = 10
 
-PROFILE = NpoProfile.of(
-    name="Bench NPO",
-    registration_id="EIN-00-0000000",
-    location=NpoLocation(region="Bay Area"),
-    service_areas=["resume-writing"],
-)
+
+def profile() -> NpoProfile:
+    """A bench NPO's profile; a registration id identifies one NPO."""
+    return NpoProfile.of(
+        name="Bench NPO",
+        registration_id=f"BENCH-{uuid.uuid4().hex[:16]}",
+        location=NpoLocation(region="Bay Area"),
+        service_areas=["resume-writing"],
+    )
+
+
 OFFERING = OfferingContent.of(title="Resume clinic", categories=["resume_writing"])
 
 
@@ -117,7 +122,7 @@ def measure(
     send = container.dispatcher.dispatch
     written: list[float] = []
     readable: list[float] = []
-    ids = [send(CreateNpo(actor=owner, profile=PROFILE)).ids[0] for _ in range(count)]
+    ids = [send(CreateNpo(actor=owner, profile=profile())).ids[0] for _ in range(count)]
     started: dict[str, float] = {}
 
     def finish(npo_id: str) -> None:

@@ -28,6 +28,11 @@ SYSTEM_ACTOR = "system"
 class DomainError(Exception):
     """A rule of the domain refused the change; the message is safe to show."""
 
+    def extensions(self) -> dict[str, object]:
+        """Further facts about the refusal, each safe to show to the caller it is
+        raised for (the HTTP adapter adds them to the problem document)."""
+        return {}
+
 
 class NotAllowedError(DomainError):
     """The acting user may not do this (their roles, or it is not theirs)."""

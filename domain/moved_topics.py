@@ -17,8 +17,10 @@ MOVED_TOPICS: dict[str, str] = {
     "domain.identity:User": "domain.identity.user:User",
     "domain.identity:IdentityLink": "domain.identity.identity_link:IdentityLink",
     "domain.identity:EmailClaim": "domain.identity.email_claim:EmailClaim",
-    # The claims' shared events (``_Claim.Reclaimed``, ``_Claim.Released``).
-    "domain.identity:_Claim": "domain.identity.claim:Claim",
+    # The claims' shared events (``_Claim.Reclaimed``, ``_Claim.Released``), since
+    # shared with onboarding's claims too.
+    "domain.identity:_Claim": "domain.claim:Claim",
+    "domain.identity.claim:Claim": "domain.claim:Claim",
     #
     # --- onboarding -----------------------------------------------------------------
     "domain.onboarding.assignment:Leader": "domain.onboarding.leader:Leader",

@@ -1,4 +1,5 @@
-"""``spotlight maintenance …``: keeping bookkeeping tables from growing for ever."""
+"""``spotlight maintenance …``: keeping bookkeeping tables from growing for ever,
+and one-off upkeep after an upgrade (claiming the NPOs' registration ids)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import typer
 from adapters.bootstrap import build_container
 from adapters.kafka.dedup import prune_processed_messages
 from adapters.settings import Settings
+from commands.base import Actor
+from commands.onboarding.messages import ClaimRegistrationIds
 
 maintenance_cli = typer.Typer(help="Routine upkeep of the service's own tables.")
 
@@ -32,3 +35,28 @@ def prune(
         container.close()
     typer.echo(f"expired refresh tokens deleted: {tokens}")
     typer.echo(f"processed-message records deleted: {messages}")
+
+
+@maintenance_cli.command("claim-registration-ids")
+def claim_registration_ids() -> None:
+    """Once after upgrading: every live NPO recorded before registration ids were
+    claimed claims its own, oldest first; running it again changes nothing.
+
+    Lists the NPOs whose registration id an older live NPO holds: they keep working
+    with it, unclaimed, until they change it or that NPO is deleted.
+    """
+    container = build_container(Settings())
+    try:
+        outcome = container.dispatcher.dispatch(
+            ClaimRegistrationIds(actor=Actor.system())
+        )
+    finally:
+        container.close()
+    typer.echo(f"registration ids claimed now: {outcome.claimed}")
+    typer.echo(f"already claimed: {outcome.held}")
+    typer.echo(f"NPOs whose id another NPO holds: {len(outcome.duplicates)}")
+    for npo_id in outcome.duplicates:
+        typer.echo(f"  duplicate: {npo_id}")
+    typer.echo(f"NPOs whose id has no letter or digit: {len(outcome.unclaimable)}")
+    for npo_id in outcome.unclaimable:
+        typer.echo(f"  unclaimable: {npo_id}")

@@ -104,14 +104,10 @@ def status_of_refusal(error: DomainError) -> int:
 async def _refusal(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     status = status_of_refusal(error)
+    extensions = error.extensions()
     if isinstance(error, InvalidFieldError):
-        return problem(
-            status,
-            _title(status),
-            str(error),
-            errors=[{"field": error.field, "reason": error.reason}],
-        )
-    return problem(status, _title(status), str(error))
+        extensions["errors"] = [{"field": error.field, "reason": error.reason}]
+    return problem(status, _title(status), str(error), **extensions)
 
 
 # Credentials that are not (or no longer) good: an ID token, an access or a refresh

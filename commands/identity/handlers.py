@@ -42,7 +42,7 @@ from commands.identity.messages import (
     UpdateProfile,
 )
 from domain.base import SYSTEM_ACTOR, NotFoundError, acting_as
-from domain.identity.claim import Claim
+from domain.claim import Claim
 from domain.identity.email_claim import EmailClaim
 from domain.identity.errors import (
     ActorNotAllowedError,

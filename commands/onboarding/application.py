@@ -139,6 +139,17 @@ class UnitOfWork:
             self._loaded[key] = found
         return found if isinstance(found, kind) else None
 
+    def peek(self, kind: type[T], aggregate_id: UUID) -> T | None:
+        """An aggregate to decide with, not to change: unless ``add``-ed, it is
+        neither saved nor named in the command's result."""
+        found = self._loaded.get(aggregate_id)
+        if found is None:
+            try:
+                found = self.app.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
+        return found if isinstance(found, kind) else None
+
     def get(self, kind: type[T], aggregate_id: UUID | str, what: str) -> T:
         found = self.find(kind, aggregate_id)
         if found is None:

@@ -27,6 +27,7 @@ HANDLERS = HandlerTable(
         m.ApproveNpo: npos.approve_npo,
         m.DeleteNpo: npos.delete_npo,
         m.PlaceNpo: npos.place_npo,
+        m.ClaimRegistrationIds: npos.claim_registration_ids,
         # Offerings and the offering flow
         m.CreateOffering: offerings.create_offering,
         m.UpdateOffering: offerings.update_offering,

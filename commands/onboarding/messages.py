@@ -68,6 +68,22 @@ class PlaceNpo(Command[CommandResult]):
     community_ids: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class RegistrationClaims:
+    """What claiming the registration ids of the NPOs recorded so far came to."""
+
+    claimed: int  # live NPOs that claimed their id now
+    held: int  # live NPOs that held theirs already
+    duplicates: tuple[str, ...]  # live NPOs whose id another live NPO holds
+    unclaimable: tuple[str, ...]  # live NPOs whose id has no letter or digit
+
+
+class ClaimRegistrationIds(Command[RegistrationClaims]):
+    """The operator (system actor), once after upgrading: every live NPO recorded
+    before registration ids were claimed claims its own, oldest first. Running it
+    again changes nothing."""
+
+
 # --- Offerings (NP2, NP3, #7, A1) and the offering flow -----------------------------
 
 

@@ -26,3 +26,31 @@ class UnreadableResourceError(UnsupportedContentError):
 
 class ResourceTooLargeError(TooLargeError):
     """A file is larger than the limit."""
+
+
+class RegistrationIdTakenError(ConflictError):
+    """Another live NPO holds the registration id.
+
+    ``npo_id`` names that NPO only when the caller is one of its members (so they
+    can go there); anyone else learns only that the id is registered.
+    """
+
+    def __init__(self, npo_id: str | None) -> None:
+        if npo_id is None:
+            message = "registration_id: this registration id is already registered."
+        else:
+            message = (
+                "registration_id: this registration id is already registered, "
+                "by an NPO you are a member of (npo_id)."
+            )
+        super().__init__(message)
+        self.npo_id = npo_id
+
+    def extensions(self) -> dict[str, object]:
+        reason = "is already registered"
+        facts: dict[str, object] = {
+            "errors": [{"field": "registration_id", "reason": reason}]
+        }
+        if self.npo_id is not None:
+            facts["npo_id"] = self.npo_id
+        return facts

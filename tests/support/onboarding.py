@@ -8,14 +8,21 @@ the onboarding application wired as the composition root wires it.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import uuid4
 
-from commands.base import Actor, Command
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from commands.base import Actor, Command, CommandResult
 from commands.dispatch import Dispatcher
 from commands.onboarding.application import OnboardingApplication
 from commands.onboarding.handlers import HANDLERS
+from commands.onboarding.messages import CreateNpo
+from domain.onboarding.errors import RegistrationIdTakenError
 from domain.onboarding.offering_content import (
     ModuleKind,
     OfferingContent,
@@ -24,6 +31,7 @@ from domain.onboarding.offering_content import (
     OfferingLocation,
     OfferingModule,
 )
+from domain.onboarding.registration_claim import RegistrationClaim
 from domain.onboarding.values import NpoContact, NpoLocation, NpoProfile
 from ports.blobs import BlobStore
 
@@ -60,10 +68,13 @@ def leader_user(user_id: str | None = None) -> Actor:
 
 
 def profile(**overrides: Any) -> dict[str, Any]:
+    """A profile with a name and a registration id of its own (an id identifies
+    one NPO)."""
+    number = next(_counter)
     base: dict[str, Any] = {
-        "name": f"Helping Hands {next(_counter)}",
+        "name": f"Helping Hands {number}",
         "description": "Career help for everyone.",
-        "registration_id": "EIN-12-3456789",
+        "registration_id": f"EIN-12-{number:07d}",
         "website": "https://helping-hands.example",
         "location": {
             "address": "1 Main St",
@@ -205,3 +216,106 @@ class Onboarding:
     def npo_member(self, actor: Actor) -> str:
         """``actor``, known to the directory with their roles."""
         return self.users.add(actor.user_id, *actor.roles)
+
+
+# --- Creations at once ---------------------------------------------------------------
+
+
+@dataclass
+class Creations:
+    """What concurrent ``CreateNpo`` commands came to."""
+
+    created: list[str] = field(default_factory=list)  # the NPOs' ids
+    refused: list[RegistrationIdTakenError] = field(default_factory=list)
+    failed: list[BaseException] = field(default_factory=list)  # anything else
+    stale_writes: int = 0  # saves the event store turned away (decided again)
+
+    @staticmethod
+    def registered(app: OnboardingApplication) -> list[str]:
+        """Every NPO the log records as created, in order."""
+        found: list[str] = []
+        start = 1
+        while batch := app.recorder.select_notifications(start=start, limit=500):
+            found.extend(
+                str(n.originator_id)
+                for n in batch
+                if n.topic.endswith(":Npo.Registered")
+            )
+            start = batch[-1].id + 1
+        return found
+
+    @staticmethod
+    def holder(app: OnboardingApplication, registration_id: str) -> str | None:
+        """The NPO holding the id's claim (None: nobody does, or nobody did)."""
+        try:
+            claim: object = app.repository.get(
+                RegistrationClaim.id_for(registration_id)
+            )
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(claim, RegistrationClaim)
+        return None if claim.holder is None else str(claim.holder)
+
+
+def create_at_once(
+    apps: Sequence[OnboardingApplication],
+    senders: Sequence[Callable[[CreateNpo], CommandResult]],
+    requests: Sequence[tuple[Actor, Mapping[str, Any]]],
+) -> Creations:
+    """Send one ``CreateNpo`` per (owner, profile body), each from its own thread;
+    thread ``i`` sends through ``senders[i % len]``, one of ``apps``.
+
+    Every thread decides before any saves: each first save waits until all have
+    got that far, so every creation decides on the same store (where nobody holds
+    the id) and they race to save.
+    """
+    outcome = Creations()
+    decided = threading.Barrier(len(requests))
+    first_save = threading.local()
+    lock = threading.Lock()
+
+    def together(
+        save: Callable[..., CommandResult],
+    ) -> Callable[..., CommandResult]:
+        def save_when_all_decided(*aggregates: Any) -> CommandResult:
+            if not getattr(first_save, "done", False):
+                first_save.done = True
+                decided.wait(60)
+            try:
+                return save(*aggregates)
+            except IntegrityError:
+                with lock:
+                    outcome.stale_writes += 1
+                raise
+
+        return save_when_all_decided
+
+    saves = [app.save_changes for app in apps]
+    for app, save in zip(apps, saves, strict=True):
+        app.save_changes = together(save)  # type: ignore[method-assign]
+
+    def create(index: int) -> None:
+        owner, body = requests[index]
+        command = CreateNpo(actor=owner, profile=profile_of(body))
+        try:
+            result = senders[index % len(senders)](command)
+        except RegistrationIdTakenError as refusal:
+            with lock:
+                outcome.refused.append(refusal)
+        except BaseException as error:  # noqa: BLE001 - reported to the test
+            with lock:
+                outcome.failed.append(error)
+        else:
+            with lock:
+                outcome.created.append(result.ids[0])
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(len(requests))]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    finally:
+        for app, save in zip(apps, saves, strict=True):
+            app.save_changes = save  # type: ignore[method-assign]
+    return outcome

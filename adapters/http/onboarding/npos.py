@@ -59,7 +59,11 @@ def create_npo(
     body: NpoProfileIn, user: NpoDep, actor: ActorDep, dispatch: DispatchDep
 ) -> Accepted:
     """Create an NPO profile (NPO role). The platform assigns its id (the first of
-    ``ids``); its registration is PENDING until its first offering is recorded."""
+    ``ids``); its registration is PENDING until its first offering is recorded.
+
+    A registration id identifies one NPO (compared ignoring case, spaces and
+    hyphens): while another NPO that is not deleted holds it, the answer is 409,
+    with ``npo_id`` naming that NPO only if the caller is one of its members."""
     return Accepted.of(
         dispatch.dispatch(CreateNpo(actor=actor, profile=body.to_value()))
     )
@@ -112,7 +116,8 @@ def update_npo(
     actor: ActorDep,
     dispatch: DispatchDep,
 ) -> Accepted:
-    """Change the profile (its members only)."""
+    """Change the profile (its members only). A new registration id is refused
+    (409) while another NPO holds it; the old one is then free for others."""
     command = UpdateNpo(actor=actor, npo_id=npo_id, profile=body.to_value())
     return Accepted.of(dispatch.dispatch(command))
 
