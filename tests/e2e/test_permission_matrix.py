@@ -124,8 +124,8 @@ MATRIX: dict[str, Access] = {
     "POST /offerings/{offering_id}/takedown": ADMIN,
     "GET /onboarding-policy": ADMIN,
     "PUT /onboarding-policy": ADMIN,
-    # Last: it erases whoever is let through.
-    "DELETE /me": SIGNED_IN,
+    # Last: it erases whoever is let through (an admin may not erase themselves).
+    "DELETE /me": Access(SIGNED_IN.allowed - {Role.ADMIN.value}),
 }
 
 
