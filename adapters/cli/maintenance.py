@@ -25,15 +25,18 @@ def prune(
         "keep it beyond the Kafka topics' retention.",
     ),
 ) -> None:
-    """Delete expired refresh tokens and old inbound-message deduplication records."""
+    """Delete expired refresh tokens, records of exchanged ID tokens that expired,
+    and old inbound-message deduplication records."""
     container = build_container(Settings())
     try:
         tokens = container.identity.refresh_tokens.prune_expired()
+        id_tokens = container.identity.spent_id_tokens.prune_expired()
         cutoff = datetime.now(UTC) - timedelta(days=processed_older_than_days)
         messages = prune_processed_messages(container.views, cutoff)
     finally:
         container.close()
     typer.echo(f"expired refresh tokens deleted: {tokens}")
+    typer.echo(f"expired records of exchanged ID tokens deleted: {id_tokens}")
     typer.echo(f"processed-message records deleted: {messages}")
 
 

@@ -7,7 +7,8 @@ not only when the token expires.
 
 ``require_roles(...)`` refuses with 403 a user holding none of the roles;
 ``ensure_self_or_roles`` is the ownership check beside it (the user themselves, or
-someone holding one of the roles).
+someone holding one of the roles). A route's read-your-writes wait depends on its
+authorization (``adapters.http.consistency``): nobody waits before being let in.
 """
 
 from __future__ import annotations
@@ -17,23 +18,17 @@ from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.concurrency import run_in_threadpool
 
 from adapters.bootstrap import Container
-from adapters.http.consistency import parse_consistency_token
-from adapters.http.errors import ProblemError
 from adapters.identity.services import IdentityServices
 from commands.identity.application import IdentityApplication
 from domain.base import NotFoundError
 from domain.identity.values import Role
-from projections.identity.user_cache import USER_CACHE_PROJECTION
 from projections.identity.user_info import UserInfo
 from projections.identity.users_view import USERS_PROJECTION
 
-# How long a read-your-writes request waits for the cache once the view has the write.
-CACHE_CATCH_UP_SECONDS = 0.5
 # How long a new user's first requests wait for the views before asking the write
 # model instead.
 NEW_USER_WAIT = 0.5
@@ -100,8 +95,7 @@ def current_user(
     container = container_of(request)
     identity = container.identity
     claims = identity.access_tokens.verify(credentials.credentials)
-    use_cache = not getattr(request.state, "user_cache_lags", False)
-    user = identity.directory.get(claims.user_id, use_cache=use_cache)
+    user = identity.directory.get(claims.user_id)
     if user is None and claims.position is not None:
         # A brand-new user whose sign-in the views have not applied yet: wait a
         # little for them, then ask the write model, which always knows.
@@ -111,7 +105,7 @@ def current_user(
             [USERS_PROJECTION],
             min(container.settings.read_your_writes_timeout_seconds, NEW_USER_WAIT),
         )
-        user = identity.directory.get(claims.user_id, use_cache=use_cache)
+        user = identity.directory.get(claims.user_id)
         if user is None and lag:
             user = _from_write_model(container, claims.user_id)
     if user is None:
@@ -148,46 +142,6 @@ def _from_write_model(container: Container, user_id: UUID) -> UserInfo | None:
     )
 
 
-async def fresh_user_reads(
-    request: Request,
-    after: Annotated[
-        str | None, Query(description="Consistency token from a command's answer.")
-    ] = None,
-    spotlight_after: Annotated[str | None, Header()] = None,
-) -> None:
-    """Read-your-writes for routes reading users (``?after=`` or ``Spotlight-After``).
-
-    Waits for the relational view (504 if it cannot catch up in time), then briefly
-    for the cache; a cache still behind (Redis down, say) is skipped for this request
-    and the view answers.
-    """
-    token = after or spotlight_after
-    if token is None:
-        return
-    source, position = parse_consistency_token(token)
-    container = container_of(request)
-    if source not in container.applications:
-        raise HTTPException(422, f"after: unknown source {source!r}")
-    timeout = container.settings.read_your_writes_timeout_seconds
-    lag = await run_in_threadpool(
-        container.engine.wait_for, source, position, [USERS_PROJECTION], timeout
-    )
-    if lag:
-        raise ProblemError(
-            504,
-            f"The views are {lag} event(s) behind {token}; try again shortly.",
-            lag=lag,
-        )
-    cache_lag = await run_in_threadpool(
-        container.engine.wait_for,
-        source,
-        position,
-        [USER_CACHE_PROJECTION],
-        min(timeout, CACHE_CATCH_UP_SECONDS),
-    )
-    request.state.user_cache_lags = bool(cache_lag)
-
-
 def require_roles(*roles: Role) -> Callable[[CurrentUser], CurrentUser]:
     """A dependency admitting users who hold any of ``roles``."""
     allowed = frozenset(roles)
@@ -200,9 +154,15 @@ def require_roles(*roles: Role) -> Callable[[CurrentUser], CurrentUser]:
     return check
 
 
-AdminDep = Annotated[CurrentUser, Depends(require_roles(Role.ADMIN))]
-NpoDep = Annotated[CurrentUser, Depends(require_roles(Role.NPO))]
-LeaderDep = Annotated[CurrentUser, Depends(require_roles(Role.COMMUNITY_LEADER))]
+# One dependency per role, so a route's read-your-writes wait can depend on the
+# same check its parameters use (FastAPI then runs it once, before the wait).
+only_admins = require_roles(Role.ADMIN)
+only_npos = require_roles(Role.NPO)
+only_leaders = require_roles(Role.COMMUNITY_LEADER)
+
+AdminDep = Annotated[CurrentUser, Depends(only_admins)]
+NpoDep = Annotated[CurrentUser, Depends(only_npos)]
+LeaderDep = Annotated[CurrentUser, Depends(only_leaders)]
 
 
 def ensure_self_or_roles(user: CurrentUser, owner_id: UUID, *roles: Role) -> None:

@@ -10,6 +10,7 @@ from adapters.embedded.views import SqliteRelationalStore
 from adapters.identity.data_keys import SqlPersonalDataVault
 from adapters.identity.refresh_tokens import SqlRefreshTokens
 from adapters.identity.signing_keys import SqlSigningKeys
+from adapters.identity.spent_id_tokens import SqlSpentIdTokens
 from adapters.identity.tokens import AccessTokens
 from adapters.oidc.dev_issuer import (
     DEV_ISSUER_PATH,
@@ -34,6 +35,7 @@ class IdentityServices:
     store: RelationalStore
     vault: CachingVault
     refresh_tokens: SqlRefreshTokens
+    spent_id_tokens: SqlSpentIdTokens
     signing_keys: SqlSigningKeys
     access_tokens: AccessTokens
     verifier: OidcVerifier
@@ -138,6 +140,7 @@ def build_identity_services(
         store=store,
         vault=CachingVault(SqlPersonalDataVault(store)),
         refresh_tokens=SqlRefreshTokens(store, settings.refresh_token_ttl_seconds),
+        spent_id_tokens=SqlSpentIdTokens(store),
         signing_keys=signing_keys,
         access_tokens=AccessTokens(
             signing_keys,

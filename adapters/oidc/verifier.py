@@ -11,6 +11,7 @@ and its ``nonce`` equals the one the client sent.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import threading
 import time
@@ -60,6 +61,13 @@ class VerifiedIdToken:
     email_verified: bool
     given_name: str | None
     family_name: str | None
+    # What makes the token one sign-in, so it is exchanged once: its nonce, and the
+    # SHA-256 of its signed part (header and claims: a re-encoded signature, which
+    # ECDSA allows, is the same token). Until ``expires_at`` (its ``exp`` plus the
+    # leeway) it verifies.
+    nonce: str
+    signed_digest: str
+    expires_at: float
 
 
 @dataclass
@@ -68,6 +76,11 @@ class _IssuerKeys:
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)
     fetched_at: float = float("-inf")
     attempted_at: float = float("-inf")
+
+
+def _signed_digest(id_token: str) -> str:
+    signed, _, _signature = id_token.rpartition(".")
+    return hashlib.sha256(signed.encode()).hexdigest()
 
 
 def _truthy(value: object) -> bool:
@@ -140,6 +153,9 @@ class OidcVerifier:
             email_verified=_truthy(claims.get("email_verified")),
             given_name=_optional_text(claims.get("given_name")),
             family_name=_optional_text(claims.get("family_name")),
+            nonce=nonce,
+            signed_digest=_signed_digest(id_token),
+            expires_at=float(claims["exp"]) + self._leeway,
         )
 
     def _decode(

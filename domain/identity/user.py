@@ -4,8 +4,8 @@ Lifecycle: ``register`` at the first sign-in (self-serve roles only), or
 ``register_first_admin`` when the operator names the first admin by email. Then, in
 any order: identities are linked, the profile updated, roles chosen (self-serve),
 granted or revoked (by an admin), the account disabled and enabled again (by an
-admin). ``erase`` (the user themselves, or an admin) is final: the personal fields
-are cleared and nothing changes any more.
+admin). ``erase`` (the user themselves, unless they are an admin, or an admin) is
+final: the personal fields are cleared and nothing changes any more.
 
 Admin-only changes take who acts: an active admin ``User``, or the ``OPERATOR`` (the
 platform acting as ``domain.base.SYSTEM_ACTOR``: the command line, inbound
@@ -327,11 +327,21 @@ class User(SpotlightAggregate):
         self.disabled = False
 
     def erase(self, erased_by: User | Operator) -> None:
-        """C1 delete: by the user themselves or an admin. Irreversible."""
+        """C1 delete: by the user themselves or an admin. Irreversible.
+
+        An admin cannot erase their own account (as they cannot disable it): another
+        admin revokes their ADMIN role first, or the operator erases it.
+        """
         if erased_by.id != self.id:
             _require_admin(erased_by)
-        if not self.erased:
-            self._erase()
+        if self.erased:
+            return
+        if erased_by.id == self.id and Role.ADMIN in self.roles:
+            raise ActorNotAllowedError(
+                "An admin cannot erase their own account: another admin revokes "
+                "the ADMIN role first, or the operator erases the account."
+            )
+        self._erase()
 
     @event(Erased)
     def _erase(self) -> None:

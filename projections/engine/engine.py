@@ -153,8 +153,24 @@ class ProjectionEngine:
         timeout_seconds: float,
     ) -> int:
         """Read-your-writes: 0 once reached, else the remaining lag."""
-        names = [n for n in projections if source in self.projection_types[n].sources]
+        names = self._reading(source, projections)
         return self.board.wait_for(source, position, names, timeout_seconds)
+
+    def has_applied(
+        self, source: str, position: int, projections: Iterable[str]
+    ) -> bool:
+        """Whether the named projections that read ``source`` (at least one) have
+        all applied ``position``; asks the board only, never waits."""
+        names = self._reading(source, projections)
+        return bool(names) and self.board.wait_for(source, position, names, 0) == 0
+
+    def head(self, source: str) -> int:
+        """The latest position recorded in ``source``'s log (0 when empty): the
+        recorder's maximum notification id, one lookup on its primary key."""
+        return self.applications[source].recorder.max_notification_id() or 0
+
+    def _reading(self, source: str, projections: Iterable[str]) -> list[str]:
+        return [n for n in projections if source in self.projection_types[n].sources]
 
     # -- synchronous use (tests, the CLI, rebuilds) ---------------------------------
 

@@ -108,4 +108,5 @@ def test_the_prune_command_reports_what_it_deleted(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["maintenance", "prune"], env=env)
     assert result.exit_code == 0, result.output
     assert "expired refresh tokens deleted: 0" in result.output
+    assert "expired records of exchanged ID tokens deleted: 0" in result.output
     assert "processed-message records deleted: 0" in result.output

@@ -22,7 +22,13 @@ from adapters.http.app import create_app
 from adapters.identity.tokens import PLATFORM_AUDIENCE
 from adapters.oidc.dev_issuer import DevelopmentIssuer
 from adapters.settings import Settings
-from tests.support.identity import SignedIn, assert_problem, sign_in
+from tests.support.identity import (
+    SignedIn,
+    assert_problem,
+    dev_id_token,
+    exchange_at_once,
+    sign_in,
+)
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +207,77 @@ def test_id_token_attacks_get_401_problem(client: TestClient, attack: str) -> No
     token = ID_TOKEN_ATTACKS[attack](issuer(client), nonce)
     response = client.post("/auth/sign-in", json={"id_token": token, "nonce": nonce})
     assert_problem(response, 401)
+
+
+# --- Replaying an ID token at sign-in ----------------------------------------------
+
+# The order of the P-256 group: (r, s) and (r, n - s) are both valid ECDSA signatures.
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def _other_signature(token: str) -> str:
+    """The same ES256 token with the other valid signature, (r, n - s)."""
+    header, payload, signature = token.split(".")
+    raw = base64.urlsafe_b64decode(signature + "==")
+    r, s = raw[:32], int.from_bytes(raw[32:], "big")
+    flipped = r + (P256_ORDER - s).to_bytes(32, "big")
+    assert flipped != raw
+    return f"{header}.{payload}.{_b64(flipped)}"
+
+
+def _exchange(client: TestClient, token: str, nonce: str) -> Any:
+    return client.post("/auth/sign-in", json={"id_token": token, "nonce": nonce})
+
+
+def _refused_as_spent(response: Any) -> None:
+    problem = assert_problem(response, 401)
+    assert "already been exchanged" in problem["detail"]
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_an_id_token_and_nonce_are_exchanged_once(client: TestClient) -> None:
+    nonce = uuid4().hex
+    token = dev_id_token(client, f"{uuid4().hex[:8]}@example.org", nonce)
+    first = _exchange(client, token, nonce)
+    assert first.status_code == 200, first.text
+
+    # Check the probe's replay, within the token's life, is refused, and so is its
+    # twin with the other valid ECDSA signature.
+    _refused_as_spent(_exchange(client, token, nonce))
+    _refused_as_spent(_exchange(client, _other_signature(token), nonce))
+    # Check the first session is untouched.
+    me = client.get(
+        "/me", headers={"Authorization": f"Bearer {first.json()['access_token']}"}
+    )
+    assert me.status_code == 200, me.text
+
+
+def test_a_new_id_token_for_a_nonce_already_used_is_refused(client: TestClient) -> None:
+    nonce = uuid4().hex
+    email = f"{uuid4().hex[:8]}@example.org"
+    first = dev_id_token(client, email, nonce, given_name="Ada")
+    assert _exchange(client, first, nonce).status_code == 200
+    again = dev_id_token(client, email, nonce, given_name="Adah")
+    _refused_as_spent(_exchange(client, again, nonce))
+    # Check a fresh nonce signs the same person in again.
+    fresh = uuid4().hex
+    assert (
+        _exchange(client, dev_id_token(client, email, fresh), fresh).status_code == 200
+    )
+
+
+def test_a_refused_id_token_is_not_spent(client: TestClient) -> None:
+    # A token refused for its nonce is not recorded: the right nonce still works.
+    nonce = uuid4().hex
+    token = dev_id_token(client, f"{uuid4().hex[:8]}@example.org", nonce)
+    assert_problem(_exchange(client, token, "not-the-nonce"), 401)
+    assert _exchange(client, token, nonce).status_code == 200
+
+
+def test_simultaneous_exchanges_of_one_id_token_let_exactly_one_in(
+    client: TestClient,
+) -> None:
+    nonce = uuid4().hex
+    token = dev_id_token(client, f"{uuid4().hex[:8]}@example.org", nonce)
+    statuses = exchange_at_once(client, token, nonce, runners=6)
+    assert sorted(statuses) == [200] + [401] * 5

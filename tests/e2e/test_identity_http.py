@@ -239,6 +239,31 @@ def test_erasing_myself_ends_my_tokens(client: TestClient) -> None:
     assert again.user_id != ada.user_id
 
 
+def test_an_admin_cannot_erase_their_own_account(client: TestClient) -> None:
+    root, other = admin(client), admin(client)
+
+    # Check both doors refuse, as disabling oneself is refused.
+    refused = assert_problem(client.delete("/me", headers=root.headers), 403)
+    assert "cannot erase their own account" in refused["detail"]
+    assert_problem(client.delete(f"/users/{root.user_id}", headers=root.headers), 403)
+    assert_problem(
+        client.post(
+            f"/users/{root.user_id}/disable", headers=root.headers, json={"reason": "x"}
+        ),
+        403,
+    )
+    # Check the account and its sessions are untouched.
+    still = me(client, root)
+    assert still.status_code == 200, still.text
+    assert still.json()["roles"] == ["ADMIN"]
+    refreshed = client.post("/auth/refresh", json={"refresh_token": root.refresh_token})
+    assert refreshed.status_code == 200, refreshed.text
+
+    # Check another admin may erase it.
+    erased = client.delete(f"/users/{root.user_id}", headers=other.headers)
+    assert erased.status_code == 200, erased.text
+
+
 # --- Every door -------------------------------------------------------------------
 
 

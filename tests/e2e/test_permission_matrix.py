@@ -27,6 +27,7 @@ from adapters.settings import Settings
 from commands.base import Actor
 from commands.identity.messages import BootstrapAdmin
 from domain.identity.values import Role
+from tests.support.consistency import far_beyond, spy_on_waits
 from tests.support.identity import SignedIn, sign_in
 
 ANONYMOUS = "anonymous"
@@ -123,8 +124,8 @@ MATRIX: dict[str, Access] = {
     "POST /offerings/{offering_id}/takedown": ADMIN,
     "GET /onboarding-policy": ADMIN,
     "PUT /onboarding-policy": ADMIN,
-    # Last: it erases whoever is let through.
-    "DELETE /me": SIGNED_IN,
+    # Last: it erases whoever is let through (an admin may not erase themselves).
+    "DELETE /me": Access(SIGNED_IN.allowed - {Role.ADMIN.value}),
 }
 
 
@@ -172,6 +173,56 @@ def probe() -> Iterator[Probe]:
 def test_every_route_has_an_entry(probe: Probe) -> None:
     missing = sorted(probe.routes - set(MATRIX))
     assert not missing, f"add these routes to MATRIX: {missing}"
+
+
+def test_no_caller_waits_for_a_consistency_token_before_being_let_in(
+    probe: Probe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every route taking ?after= (or Spotlight-After), every persona, a token far
+    # beyond the head: the refused are refused before the engine is asked anything;
+    # those let in are told at once that the position is beyond the head.
+    container: Container = probe.client.app.state.container  # type: ignore[attr-defined]
+    spy = spy_on_waits(container.engine, monkeypatch)
+    paths = probe.client.app.openapi()["paths"]  # type: ignore[attr-defined]
+    taking = sorted(
+        f"{method.upper()} {path}"
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if any(p["name"] == "after" for p in operation.get("parameters", []))
+    )
+    assert {"GET /me", "GET /users", "GET /npos"} <= set(taking)
+    wrong = []
+    for route in taking:
+        method, path = route.split(" ", 1)
+        access = MATRIX[route]
+        url = _url(path, access)
+        for persona in PERSONAS:
+            signed_in = probe.personas[persona]
+            headers = signed_in.headers if signed_in else {}
+            for sent in (
+                {"params": {"after": far_beyond()}},
+                {"headers": {"Spotlight-After": far_beyond()}},
+            ):
+                spy.forget()
+                response = probe.client.request(
+                    method,
+                    url,
+                    params=sent.get("params"),
+                    headers={**headers, **sent.get("headers", {})},
+                )
+                if persona in access.allowed:
+                    if response.status_code != 422 or spy.waits:
+                        wrong.append(
+                            f"{route} {persona}: {response.status_code}, {spy.waits}"
+                        )
+                else:
+                    expected = 401 if signed_in is None else 403
+                    if response.status_code != expected or spy.asked or spy.heads:
+                        wrong.append(
+                            f"{route} {persona}: {response.status_code} "
+                            f"(expected {expected}), asked {spy.asked} {spy.heads}"
+                        )
+    assert not wrong, "; ".join(wrong)
 
 
 def _url(path: str, access: Access) -> str:

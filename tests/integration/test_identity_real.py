@@ -32,7 +32,8 @@ from projections.identity.integration_events import (
 )
 from projections.identity.user_cache import USER_CACHE_PROJECTION
 from projections.identity.users_view import USERS_PROJECTION
-from tests.support.identity import SignedIn, sign_in
+from tests.support.consistency import far_beyond, spy_on_waits
+from tests.support.identity import SignedIn, dev_id_token, exchange_at_once, sign_in
 
 pytestmark = pytest.mark.real_services
 
@@ -307,3 +308,52 @@ def test_concurrent_first_sign_ins_on_postgres_make_one_user(
         thread.join()
     assert not errors
     assert len(set(results)) == 1
+
+
+# --- Sign-in replays and read-your-writes tokens, on PostgreSQL ---------------------
+
+
+def test_an_id_token_is_exchanged_once_on_postgres(client: TestClient) -> None:
+    nonce = uuid4().hex
+    token = dev_id_token(client, f"{uuid4().hex[:8]}@example.org", nonce)
+    body = {"id_token": token, "nonce": nonce}
+    assert client.post("/auth/sign-in", json=body).status_code == 200
+    replayed = client.post("/auth/sign-in", json=body)
+    assert replayed.status_code == 401, replayed.text
+    assert "already been exchanged" in replayed.json()["detail"]
+
+    # Check of simultaneous exchanges of a fresh token exactly one gets in.
+    for _ in range(3):
+        nonce = uuid4().hex
+        token = dev_id_token(client, f"{uuid4().hex[:8]}@example.org", nonce)
+        statuses = exchange_at_once(client, token, nonce, runners=8)
+        assert sorted(statuses) == [200] + [401] * 7
+
+
+def test_a_consistency_token_beyond_the_head_is_refused_at_once_on_postgres(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    container = container_of(client)
+    ada = sign_in(client)
+    wait_for_views(client, ada.body["consistency_token"])
+    head = container.engine.head("identity")
+    assert head >= int(ada.body["consistency_token"].split(":")[1])
+    spy = spy_on_waits(container.engine, monkeypatch)
+
+    # Check the probe's request, without an access token, is 401 before any wait.
+    anonymous = client.get("/me", params={"after": far_beyond()})
+    assert anonymous.status_code == 401, anonymous.text
+    assert (spy.asked, spy.heads) == ([], [])
+
+    # Check one past the head is 422 at once, naming the field; the head answers.
+    beyond = client.get(
+        "/me", params={"after": f"identity:{head + 1}"}, headers=ada.headers
+    )
+    assert beyond.status_code == 422, beyond.text
+    assert beyond.json()["errors"][0]["field"] == "after"
+    assert spy.heads == ["identity"]
+    assert spy.waits == []
+    reached = client.get(
+        "/me", headers={**ada.headers, "Spotlight-After": f"identity:{head}"}
+    )
+    assert reached.status_code == 200, reached.text

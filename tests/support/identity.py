@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
@@ -111,3 +112,25 @@ def sign_in(
     assert response.status_code == 200, response.text
     body = response.json()
     return SignedIn(body["user_id"], body["access_token"], body["refresh_token"], body)
+
+
+def exchange_at_once(
+    client: TestClient, id_token: str, nonce: str, *, runners: int
+) -> list[int]:
+    """``runners`` simultaneous sign-ins with one ID token; their statuses."""
+    start = threading.Barrier(runners)
+    statuses: list[int] = []
+
+    def run() -> None:
+        start.wait()
+        response = client.post(
+            "/auth/sign-in", json={"id_token": id_token, "nonce": nonce}
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=run) for _ in range(runners)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses

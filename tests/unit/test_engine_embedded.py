@@ -93,6 +93,24 @@ def test_a_query_waits_for_its_own_write_and_is_woken(
         assert session.fetchone("SELECT text FROM notes_v1") == ("fresh",)
 
 
+def test_the_head_and_what_the_views_have_applied_are_asked_without_waiting(
+    notebook: Notebook, engine: ProjectionEngine
+) -> None:
+    engine.setup()
+    assert engine.head("notebook") == 0
+    for i in range(3):
+        notebook.save(Note("ada", f"note {i}"))
+    assert engine.head("notebook") == 3
+
+    # Check ``has_applied`` answers from the board, before and after a catch-up.
+    assert not engine.has_applied("notebook", 3, ["notes_table"])
+    engine.catch_up()
+    assert engine.has_applied("notebook", 3, ["notes_table", "notes_documents"])
+    assert not engine.has_applied("notebook", 4, ["notes_table"])
+    # Check no projection named means nothing has been applied.
+    assert not engine.has_applied("notebook", 1, [])
+
+
 def test_wait_reports_the_lag_when_the_bound_passes(
     notebook: Notebook, engine: ProjectionEngine
 ) -> None:

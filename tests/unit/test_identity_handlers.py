@@ -366,6 +366,41 @@ def test_erasure_by_someone_else_needs_an_admin(identity: Identity) -> None:
     assert identity.tokens.revoked == [user_id]
 
 
+def test_an_admin_cannot_erase_themselves_but_the_operator_can(
+    identity: Identity,
+) -> None:
+    admin_id = make_admin(identity)
+    other_admin_id = make_admin(identity, "second@example.org")
+    admin = as_user(admin_id)
+
+    # Check self-erasure is refused the way self-disabling is: nothing recorded,
+    # no session ended, the personal data kept.
+    version = identity.app.get_user(admin_id).version
+    with pytest.raises(ActorNotAllowedError, match="cannot erase their own account"):
+        identity.dispatch(EraseUser(actor=admin, user_id=admin_id))
+    with pytest.raises(ActorNotAllowedError, match="cannot disable their own account"):
+        identity.dispatch(DisableUser(actor=admin, user_id=admin_id, reason="x"))
+    user = identity.app.get_user(admin_id)
+    assert (user.erased, user.version, user.email) == (
+        False,
+        version,
+        "root@example.org",
+    )
+    assert identity.tokens.revoked == []
+    assert identity.app.vault.key_for_decryption(admin_id) is not None
+
+    # Check once another admin revoked the ADMIN role, the user erases themselves.
+    identity.dispatch(
+        RevokeRole(actor=as_user(other_admin_id), user_id=admin_id, role=Role.ADMIN)
+    )
+    identity.dispatch(EraseUser(actor=admin, user_id=admin_id))
+    assert identity.app.get_user(admin_id).erased
+
+    # Check the operator (``spotlight admin erase-user``) erases an admin as well.
+    identity.dispatch(EraseUser(actor=Actor.system("cli"), user_id=other_admin_id))
+    assert identity.app.get_user(other_admin_id).erased
+
+
 class FailingSaveError(Exception):
     pass
 

@@ -117,6 +117,20 @@ def test_a_good_token_gives_the_identity(
     assert verified.given_name == "Ada"
 
 
+def test_a_verified_token_carries_what_makes_it_one_sign_in(
+    verifier: OidcVerifier, provider: FakeProvider
+) -> None:
+    exp = int(time.time()) + 300
+    token = provider.token(exp=exp)
+    verified = verifier.verify(token, NONCE)
+    assert verified.nonce == NONCE
+    assert verified.expires_at == exp + 60  # the leeway: it verifies until then
+    signed = token.rpartition(".")[0]
+    assert verified.signed_digest == hashlib.sha256(signed.encode()).hexdigest()
+    other = verifier.verify(provider.token(exp=exp, given_name="Adah"), NONCE)
+    assert other.signed_digest != verified.signed_digest
+
+
 def test_keys_are_cached_and_refetched_for_an_unknown_key_id(
     verifier: OidcVerifier, provider: FakeProvider
 ) -> None:

@@ -136,9 +136,15 @@ class UserMachine(RuleBasedStateMachine):
             assert self.user.erased
         self._record()
 
-    @rule()
-    def erase(self) -> None:
-        self.user.erase(erased_by=self.user)
+    @rule(by_admin=st.booleans())
+    def erase(self, by_admin: bool) -> None:
+        try:
+            self.user.erase(erased_by=self.admin if by_admin else self.user)
+        except DomainError:
+            # An admin may not erase themselves; another admin may.
+            assert not by_admin
+            assert Role.ADMIN in self.user.roles
+            assert not self.user.erased
         self._record()
 
     @invariant()

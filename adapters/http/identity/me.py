@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from adapters.http.auth import CurrentUserDep, IdentityDep, fresh_user_reads
+from adapters.http.auth import CurrentUserDep, current_user
 from adapters.http.commands import Accepted, ActorDep, DispatchDep
 from adapters.http.errors import ProblemError
+from adapters.http.identity.reading import UserReads, fresh_users
 from adapters.http.identity.schemas import ProfilePatch, UserResponse
 from commands.identity.messages import ChooseRole, EraseUser, UpdateProfile
 from domain.identity.values import Role
@@ -16,13 +17,12 @@ from domain.identity.values import Role
 router = APIRouter(prefix="/me", tags=["me"])
 
 
-@router.get(
-    "",
-    dependencies=[Depends(fresh_user_reads)],
-)
-def read_me(user: CurrentUserDep, identity: IdentityDep) -> UserResponse:
+@router.get("")
+def read_me(
+    users: Annotated[UserReads, Depends(fresh_users(current_user))],
+) -> UserResponse:
     """Your profile and roles (from the user cache; the view if Redis is down)."""
-    found = user.info or identity.directory.get(user.id)
+    found = users.get(users.caller.id)
     if found is None:
         raise ProblemError(404, "No such user.")
     return UserResponse.of(found)

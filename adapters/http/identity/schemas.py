@@ -172,7 +172,7 @@ class UserResponse(BaseModel):
 class UserPageResponse(BaseModel):
     users: list[UserResponse]
     next_cursor: str | None = Field(
-        description="Pass as ?after= for the next page; null on the last page."
+        description="Pass as ?cursor= for the next page; null on the last page."
     )
 
 

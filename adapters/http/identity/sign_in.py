@@ -65,8 +65,10 @@ def sign_in(
 
     The first sign-in creates the user (with the self-serve roles asked for). A new
     provider is linked to an existing user only when it verified the same email.
+    An ID token, and its nonce, are exchanged once: again is refused (401).
     """
     verified = identity.verifier.verify(body.id_token, body.nonce)
+    identity.spent_id_tokens.spend(verified)
     outcome = dispatch.dispatch(
         SignIn(
             actor=Actor.system(correlation),

@@ -7,15 +7,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
-from adapters.http.auth import (
-    AdminDep,
-    CurrentUserDep,
-    IdentityDep,
-    ensure_self_or_roles,
-    fresh_user_reads,
-)
+from adapters.http.auth import AdminDep, IdentityDep, only_admins
 from adapters.http.commands import Accepted, ActorDep, DispatchDep
 from adapters.http.errors import ProblemError
+from adapters.http.identity.reading import UserReads, fresh_users, self_or_admin
 from adapters.http.identity.schemas import (
     DisableRequest,
     UserPageResponse,
@@ -33,10 +28,12 @@ from queries.identity.users import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-_fresh_users = Depends(fresh_user_reads)
+# Read-your-writes after the route's own check: admins, or the user themselves.
+FRESH_USERS_FOR_ADMINS = Depends(fresh_users(only_admins))
+FreshUserDep = Annotated[UserReads, Depends(fresh_users(self_or_admin))]
 
 
-@router.get("", dependencies=[_fresh_users])
+@router.get("", dependencies=[FRESH_USERS_FOR_ADMINS])
 def list_users(
     admin: AdminDep,
     identity: IdentityDep,
@@ -53,13 +50,10 @@ def list_users(
     )
 
 
-@router.get("/{user_id}", dependencies=[_fresh_users])
-def read_user(
-    user_id: UUID, user: CurrentUserDep, identity: IdentityDep
-) -> UserResponse:
+@router.get("/{user_id}")
+def read_user(user_id: UUID, users: FreshUserDep) -> UserResponse:
     """One user: admins see anyone; everyone else only themselves."""
-    ensure_self_or_roles(user, user_id, Role.ADMIN)
-    found = identity.directory.get(user_id)
+    found = users.get(user_id)
     if found is None:
         raise ProblemError(404, "No such user.")
     return UserResponse.of(found)

@@ -16,7 +16,11 @@ from adapters.http.auth import (
     forbidden,
 )
 from adapters.http.commands import Accepted, ActorDep, DispatchDep
-from adapters.http.onboarding.reading import FRESH_NPOS, ViewerDep
+from adapters.http.onboarding.reading import (
+    FRESH_NPOS,
+    FRESH_NPOS_FOR_ADMINS,
+    ViewerDep,
+)
 from adapters.http.onboarding.schemas_communities import (
     CommunityIn,
     CommunityOut,
@@ -134,7 +138,7 @@ def remove_leader(
     return Accepted.of(dispatch.dispatch(command))
 
 
-@leaders_router.get("", dependencies=[FRESH_NPOS])
+@leaders_router.get("", dependencies=[FRESH_NPOS_FOR_ADMINS])
 def list_leaders(user: AdminDep, container: ContainerDep) -> list[LeaderOut]:
     """Every leader with their cap, their active NPOs and their communities."""
     return [LeaderOut.of(r) for r in q.list_leaders(container.views)]
@@ -154,7 +158,7 @@ def set_leader_cap(
     return Accepted.of(dispatch.dispatch(command))
 
 
-@policy_router.get("", dependencies=[FRESH_NPOS])
+@policy_router.get("", dependencies=[FRESH_NPOS_FOR_ADMINS])
 def read_policy(user: AdminDep, container: ContainerDep) -> PolicyIO:
     return PolicyIO.of(q.get_policy(container.views))
 

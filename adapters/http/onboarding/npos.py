@@ -10,7 +10,13 @@ from fastapi import APIRouter, Query, status
 
 from adapters.http.auth import AdminDep, ContainerDep, LeaderDep, NpoDep
 from adapters.http.commands import Accepted, ActorDep, DispatchDep
-from adapters.http.onboarding.reading import FRESH_NPOS, FRESH_OFFERINGS, ViewerDep
+from adapters.http.onboarding.reading import (
+    FRESH_NPOS,
+    FRESH_NPOS_FOR_ADMINS,
+    FRESH_NPOS_FOR_LEADERS,
+    FRESH_OFFERINGS,
+    ViewerDep,
+)
 from adapters.http.onboarding.schemas_npos import (
     AssignedNpo,
     AssignedNpoPage,
@@ -69,7 +75,7 @@ def create_npo(
     )
 
 
-@router.get("", dependencies=[FRESH_NPOS])
+@router.get("", dependencies=[FRESH_NPOS_FOR_ADMINS])
 def list_npos(
     *,
     user: AdminDep,
@@ -268,7 +274,7 @@ def my_npos(
     )
 
 
-@me_router.get("/assigned-npos", dependencies=[FRESH_NPOS])
+@me_router.get("/assigned-npos", dependencies=[FRESH_NPOS_FOR_LEADERS])
 def my_assigned_npos(
     user: LeaderDep,
     container: ContainerDep,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from adapters.http.auth import ContainerDep, CurrentUserDep
+from adapters.http.auth import ContainerDep, CurrentUserDep, current_user
 from adapters.http.commands import Accepted, ActorDep, DispatchDep
 from adapters.http.consistency import read_your_writes
 from adapters.http.scheduling.schemas import Availability, AvailabilityBody
@@ -34,7 +34,9 @@ def set_my_availability(
 
 @router.get(
     "/availability",
-    dependencies=[Depends(read_your_writes(MEETINGS_PROJECTION))],
+    dependencies=[
+        Depends(read_your_writes(MEETINGS_PROJECTION, authorized_by=current_user))
+    ],
 )
 def my_availability(user: CurrentUserDep, container: ContainerDep) -> Availability:
     """Your weekly availability as last entered."""

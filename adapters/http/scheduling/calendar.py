@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from adapters.http.auth import ContainerDep, CurrentUserDep
+from adapters.http.auth import ContainerDep, CurrentUserDep, current_user
 from adapters.http.commands import ActorDep, DispatchDep
 from adapters.http.consistency import read_your_writes
 from adapters.http.scheduling.schemas import FeedToken
@@ -46,7 +46,9 @@ def _ics(body: str) -> Response:
     "/me/calendar.ics",
     response_class=Response,
     responses=ICS_RESPONSES,
-    dependencies=[Depends(read_your_writes(MEETINGS_PROJECTION))],
+    dependencies=[
+        Depends(read_your_writes(MEETINGS_PROJECTION, authorized_by=current_user))
+    ],
 )
 def my_calendar(user: CurrentUserDep, container: ContainerDep) -> Response:
     """Your meetings and series as iCalendar (RFC 5545)."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from adapters.http.auth import ContainerDep, CurrentUserDep
+from adapters.http.auth import ContainerDep, CurrentUserDep, current_user
 from adapters.http.consistency import read_your_writes
 from adapters.http.scheduling.schemas import Meeting, MeetingPage
 from projections.scheduling.meetings import MEETINGS_PROJECTION
@@ -17,7 +17,9 @@ router = APIRouter(prefix="/me", tags=["meetings"])
 
 @router.get(
     "/meetings",
-    dependencies=[Depends(read_your_writes(MEETINGS_PROJECTION))],
+    dependencies=[
+        Depends(read_your_writes(MEETINGS_PROJECTION, authorized_by=current_user))
+    ],
 )
 def my_meetings(
     user: CurrentUserDep,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from adapters.http.auth import ContainerDep, CurrentUser, CurrentUserDep
+from adapters.http.auth import ContainerDep, CurrentUser, CurrentUserDep, current_user
 from adapters.http.commands import Accepted, ActorDep, DispatchDep
 from adapters.http.consistency import read_your_writes
 from adapters.http.scheduling.schemas import Notification, NotificationPage
@@ -42,7 +42,9 @@ ReadableDep = Annotated[str, Depends(readable)]
 
 @router.get(
     "",
-    dependencies=[Depends(read_your_writes(NOTIFICATIONS_PROJECTION))],
+    dependencies=[
+        Depends(read_your_writes(NOTIFICATIONS_PROJECTION, authorized_by=current_user))
+    ],
 )
 def my_notifications(
     user: CurrentUserDep,
