@@ -13,13 +13,13 @@ from typing import TypeVar
 from uuid import UUID
 
 import typer
-from pydantic import ValidationError
 
 from adapters.bootstrap import Container, build_container
 from adapters.settings import Settings
 from commands.base import Actor, CommandResult
 from commands.identity.messages import BootstrapAdmin, DisableUser, EraseUser
-from domain.base import DomainError
+from domain.base import DomainError, InvalidFieldError
+from domain.text import LONG_TEXT
 
 admin_cli = typer.Typer(help="Operator tasks: admins, users, signing keys.")
 
@@ -74,13 +74,12 @@ def disable_user(
 ) -> None:
     """Disable the account USER_ID; its refresh tokens are revoked."""
     try:
-        command = DisableUser(
-            actor=Actor.system(), user_id=_user_id(user_id), reason=reason
-        )
-    except ValidationError:
-        raise typer.BadParameter(
-            "between 1 and 500 characters", param_hint="--reason"
-        ) from None
+        LONG_TEXT.required(reason, "reason")  # refused before anything is loaded
+    except InvalidFieldError as error:
+        raise typer.BadParameter(error.reason, param_hint="--reason") from None
+    command = DisableUser(
+        actor=Actor.system(), user_id=_user_id(user_id), reason=reason
+    )
     result: CommandResult = _run(
         lambda container: container.dispatcher.dispatch(command)
     )

@@ -39,6 +39,7 @@ from domain.onboarding.resource import (
     UploadClaim,
     resource_key,
 )
+from domain.text import LONG_TEXT
 
 
 class OfferingStatus(StrEnum):
@@ -270,7 +271,7 @@ class Offering(SpotlightAggregate):
             raise NotAllowedError("Only an admin takes an offering down.")
         if not self.is_active:
             return
-        why = v.required_text(reason, "reason", max_length=2000)
+        why = LONG_TEXT.required(reason, "reason")
         self._take_down(reason=why)
 
     @event(TakenDown)
