@@ -125,12 +125,19 @@ def _escaped(c: int) -> str:
 
 
 def class_excluding(code_points: Iterable[int], extra: str = "") -> str:
-    """A negated character class (``[^...]``): any character but these.
+    """Any one character but these (all surrogates are among them).
 
-    Written with ``\\uXXXX`` escapes only, which ECMA-262 and Python read alike.
+    A character class with ``\\uXXXX`` escapes only, which ECMA-262 and Python read
+    alike, and beside it a surrogate pair: ECMA-262 without the ``u`` flag sees a
+    character above U+FFFF as two surrogates, and must take it as one character.
     ``extra`` adds characters (written as they are, e.g. ``"@/?#"``).
     """
-    return f"[^{_class_body({*code_points, *(ord(c) for c in extra)})}]"
+    excluded = {*code_points, *(ord(c) for c in extra), *_SURROGATES}
+    return f"(?:[^{_class_body(excluded)}]|{_SURROGATE_PAIR})"
+
+
+_SURROGATES = range(0xD800, 0xE000)
+_SURROGATE_PAIR = "[\\ud800-\\udbff][\\udc00-\\udfff]"
 
 
 def _class_body(code_points: Iterable[int]) -> str:
