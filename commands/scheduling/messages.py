@@ -25,8 +25,8 @@ class AvailabilityRange(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
-    start: str = Field(pattern=r"^\d{2}:\d{2}$", examples=["09:00"])
-    end: str = Field(pattern=r"^\d{2}:\d{2}$", examples=["17:30"])
+    start: str = Field(max_length=5, pattern=r"^[0-9]{2}:[0-9]{2}$", examples=["09:00"])
+    end: str = Field(max_length=5, pattern=r"^[0-9]{2}:[0-9]{2}$", examples=["17:30"])
 
 
 class SetAvailability(Command[CommandResult]):

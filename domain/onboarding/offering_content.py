@@ -35,6 +35,8 @@ MAX_MODULES = 100
 MAX_ATTRIBUTES = 50
 MAX_ATTRIBUTE_ITEMS = 50
 MODULE_ID = TextFormat("module id", "[A-Za-z0-9_\\-]{1,64}", 64, "is not a valid id")
+# A resource's id as its offering made it (``Offering.start_upload``).
+RESOURCE_ID = TextFormat("resource id", "[0-9a-f]{32}", 32, "is not a resource id")
 ATTRIBUTE_KEY = TextFormat(
     "attribute key",
     "[a-z][a-z0-9_]{0,49}",
@@ -302,13 +304,14 @@ def _modules(modules: Sequence[OfferingModule]) -> tuple[OfferingModule, ...]:
         title = TITLE.required(module.title, f"{field}.title")
         description = LONG_TEXT.optional(module.description, f"{field}.description")
         url = v.url(module.url, f"{field}.url", required=kind is ModuleKind.LINK)
+        named = RESOURCE_ID.optional(module.resource_id, f"{field}.resource_id")
         resource_id: str | None = None
         if kind is ModuleKind.DOWNLOAD:
-            if not module.resource_id:
+            if named is None:
                 raise InvalidFieldError(
                     f"{field}.resource_id", "must name a resource of this offering"
                 )
-            resource_id = module.resource_id
+            resource_id = named
         checked.append(
             OfferingModule(
                 id=module_id,

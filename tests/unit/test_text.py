@@ -12,7 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.base import InvalidFieldError
-from domain.onboarding.offering_content import ATTRIBUTE_KEY, DUE, MODULE_ID
+from domain.onboarding.offering_content import (
+    ATTRIBUTE_KEY,
+    DUE,
+    MODULE_ID,
+    RESOURCE_ID,
+)
 from domain.onboarding.values import SLUG, TAG
 from domain.text import (
     COUNTRY_CODE,
@@ -40,6 +45,7 @@ FORMATS = [
     SLUG,
     DUE,
     MODULE_ID,
+    RESOURCE_ID,
     ATTRIBUTE_KEY,
 ]
 

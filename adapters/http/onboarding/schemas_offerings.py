@@ -38,6 +38,7 @@ from domain.onboarding.offering_content import (
     MAX_MODULES,
     MIN_ATTRIBUTE_NUMBER,
     MODULE_ID,
+    RESOURCE_ID,
     ModuleKind,
     OfferingContent,
     OfferingDeadline,
@@ -55,6 +56,7 @@ from queries.onboarding.offerings import DownloadLink
 Slug = Annotated[str, TextField(SLUG)]
 Due = Annotated[str, TextField(DUE)]
 OptionalModuleId = Annotated[str, TextField(MODULE_ID, required=False)]
+OptionalResourceId = Annotated[str, TextField(RESOURCE_ID, required=False)]
 # A file name: a title without slashes.
 FileName = Annotated[str, TextField(TITLE, excluding="/\\")]
 
@@ -120,7 +122,7 @@ class ModuleIn(BaseModel):
     title: Title
     description: OptionalLongText | None = None
     url: OptionalWebUrl | None = Field(default=None, description="Required for a link.")
-    resource_id: str | None = Field(
+    resource_id: OptionalResourceId | None = Field(
         default=None,
         description="Required for a download: a resource of this offering.",
     )
