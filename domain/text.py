@@ -32,7 +32,9 @@ text that is empty or only whitespace is absent (``None``).
 
 ``pattern`` renders the same rules as a regular expression in the subset that
 ECMA-262 (JSON Schema's dialect) and Python's ``re`` read alike, so the request
-schemas describe exactly what is accepted.
+schemas describe exactly what is accepted, with one exception: a lone surrogate
+(JSON can spell one, ``"\\ud800"``) is refused by the domain only, since patterns
+that name surrogates are refused by many regular expression engines.
 """
 
 from __future__ import annotations
@@ -125,19 +127,19 @@ def _escaped(c: int) -> str:
 
 
 def class_excluding(code_points: Iterable[int], extra: str = "") -> str:
-    """Any one character but these (all surrogates are among them).
+    """A character class (``[^...]``): any one character but these.
 
-    A character class with ``\\uXXXX`` escapes only, which ECMA-262 and Python read
-    alike, and beside it a surrogate pair: ECMA-262 without the ``u`` flag sees a
-    character above U+FFFF as two surrogates, and must take it as one character.
-    ``extra`` adds characters (written as they are, e.g. ``"@/?#"``).
+    Written with ``\\uXXXX`` escapes only, which ECMA-262 and Python read alike.
+    ``extra`` adds characters (written as they are, e.g. ``"@/?#"``). Surrogates are
+    left out: many regular expression engines cannot hold them, and without them a
+    character above U+FFFF passes whether it is read as one character or, as
+    ECMA-262 without the ``u`` flag reads it, as two surrogates.
     """
-    excluded = {*code_points, *(ord(c) for c in extra), *_SURROGATES}
-    return f"(?:[^{_class_body(excluded)}]|{_SURROGATE_PAIR})"
+    excluded = {*code_points, *(ord(c) for c in extra)} - _SURROGATES
+    return f"[^{_class_body(excluded)}]"
 
 
-_SURROGATES = range(0xD800, 0xE000)
-_SURROGATE_PAIR = "[\\ud800-\\udbff][\\udc00-\\udfff]"
+_SURROGATES = frozenset(range(0xD800, 0xE000))
 
 
 def _class_body(code_points: Iterable[int]) -> str:

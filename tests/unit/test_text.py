@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from domain.base import InvalidFieldError
@@ -215,13 +215,26 @@ def _as_sent(value: str) -> str:
     return arrived
 
 
+def _has_lone_surrogate(value: str) -> bool:
+    return any(0xD800 <= ord(c) < 0xE000 for c in value)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_a_lone_surrogate_is_refused_by_the_domain_alone(kind: TextKind) -> None:
+    # Patterns that name surrogates are refused by many engines (Rust's among
+    # them), so the patterns let a lone surrogate through; the domain does not.
+    for surrogate in ("\ud800", "\udbff", "\udc00", "\udfff"):
+        assert _described(kind.pattern(required=True), kind.max_length, surrogate)
+        assert not _accepted(kind, surrogate, required=True)
+
+
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
 @pytest.mark.parametrize("required", [True, False])
 def test_each_character_is_described_as_the_domain_judges_it(
     kind: TextKind, required: bool
 ) -> None:
     pattern = kind.pattern(required=required)
-    for code in range(0x10000):
+    for code in [*range(0xD800), *range(0xE000, 0x10000)]:
         c = chr(code)
         for value in (c, f"x{c}", f"{c}x"):
             assert _described(pattern, kind.max_length, value) == _accepted(
@@ -235,6 +248,7 @@ def test_the_kinds_patterns_accept_exactly_what_the_domain_accepts(
     kind: TextKind, required: bool, value: str
 ) -> None:
     value = _as_sent(value)
+    assume(not _has_lone_surrogate(value))
     pattern = kind.pattern(required=required)
     assert _described(pattern, kind.max_length, value) == _accepted(
         kind, value, required=required
@@ -255,6 +269,7 @@ def test_the_formats_patterns_accept_exactly_what_the_domain_accepts(
     fmt: TextFormat, value: str
 ) -> None:
     value = _as_sent(value)
+    assume(not _has_lone_surrogate(value))
     for required in (True, False):
         try:
             if required:
@@ -277,7 +292,7 @@ def test_the_formats_patterns_accept_exactly_what_the_domain_accepts(
 def test_patterns_use_only_what_ecma_262_and_python_read_alike(pattern: str) -> None:
     # Escapes: \uXXXX and a few literal punctuation marks; groups: (?: only; no
     # classes such as \s or \d, whose meaning differs between the two. (Both read
-    # a character above U+FFFF as one: see ``domain.text.class_excluding``.)
+    # a character above U+FFFF alike: see ``domain.text.class_excluding``.)
     assert set(re.findall(r"\\(.)", pattern)) <= {"u", ".", "-", "+"}
     assert set(re.findall(r"\(\?(.)", pattern)) <= {":"}
     assert re.fullmatch(r"\^.*\$", pattern)
