@@ -7,7 +7,6 @@ Commands go through the container's dispatcher, acted by the system
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TypeVar
 from uuid import UUID
@@ -19,11 +18,9 @@ from adapters.settings import Settings
 from commands.base import Actor, CommandResult
 from commands.identity.messages import BootstrapAdmin, DisableUser, EraseUser
 from domain.base import DomainError, InvalidFieldError
-from domain.text import LONG_TEXT
+from domain.text import EMAIL, LONG_TEXT
 
 admin_cli = typer.Typer(help="Operator tasks: admins, users, signing keys.")
-
-_EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 T = TypeVar("T")
 
@@ -55,7 +52,7 @@ def bootstrap(
 
     The first sign-in with a provider that verified EMAIL signs in as that admin.
     """
-    if not re.match(_EMAIL_SHAPE, email):
+    if not EMAIL.matches(email):
         raise typer.BadParameter("not an email address", param_hint="EMAIL")
     command = BootstrapAdmin(actor=Actor.system(), email=email)
     outcome = _run(lambda container: container.dispatcher.dispatch(command))

@@ -40,7 +40,7 @@ from domain.identity.values import (
     normalise_email,
 )
 from domain.personal_data import CarriesPersonalData, is_erased
-from domain.text import LONG_TEXT
+from domain.text import EMAIL, LONG_TEXT
 
 
 @dataclass(frozen=True)
@@ -152,10 +152,11 @@ class User(SpotlightAggregate):
         The email counts as verified (the operator vouches for it): the first sign-in
         with an identity whose provider verified that email is linked to this user.
         """
+        checked = EMAIL.required(email, "email")
         user: User = cls._create(
             cls.Registered,
             id=user_id,
-            email=normalise_email(email),
+            email=normalise_email(checked),
             email_verified=True,
             first_name=None,
             last_name=None,

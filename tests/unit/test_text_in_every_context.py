@@ -66,6 +66,16 @@ def test_identity_keeps_a_user_whose_provider_sends_bad_names() -> None:
     assert _user(first_name=" Ada ").first_name == "Ada"
 
 
+def test_identity_the_first_admins_email_is_an_email() -> None:
+    def first_admin(email: str) -> Callable[[], User]:
+        return lambda: User.register_first_admin(uuid4(), email)
+
+    with acting_as("system", "test"):
+        assert _refused(first_admin(f"root{NUL}@example.org")) == "email"
+        assert _refused(first_admin("root@example")) == "email"
+        assert first_admin("Root@Example.org")().email == "root@example.org"
+
+
 def test_identity_disabling_needs_a_reason_that_is_text() -> None:
     user = _user()
     assert _refused(lambda: user.disable(f"spam{NUL}", OPERATOR)) == "reason"
