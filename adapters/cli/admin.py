@@ -7,23 +7,20 @@ Commands go through the container's dispatcher, acted by the system
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TypeVar
 from uuid import UUID
 
 import typer
-from pydantic import ValidationError
 
 from adapters.bootstrap import Container, build_container
 from adapters.settings import Settings
 from commands.base import Actor, CommandResult
 from commands.identity.messages import BootstrapAdmin, DisableUser, EraseUser
-from domain.base import DomainError
+from domain.base import DomainError, InvalidFieldError
+from domain.text import EMAIL, LONG_TEXT
 
 admin_cli = typer.Typer(help="Operator tasks: admins, users, signing keys.")
-
-_EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 T = TypeVar("T")
 
@@ -55,7 +52,7 @@ def bootstrap(
 
     The first sign-in with a provider that verified EMAIL signs in as that admin.
     """
-    if not re.match(_EMAIL_SHAPE, email):
+    if not EMAIL.matches(email):
         raise typer.BadParameter("not an email address", param_hint="EMAIL")
     command = BootstrapAdmin(actor=Actor.system(), email=email)
     outcome = _run(lambda container: container.dispatcher.dispatch(command))
@@ -74,13 +71,12 @@ def disable_user(
 ) -> None:
     """Disable the account USER_ID; its refresh tokens are revoked."""
     try:
-        command = DisableUser(
-            actor=Actor.system(), user_id=_user_id(user_id), reason=reason
-        )
-    except ValidationError:
-        raise typer.BadParameter(
-            "between 1 and 500 characters", param_hint="--reason"
-        ) from None
+        LONG_TEXT.required(reason, "reason")  # refused before anything is loaded
+    except InvalidFieldError as error:
+        raise typer.BadParameter(error.reason, param_hint="--reason") from None
+    command = DisableUser(
+        actor=Actor.system(), user_id=_user_id(user_id), reason=reason
+    )
     result: CommandResult = _run(
         lambda container: container.dispatcher.dispatch(command)
     )

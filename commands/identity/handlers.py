@@ -51,7 +51,13 @@ from domain.identity.errors import (
 )
 from domain.identity.identity_link import IdentityLink
 from domain.identity.user import OPERATOR, Operator, User
-from domain.identity.values import Address, LinkedIdentity, Profile, Role
+from domain.identity.values import (
+    Address,
+    LinkedIdentity,
+    Profile,
+    Role,
+    claimed_email,
+)
 
 _PROFILE_FIELDS = (
     "first_name",
@@ -95,7 +101,8 @@ def _user_signing_in(
         _require_can_sign_in(user)
         return user, [], False
 
-    email = command.email if command.email_verified else None
+    claimed = claimed_email(command.email)
+    email = claimed if command.email_verified else None
     claim = app.find(EmailClaim, EmailClaim.id_for(email)) if email else None
     if claim is not None and claim.holder is not None:
         # The provider verified an email that this user's account holds.
@@ -111,8 +118,8 @@ def _user_signing_in(
         user = User.register(
             user_id,
             identity,
-            email=command.email,
-            email_verified=command.email_verified,
+            email=claimed,
+            email_verified=command.email_verified and claimed is not None,
             first_name=command.given_name,
             last_name=command.family_name,
             roles=command.sign_up_roles,

@@ -116,7 +116,7 @@ class DisableUser(Command[CommandResult]):
     """The user's refresh tokens are revoked too."""
 
     user_id: UUID
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(description="Checked by the domain (``domain.text``).")
 
 
 class EnableUser(Command[CommandResult]):

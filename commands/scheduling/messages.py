@@ -25,8 +25,8 @@ class AvailabilityRange(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
-    start: str = Field(pattern=r"^\d{2}:\d{2}$", examples=["09:00"])
-    end: str = Field(pattern=r"^\d{2}:\d{2}$", examples=["17:30"])
+    start: str = Field(max_length=5, pattern=r"^[0-9]{2}:[0-9]{2}$", examples=["09:00"])
+    end: str = Field(max_length=5, pattern=r"^[0-9]{2}:[0-9]{2}$", examples=["17:30"])
 
 
 class SetAvailability(Command[CommandResult]):
@@ -47,7 +47,7 @@ class ScheduleIntroMeeting(Command[CommandResult]):
     )
     parties: list[list[str]] = Field(min_length=2, max_length=10)
     organiser_id: str
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(description="Checked by the domain (``domain.text.TITLE``).")
     kind: MeetingKind = MeetingKind.INTRO
     trigger_at: datetime
     duration_minutes: int = Field(default=30, ge=5, le=480)
@@ -63,7 +63,7 @@ class ScheduleIntroMeeting(Command[CommandResult]):
 
 class CancelMeeting(Command[CommandResult]):
     meeting_id: UUID
-    reason: str = Field(min_length=1, max_length=200)
+    reason: str = Field(description="Checked by the domain (``domain.text``).")
     only_upcoming: bool = Field(
         default=False, description="Leave a meeting that has begun by ``now`` alone."
     )
@@ -80,7 +80,7 @@ class JoinSeries(Command[CommandResult]):
 
     series_key: str = Field(min_length=1, max_length=200)
     kind: Literal[MeetingKind.COMMUNITY, MeetingKind.MENTORING]
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(description="Checked by the domain (``domain.text.TITLE``).")
     organiser_id: str
     user_ids: list[str] = Field(max_length=500)
     trigger_at: datetime

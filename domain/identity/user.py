@@ -36,9 +36,11 @@ from domain.identity.values import (
     LinkedIdentity,
     Profile,
     Role,
+    claimed_name,
     normalise_email,
 )
 from domain.personal_data import CarriesPersonalData, is_erased
+from domain.text import EMAIL, LONG_TEXT
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,11 @@ class User(SpotlightAggregate):
         last_name: str | None,
         roles: Iterable[Role] = (),
     ) -> User:
-        """First sign-in: the user picks only self-serve roles."""
+        """First sign-in: the user picks only self-serve roles.
+
+        The names and email are what the provider claims: each is kept only when
+        it is acceptable text, and dropped otherwise (``claimed_name``).
+        """
         chosen = set(roles)
         if not chosen <= SELF_SERVE_ROLES:
             refused = ", ".join(sorted(chosen - SELF_SERVE_ROLES))
@@ -131,8 +137,8 @@ class User(SpotlightAggregate):
             id=user_id,
             email=normalise_email(email) if email else None,
             email_verified=email_verified,
-            first_name=first_name,
-            last_name=last_name,
+            first_name=claimed_name(first_name),
+            last_name=claimed_name(last_name),
             roles=[role.value for role in sorted(chosen)],
             issuer=identity.issuer,
             subject=identity.subject,
@@ -146,10 +152,11 @@ class User(SpotlightAggregate):
         The email counts as verified (the operator vouches for it): the first sign-in
         with an identity whose provider verified that email is linked to this user.
         """
+        checked = EMAIL.required(email, "email")
         user: User = cls._create(
             cls.Registered,
             id=user_id,
-            email=normalise_email(email),
+            email=normalise_email(checked),
             email_verified=True,
             first_name=None,
             last_name=None,
@@ -214,7 +221,7 @@ class User(SpotlightAggregate):
     def update_profile(self, profile: Profile, today: date) -> None:
         """Replace the editable profile; no event when nothing changed."""
         self._require_active()
-        profile.validate(today)
+        profile = profile.checked(today)
         if profile == self.profile:
             return
         self._update_profile(
@@ -309,8 +316,9 @@ class User(SpotlightAggregate):
         self._require_not_erased()
         if disabled_by.id == self.id:
             raise ActorNotAllowedError("An admin cannot disable their own account.")
+        why = LONG_TEXT.required(reason, "reason")
         if not self.disabled:
-            self._disable(reason)
+            self._disable(why)
 
     def enable(self, enabled_by: User | Operator) -> None:
         _require_admin(enabled_by)

@@ -1,14 +1,29 @@
-"""The identity context's value objects: roles, genders, addresses, profiles."""
+"""The identity context's value objects: roles, genders, addresses, profiles.
+
+Text in them is checked by ``domain.text``'s kinds: a user's own profile is refused
+field by field when it breaks a rule (``Profile.checked``); what a sign-in provider
+claims about the user (their names, their email) is kept only when it is acceptable
+text and otherwise dropped (``claimed_name``, ``claimed_email``), so a provider
+sending a bad name never keeps anyone from signing in.
+"""
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from domain.identity.errors import InvalidProfileFieldError
+from domain.text import (
+    COUNTRY_CODE,
+    EMAIL,
+    NAME,
+    PHONE,
+    SHORT_TEXT,
+    refused_character,
+)
 
 
 class Role(StrEnum):
@@ -40,6 +55,18 @@ class Address:
     line2: str | None = None
     region: str | None = None
     postal_code: str | None = None
+
+    def checked(self, field: str = "address") -> Address:
+        """The address trimmed and normalised; ``InvalidFieldError`` names the
+        part refused (``address.city``)."""
+        return Address(
+            line1=SHORT_TEXT.required(self.line1, f"{field}.line1"),
+            line2=SHORT_TEXT.optional(self.line2, f"{field}.line2"),
+            city=NAME.required(self.city, f"{field}.city"),
+            region=NAME.optional(self.region, f"{field}.region"),
+            postal_code=NAME.optional(self.postal_code, f"{field}.postal_code"),
+            country=COUNTRY_CODE.required(self.country, f"{field}.country").upper(),
+        )
 
     def to_state(self) -> dict[str, str | None]:
         return {
@@ -74,7 +101,6 @@ class LinkedIdentity:
     subject: str
 
 
-_PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")  # E.164
 _OLDEST_PLAUSIBLE_AGE_YEARS = 130
 
 
@@ -89,16 +115,10 @@ class Profile:
     gender: Gender | None = None
     phone: str | None = None
 
-    def validate(self, today: date) -> None:
-        """The rules a profile keeps whatever door it came through."""
-        for name in ("first_name", "last_name"):
-            value = getattr(self, name)
-            if value is not None and not value.strip():
-                raise InvalidProfileFieldError(name, "must not be blank")
-        if self.phone is not None and not _PHONE.match(self.phone):
-            raise InvalidProfileFieldError(
-                "phone", "must be in E.164 form, e.g. +14155550100"
-            )
+    def checked(self, today: date) -> Profile:
+        """The rules a profile keeps whatever door it came through: the profile
+        with its text trimmed and normalised, or ``InvalidFieldError`` naming the
+        field. ``None`` clears a field; text given must not be blank."""
         if self.date_of_birth is not None:
             if self.date_of_birth > today:
                 raise InvalidProfileFieldError(
@@ -106,6 +126,32 @@ class Profile:
                 )
             if today.year - self.date_of_birth.year > _OLDEST_PLAUSIBLE_AGE_YEARS:
                 raise InvalidProfileFieldError("date_of_birth", "is not plausible")
+        return dataclasses.replace(
+            self,
+            first_name=NAME.nullable(self.first_name, "first_name"),
+            last_name=NAME.nullable(self.last_name, "last_name"),
+            address=self.address.checked() if self.address is not None else None,
+            phone=PHONE.nullable(self.phone, "phone"),
+        )
+
+
+def claimed_name(value: object) -> str | None:
+    """A name a sign-in provider claims, if it is acceptable as a name; else None
+    (the user may set it themselves)."""
+    return NAME.kept(value)
+
+
+def claimed_email(value: object) -> str | None:
+    """An email a sign-in provider claims, if it is text an email may be; else None.
+
+    Its form is the provider's to check (it says whether it verified it); what is
+    refused here is what no view can hold (control characters, surrogates...).
+    """
+    if not isinstance(value, str) or not value or len(value) > EMAIL.max_length:
+        return None
+    if refused_character(value, multiline=False) is not None:
+        return None
+    return value
 
 
 def normalise_email(email: str) -> str:

@@ -16,6 +16,7 @@ from eventsourcing.domain import event
 
 from domain.base import NotAllowedError, SpotlightAggregate
 from domain.onboarding import values as v
+from domain.text import NAME
 
 # The categories of #2; admins may add more.
 DEFAULT_CATEGORIES: dict[str, str] = {
@@ -59,7 +60,7 @@ class Catalogue(SpotlightAggregate):
         if v.ROLE_ADMIN not in actor_roles:
             raise NotAllowedError("Only an admin changes platform settings.")
         key = v.slug(slug, "slug")
-        text = v.required_text(label, "label", max_length=100)
+        text = NAME.required(label, "label")
         if self.categories.get(key) != text:
             self._add_category(slug=key, label=text)
 

@@ -38,6 +38,7 @@ from domain.base import (
 )
 from domain.onboarding import values as v
 from domain.onboarding.values import NpoProfile, Placement
+from domain.text import LONG_TEXT
 
 
 class RegistrationStatus(StrEnum):
@@ -331,14 +332,15 @@ class Npo(SpotlightAggregate):
             raise NotAllowedError("Only the NPO's assigned leader verifies it.")
         if self.approved:
             raise ConflictError("The NPO is approved; its verification is final.")
+        why = LONG_TEXT.optional(reason, "reason")
         if status is VerificationStatus.VERIFIED:
             if self.verification != VerificationStatus.VERIFIED.value:
                 self._verify(
                     leader_id=leader_id, registration_id=self.profile.registration_id
                 )
         elif status is VerificationStatus.FLAGGED:
-            why = v.text(reason, "reason", max_length=2000, multiline=True)
-            assert why is not None
+            if why is None:
+                raise InvalidFieldError("reason", "is required")
             if (self.verification, self.verification_reason) != (status.value, why):
                 self._flag(leader_id=leader_id, reason=why)
         else:
@@ -383,8 +385,7 @@ class Npo(SpotlightAggregate):
         if v.ROLE_ADMIN not in actor_roles:
             raise NotAllowedError("Only an admin deletes an NPO.")
         self.require_alive()
-        why = v.text(reason, "reason", max_length=2000, multiline=True)
-        assert why is not None
+        why = LONG_TEXT.required(reason, "reason")
         self._delete(
             reason=why,
             member_ids=list(self.members),

@@ -42,6 +42,7 @@ from domain.onboarding.resource import (
     legacy_key,
     upload_key,
 )
+from domain.text import LONG_TEXT
 
 
 class OfferingStatus(StrEnum):
@@ -293,7 +294,7 @@ class Offering(SpotlightAggregate):
             raise NotAllowedError("Only an admin takes an offering down.")
         if not self.is_active:
             return
-        why = v.required_text(reason, "reason", max_length=2000)
+        why = LONG_TEXT.required(reason, "reason")
         self._take_down(reason=why)
 
     @event(TakenDown)

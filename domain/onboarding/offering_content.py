@@ -16,7 +16,6 @@ Events record the content as ``to_state()``; ``from_state`` reads it back.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,20 +26,38 @@ from uuid import uuid4
 from domain.base import InvalidFieldError
 from domain.onboarding import values as v
 from domain.onboarding.richtext import sanitise_html
+from domain.text import LONG_TEXT, NAME, RICH_TEXT, SHORT_TEXT, TITLE, TextFormat
 
-MAX_DESCRIPTION_CHARS = 50_000
 MAX_CATEGORIES = 10
 MAX_LINKS = 30
 MAX_DEADLINES = 20
 MAX_MODULES = 100
 MAX_ATTRIBUTES = 50
 MAX_ATTRIBUTE_ITEMS = 50
-_MODULE_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
-_ATTRIBUTE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
-
-# An attribute is a JSON scalar, or a list of them.
+MODULE_ID = TextFormat("module id", "[A-Za-z0-9_\\-]{1,64}", 64, "is not a valid id")
+# A resource's id as its offering made it (``Offering.start_upload``).
+RESOURCE_ID = TextFormat("resource id", "[0-9a-f]{32}", 32, "is not a resource id")
+ATTRIBUTE_KEY = TextFormat(
+    "attribute key",
+    "[a-z][a-z0-9_]{0,49}",
+    50,
+    "must be lower-case letters, digits and underscores, starting with a letter",
+)
+# A deadline: a date, or a date-time with its offset (RFC 3339).
+DUE = TextFormat(
+    "due",
+    "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    "(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,9})?(?:Z|[+\\-][0-9]{2}:[0-9]{2}))?",
+    40,
+    "must be an ISO date (YYYY-MM-DD) or a date-time with its offset",
+)
+# An attribute is a JSON scalar, or a list of them. Numbers are those every store
+# keeps exactly: at most 64-bit integers, finite floats in the same range.
 Scalar = str | int | float | bool | None
 Attribute = Scalar | list[Scalar]
+ATTRIBUTE_TEXT = SHORT_TEXT
+MIN_ATTRIBUTE_NUMBER = -(2**63)
+MAX_ATTRIBUTE_NUMBER = 2**63 - 1
 
 
 class ModuleKind(StrEnum):
@@ -116,26 +133,17 @@ class OfferingContent:
         chosen = v.sequence(categories, "categories", max_items=MAX_CATEGORIES)
         if not chosen:
             raise InvalidFieldError("categories", "name at least one category")
-        description = description_html or ""
-        if not isinstance(description, str):
-            raise InvalidFieldError("description_html", "must be text")
-        if len(description) > MAX_DESCRIPTION_CHARS:
-            raise InvalidFieldError(
-                "description_html",
-                f"is longer than {MAX_DESCRIPTION_CHARS} characters",
-            )
+        description = RICH_TEXT.optional(description_html, "description_html")
         checked_links = tuple(
             OfferingLink(
-                title=v.required_text(link.title, f"links[{i}].title", max_length=200),
+                title=TITLE.required(link.title, f"links[{i}].title"),
                 url=_required_url(link.url, f"links[{i}].url"),
             )
             for i, link in enumerate(v.sequence(links, "links", max_items=MAX_LINKS))
         )
         checked_deadlines = tuple(
             OfferingDeadline(
-                title=v.required_text(
-                    deadline.title, f"deadlines[{i}].title", max_length=200
-                ),
+                title=TITLE.required(deadline.title, f"deadlines[{i}].title"),
                 due=_when(deadline.due, f"deadlines[{i}].due"),
             )
             for i, deadline in enumerate(
@@ -147,33 +155,20 @@ class OfferingContent:
         if not isinstance(where.remote, bool):
             raise InvalidFieldError("location.remote", "must be true or false")
         return cls(
-            title=v.required_text(title, "title", max_length=200),
-            summary=v.text(summary, "summary", max_length=500, required=False),
+            title=TITLE.required(title, "title"),
+            summary=SHORT_TEXT.optional(summary, "summary"),
             categories=tuple(dict.fromkeys(chosen)),
-            tags=tuple(v.tags(v.sequence(tags, "tags", max_items=30), "tags")),
-            description_html=sanitise_html(description),
+            tags=tuple(v.tags(v.sequence(tags, "tags", max_items=v.MAX_TAGS), "tags")),
+            description_html=sanitise_html(description or ""),
             links=checked_links,
             deadlines=checked_deadlines,
             modules=checked_modules,
             location=OfferingLocation(
-                region=v.text(
-                    where.region, "location.region", max_length=100, required=False
-                ),
-                address=v.text(
-                    where.address,
-                    "location.address",
-                    max_length=300,
-                    required=False,
-                ),
+                region=NAME.optional(where.region, "location.region"),
+                address=SHORT_TEXT.optional(where.address, "location.address"),
                 remote=where.remote,
             ),
-            eligibility=v.text(
-                eligibility,
-                "eligibility",
-                max_length=2000,
-                required=False,
-                multiline=True,
-            ),
+            eligibility=LONG_TEXT.optional(eligibility, "eligibility"),
             attributes=_attributes(attributes),
         )
 
@@ -278,7 +273,7 @@ def _required_url(value: object, field: str) -> str:
 
 def _when(value: object, field: str) -> str:
     """A date (``YYYY-MM-DD``) or a date-time with its offset, as ISO text."""
-    raw = v.required_text(value, field, max_length=40)
+    raw = DUE.required(value, field)
     try:
         if len(raw) == 10:
             return date.fromisoformat(raw).isoformat()
@@ -295,9 +290,7 @@ def _modules(modules: Sequence[OfferingModule]) -> tuple[OfferingModule, ...]:
     seen: set[str] = set()
     for i, module in enumerate(v.sequence(modules, "modules", max_items=MAX_MODULES)):
         field = f"modules[{i}]"
-        module_id = module.id or uuid4().hex
-        if not isinstance(module_id, str) or not _MODULE_ID.match(module_id):
-            raise InvalidFieldError(f"{field}.id", "is not a valid id")
+        module_id = MODULE_ID.optional(module.id, f"{field}.id") or uuid4().hex
         if module_id in seen:
             raise InvalidFieldError(f"{field}.id", "is used twice")
         seen.add(module_id)
@@ -308,22 +301,17 @@ def _modules(modules: Sequence[OfferingModule]) -> tuple[OfferingModule, ...]:
             raise InvalidFieldError(
                 f"{field}.kind", f"must be one of {kinds}"
             ) from None
-        title = v.required_text(module.title, f"{field}.title", max_length=200)
-        description = v.text(
-            module.description,
-            f"{field}.description",
-            max_length=2000,
-            required=False,
-            multiline=True,
-        )
+        title = TITLE.required(module.title, f"{field}.title")
+        description = LONG_TEXT.optional(module.description, f"{field}.description")
         url = v.url(module.url, f"{field}.url", required=kind is ModuleKind.LINK)
+        named = RESOURCE_ID.optional(module.resource_id, f"{field}.resource_id")
         resource_id: str | None = None
         if kind is ModuleKind.DOWNLOAD:
-            if not module.resource_id:
+            if named is None:
                 raise InvalidFieldError(
                     f"{field}.resource_id", "must name a resource of this offering"
                 )
-            resource_id = module.resource_id
+            resource_id = named
         checked.append(
             OfferingModule(
                 id=module_id,
@@ -338,10 +326,18 @@ def _modules(modules: Sequence[OfferingModule]) -> tuple[OfferingModule, ...]:
 
 
 def _scalar(value: object, field: str) -> Scalar:
-    if value is None or isinstance(value, bool | int | float):
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        if not MIN_ATTRIBUTE_NUMBER <= value <= MAX_ATTRIBUTE_NUMBER:
+            raise InvalidFieldError(
+                field,
+                f"must be a number from {MIN_ATTRIBUTE_NUMBER} "
+                f"to {MAX_ATTRIBUTE_NUMBER}",
+            )
         return value
     if isinstance(value, str):
-        return v.text(value, field, max_length=1000, required=False)
+        return ATTRIBUTE_TEXT.optional(value, field)
     raise InvalidFieldError(field, "must be text, a number, true/false or null")
 
 
@@ -351,11 +347,17 @@ def _attributes(raw: Mapping[str, object] | None) -> dict[str, Attribute]:
         raise InvalidFieldError("attributes", f"has more than {MAX_ATTRIBUTES} keys")
     result: dict[str, Attribute] = {}
     for key, value in attributes.items():
-        if not isinstance(key, str) or not _ATTRIBUTE_KEY.match(key):
-            raise InvalidFieldError(f"attributes.{key}", "is not a valid key")
+        if not isinstance(key, str) or not ATTRIBUTE_KEY.matches(key):
+            raise InvalidFieldError("attributes", f"a key {ATTRIBUTE_KEY.hint}")
         field = f"attributes.{key}"
         if isinstance(value, list):
-            result[key] = [_scalar(item, field) for item in value[:MAX_ATTRIBUTE_ITEMS]]
+            if len(value) > MAX_ATTRIBUTE_ITEMS:
+                raise InvalidFieldError(
+                    field, f"has more than {MAX_ATTRIBUTE_ITEMS} items"
+                )
+            result[key] = [
+                _scalar(item, f"{field}[{i}]") for i, item in enumerate(value)
+            ]
         else:
             result[key] = _scalar(value, field)
     return result

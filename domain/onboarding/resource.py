@@ -24,8 +24,8 @@ from uuid import UUID
 
 from domain.base import InvalidFieldError
 from domain.onboarding import content as c
-from domain.onboarding import values as v
 from domain.onboarding.errors import ResourceTooLargeError, UnreadableResourceError
+from domain.text import TITLE
 
 _FILENAME_FORBIDDEN = re.compile(r"[\\/\x00-\x1f\x7f]")
 
@@ -46,7 +46,7 @@ class UploadClaim:
 
     @classmethod
     def of(cls, filename: str, content_type: str, size: int) -> UploadClaim:
-        name = v.required_text(filename, "filename", max_length=200)
+        name = TITLE.required(filename, "filename")
         if _FILENAME_FORBIDDEN.search(name) or name in {".", ".."}:
             raise InvalidFieldError("filename", "must be a plain file name")
         if content_type not in c.READABLE_TYPES:

@@ -5,8 +5,16 @@ output is *rebuilt* from the tokens that are allowed: known formatting tags, a f
 attributes per tag, link targets with a safe scheme. Everything else is dropped; the
 content of ``script``, ``style`` and other executable or embedding elements is dropped
 with it. Text and attribute values are escaped again on output, so nothing the parser
-saw can reach a browser as markup unless this module wrote it. Unclosed tags are
-closed, stray end tags ignored: the output is always balanced.
+saw can reach a browser as markup unless this module wrote it; characters that text
+may not hold (``domain.text``), which character references can still spell, are
+removed from them. Unclosed tags are closed, stray end tags ignored: the output is
+always balanced.
+
+A link that looks relative must stay on this site. Browsers read a backslash as a
+slash and ignore tabs, newlines and surrounding spaces, so ``/\\evil.example`` and
+``/<tab>/evil.example`` are protocol-relative (``//evil.example``): another origin.
+Hrefs holding a backslash, or that start with two slashes once read that way, are
+dropped.
 """
 
 from __future__ import annotations
@@ -14,6 +22,8 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
+
+from domain.text import without_refused
 
 ALLOWED_TAGS = frozenset(
     {
@@ -40,19 +50,24 @@ _IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f-\x9f]+")
 
 
 def safe_url(value: str) -> str | None:
-    """The URL if its scheme is allowed (or it is relative); None otherwise."""
-    cleaned = _IGNORED_IN_URL.sub("", html.unescape(value))
-    if not cleaned:
+    """The URL if its scheme is allowed, or it is relative to this site; else None.
+
+    What a browser ignores is ignored before judging (spaces, tabs and newlines,
+    control characters, character references); a backslash anywhere refuses it.
+    """
+    kept = without_refused(value, multiline=True).strip()
+    cleaned = _IGNORED_IN_URL.sub("", html.unescape(kept))
+    if not cleaned or "\\" in cleaned:
         return None
     match = _SCHEME.match(cleaned)
     if match is None:
-        # No scheme: relative, unless it sneaks one in behind a slash trick.
-        if cleaned.startswith(("//", "\\")):
+        # No scheme: relative, unless it names another host ("//host").
+        if cleaned.startswith("//"):
             return None
-        return value.strip()
+        return kept
     if match.group(1).lower() not in SAFE_SCHEMES:
         return None
-    return value.strip()
+    return kept
 
 
 class _Sanitiser(HTMLParser):
@@ -99,7 +114,8 @@ class _Sanitiser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.dropping:
-            self.out.append(html.escape(data, quote=False))
+            kept = without_refused(data, multiline=True)
+            self.out.append(html.escape(kept, quote=False))
 
     def handle_comment(self, data: str) -> None:
         return None  # comments (and conditional comments) never survive
@@ -121,7 +137,8 @@ class _Sanitiser(HTMLParser):
             if name not in allowed or name in seen or value is None:
                 continue
             seen.add(name)
-            rendered = safe_url(value) if name == "href" else value
+            kept = without_refused(value, multiline=True)
+            rendered = safe_url(kept) if name == "href" else kept
             if rendered is None:
                 continue
             parts.append(f' {name}="{html.escape(rendered, quote=True)}"')

@@ -3,6 +3,7 @@
 Values are frozen dataclasses validated ONCE, by their ``of`` classmethod, when they
 are made from input: it names the field it refuses (``InvalidFieldError``) and
 normalises what it keeps (trimmed text, tags in one form, country codes in capitals).
+Text is checked by the kinds and formats of ``domain.text``, as in every context.
 Parts of a value (an ``NpoLocation`` of an ``NpoProfile``) are built with their plain
 constructors and checked together with the whole, so every field is named by its
 path (``location.latitude``). A ``Placement`` is made by the community directory or
@@ -21,10 +22,20 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 from uuid import NAMESPACE_URL, uuid5
 
 from domain.base import InvalidFieldError
+from domain.text import (
+    COUNTRY_CODE,
+    EMAIL,
+    LONG_TEXT,
+    NAME,
+    PHONE,
+    SHORT_TEXT,
+    TITLE,
+    WEB_URL,
+    TextFormat,
+)
 
 # Role names as the identity context spells them (``domain.identity.Role``).
 ROLE_NPO = "NPO"
@@ -36,41 +47,20 @@ ROLE_ADMIN = "ADMIN"
 ONBOARDING_NAMESPACE = uuid5(NAMESPACE_URL, "https://spotlight.example/onboarding")
 
 MAX_TAGS = 30
-MAX_TAG_LENGTH = 50
-_TAG = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
-_PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")  # E.164
-_SLUG = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
-
-
-def text(
-    value: object,
-    field: str,
-    *,
-    max_length: int,
-    required: bool = True,
-    multiline: bool = False,
-) -> str | None:
-    """Trimmed text without control characters; None when optional and empty."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidFieldError(field, "is required")
-        return None
-    if not isinstance(value, str):
-        raise InvalidFieldError(field, "must be text")
-    cleaned = unicodedata.normalize("NFC", value.strip())
-    allowed = {"\n", "\t"} if multiline else set()
-    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in cleaned):
-        raise InvalidFieldError(field, "contains control characters")
-    if len(cleaned) > max_length:
-        raise InvalidFieldError(field, f"is longer than {max_length} characters")
-    return cleaned
-
-
-def required_text(value: object, field: str, *, max_length: int) -> str:
-    result = text(value, field, max_length=max_length)
-    assert result is not None
-    return result
+# A tag as typed: ASCII letters and digits, with spaces, hyphens or underscores
+# between words ("Resume Writing"); ``normalise_tag`` gives its one form.
+TAG = TextFormat(
+    "tag",
+    "[ _\\-]*[A-Za-z0-9][A-Za-z0-9 _\\-]*",
+    50,
+    "must be letters and digits, words separated by spaces, hyphens or underscores",
+)
+SLUG = TextFormat(
+    "slug",
+    "[a-z][a-z0-9_]{1,49}",
+    50,
+    "must be lower-case letters, digits and underscores",
+)
 
 
 def normalise_tag(value: str) -> str:
@@ -87,11 +77,7 @@ def tags(values: Iterable[object] | None, field: str) -> list[str]:
     """Normalised, de-duplicated tags in their given order."""
     result: list[str] = []
     for i, raw in enumerate(values or ()):
-        if not isinstance(raw, str):
-            raise InvalidFieldError(f"{field}[{i}]", "must be text")
-        tag = normalise_tag(raw)
-        if not tag or len(tag) > MAX_TAG_LENGTH or not _TAG.match(tag):
-            raise InvalidFieldError(f"{field}[{i}]", "is not a valid tag")
+        tag = normalise_tag(TAG.required(raw, f"{field}[{i}]"))
         if tag not in result:
             result.append(tag)
     if len(result) > MAX_TAGS:
@@ -101,36 +87,13 @@ def tags(values: Iterable[object] | None, field: str) -> list[str]:
 
 def url(value: object, field: str, *, required: bool = True) -> str | None:
     """An absolute http(s) URL."""
-    cleaned = text(value, field, max_length=2000, required=required)
-    if cleaned is None:
-        return None
-    parts = urlsplit(cleaned)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise InvalidFieldError(field, "must be an absolute http(s) URL")
-    return cleaned
-
-
-def email(value: object, field: str) -> str | None:
-    cleaned = text(value, field, max_length=320, required=False)
-    if cleaned is not None and not _EMAIL.match(cleaned):
-        raise InvalidFieldError(field, "is not an email address")
-    return cleaned
-
-
-def phone(value: object, field: str) -> str | None:
-    cleaned = text(value, field, max_length=16, required=False)
-    if cleaned is not None and not _PHONE.match(cleaned):
-        raise InvalidFieldError(field, "must be in E.164 form, e.g. +14155550100")
-    return cleaned
+    if required:
+        return WEB_URL.required(value, field)
+    return WEB_URL.optional(value, field)
 
 
 def slug(value: object, field: str) -> str:
-    cleaned = required_text(value, field, max_length=50)
-    if not _SLUG.match(cleaned):
-        raise InvalidFieldError(
-            field, "must be lower-case letters, digits and underscores"
-        )
-    return cleaned
+    return SLUG.required(value, field)
 
 
 def mapping(value: object, field: str) -> Mapping[str, Any]:
@@ -239,47 +202,26 @@ class NpoProfile:
                 raise InvalidFieldError(
                     "location.longitude", "must be between -180 and 180"
                 )
-        country = text(
-            location.country, "location.country", max_length=2, required=False
-        )
-        if country is not None and not (len(country) == 2 and country.isalpha()):
-            raise InvalidFieldError(
-                "location.country", "must be an ISO 3166 alpha-2 code"
-            )
+        country = COUNTRY_CODE.optional(location.country, "location.country")
         return cls(
-            name=required_text(name, "name", max_length=200),
-            description=text(
-                description,
-                "description",
-                max_length=5000,
-                required=False,
-                multiline=True,
-            ),
-            registration_id=required_text(
-                registration_id, "registration_id", max_length=100
-            ),
-            website=url(website, "website", required=False),
+            name=TITLE.required(name, "name"),
+            description=LONG_TEXT.optional(description, "description"),
+            registration_id=NAME.required(registration_id, "registration_id"),
+            website=WEB_URL.optional(website, "website"),
             location=NpoLocation(
-                address=text(
-                    location.address,
-                    "location.address",
-                    max_length=300,
-                    required=False,
-                ),
-                region=required_text(
-                    location.region, "location.region", max_length=100
-                ),
+                address=SHORT_TEXT.optional(location.address, "location.address"),
+                region=NAME.required(location.region, "location.region"),
                 country=country.upper() if country else None,
                 latitude=float(latitude) if latitude is not None else None,
                 longitude=float(longitude) if longitude is not None else None,
             ),
             contact=NpoContact(
-                email=email(contact.email, "contact.email"),
-                phone=phone(contact.phone, "contact.phone"),
+                email=EMAIL.optional(contact.email, "contact.email"),
+                phone=PHONE.optional(contact.phone, "contact.phone"),
             ),
             service_areas=tuple(
                 tags(
-                    sequence(service_areas, "service_areas", max_items=30),
+                    sequence(service_areas, "service_areas", max_items=MAX_TAGS),
                     "service_areas",
                 )
             ),
@@ -331,15 +273,9 @@ class CommunityProfile:
     ) -> CommunityProfile:
         """Check and normalise the fields; ``expertise`` is named ``tags``."""
         return cls(
-            name=required_text(name, "name", max_length=120),
-            description=text(
-                description,
-                "description",
-                max_length=5000,
-                required=False,
-                multiline=True,
-            ),
-            tags=tuple(tags(sequence(expertise, "tags", max_items=30), "tags")),
+            name=TITLE.required(name, "name"),
+            description=LONG_TEXT.optional(description, "description"),
+            tags=tuple(tags(sequence(expertise, "tags", max_items=MAX_TAGS), "tags")),
         )
 
 

@@ -27,7 +27,9 @@ from domain.scheduling.values import (
     MeetingKind,
     MeetingStatus,
     WeeklyAvailability,
+    meeting_context,
 )
+from domain.text import LONG_TEXT, TITLE
 
 
 def meeting_id(request_key: str) -> UUID:
@@ -97,13 +99,13 @@ class Meeting(SpotlightAggregate):
         meeting = cls(
             id=meeting_id(request_key),
             kind=str(kind),
-            title=title,
+            title=TITLE.required(title, "title"),
             party_groups=groups,
             organiser_id=str(organiser_id),
             duration_minutes=minutes,
             window_start=trigger.astimezone(UTC) + DEFAULT_WINDOW_START,
             window_end=trigger.astimezone(UTC) + DEFAULT_WINDOW_END,
-            context=dict(context or {}),
+            context=meeting_context(context),
         )
         missing = [u for g in groups for u in g if u not in availability]
         slot = find_first_common_slot(
@@ -156,8 +158,9 @@ class Meeting(SpotlightAggregate):
         return self.status == MeetingStatus.REQUESTED
 
     def cancel(self, reason: str) -> None:
+        why = LONG_TEXT.required(reason, "reason")
         if self.status in {MeetingStatus.BOOKED, MeetingStatus.REQUESTED}:
-            self._cancel(reason=reason)
+            self._cancel(reason=why)
 
     @event("Cancelled")
     def _cancel(self, reason: str) -> None:

@@ -22,7 +22,9 @@ from domain.scheduling.values import (
     MAX_DURATION_MINUTES,
     SCHEDULING_NAMESPACE,
     MeetingKind,
+    meeting_context,
 )
+from domain.text import LONG_TEXT, TITLE
 
 
 def series_id(series_key: str) -> UUID:
@@ -79,7 +81,7 @@ class MeetingSeries(SpotlightAggregate):
         return cls(
             id=series_id(series_key),
             kind=str(kind),
-            title=title,
+            title=TITLE.required(title, "title"),
             organiser_id=str(organiser_id),
             rrule=str(rule),
             local_start=local_start.replace(
@@ -87,7 +89,7 @@ class MeetingSeries(SpotlightAggregate):
             ).isoformat(timespec="minutes"),
             time_zone=time_zone,
             duration_minutes=minutes,
-            context=dict(context or {}),
+            context=meeting_context(context),
         )
 
     @property
@@ -123,8 +125,9 @@ class MeetingSeries(SpotlightAggregate):
         self.attendees = [u for u in self.attendees if u not in user_ids]
 
     def cancel(self, reason: str) -> None:
+        why = LONG_TEXT.required(reason, "reason")
         if not self.cancelled:
-            self._cancel(reason=reason)
+            self._cancel(reason=why)
 
     @event("Cancelled")
     def _cancel(self, reason: str) -> None:

@@ -7,7 +7,7 @@ weekly availability covers the whole slot.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -21,6 +21,7 @@ from domain.scheduling.clock import (
     zone,
 )
 from domain.scheduling.errors import InvalidAvailabilityError
+from domain.text import NAME
 
 # Derives the ids of per-user and idempotent aggregates (never change it).
 SCHEDULING_NAMESPACE = UUID("0d5c8a52-6a0f-4f5e-9a57-3c2b8f1e4d21")
@@ -121,6 +122,16 @@ class WeeklyAvailability:
                         found.append((a, b))
             day += timedelta(days=1)
         return merge_intervals(found)
+
+
+def meeting_context(context: Mapping[str, str] | None) -> dict[str, str]:
+    """What a meeting is about (the NPO's id, the community's...), checked as text:
+    each key and value is a name (``domain.text.NAME``)."""
+    checked: dict[str, str] = {}
+    for key, value in (context or {}).items():
+        name = NAME.required(key, "context")
+        checked[name] = NAME.required(value, f"context.{name}")
+    return checked
 
 
 @dataclass(frozen=True)

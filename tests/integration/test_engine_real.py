@@ -17,30 +17,10 @@ from adapters.postgres.database import eventsourcing_environment
 from adapters.postgres.listen import PostgresNotificationListener
 from adapters.postgres.locks import AdvisoryWorkerLock
 from adapters.postgres.views import PostgresRelationalStore
-from adapters.redis.cache import RedisCache
 from projections.contracts import ProjectedEvent, ViewPorts
 from projections.engine import PositionBoard, ProjectionEngine
 from tests.support.notes import Note, Notebook, NotesDocuments, NotesTable
-
-
-class PrefixedCache(RedisCache):
-    """Keeps each run's keys apart on the shared Redis."""
-
-    def __init__(self, url: str, prefix: str) -> None:
-        super().__init__(url)
-        self.prefix = prefix
-
-    def get(self, key: str) -> bytes | None:
-        return super().get(self.prefix + key)
-
-    def set(self, key: str, value: bytes, ttl_seconds: float | None = None) -> None:
-        super().set(self.prefix + key, value, ttl_seconds)
-
-    def delete(self, *keys: str) -> int:
-        return super().delete(*(self.prefix + k for k in keys))
-
-    def keys(self, prefix: str) -> list[str]:
-        return [k[len(self.prefix) :] for k in super().keys(self.prefix + prefix)]
+from tests.support.stores import PrefixedCache
 
 
 @dataclass

@@ -50,6 +50,13 @@ ATTACKS = [
     "<meta http-equiv=refresh content='0;url=javascript:alert(1)'>",
     "<base href=javascript:alert(1)//>",
     "<a href='http://ok.example'\n onclick=alert(1)>x</a>",
+    # Relative-looking links that browsers read as another host (//evil.example).
+    "<a href='/\\evil.example/x'>x</a>",
+    "<a href='\\\\evil.example'>x</a>",
+    "<a href='\\/evil.example'>x</a>",
+    "<a href='/&#x5c;evil.example'>x</a>",
+    "<a href='/&#9;/evil.example'>x</a>",
+    "<a href='https:\\\\evil.example'>x</a>",
 ]
 
 
@@ -107,6 +114,45 @@ def test_unclosed_tags_are_closed_and_stray_ends_ignored() -> None:
 
 def test_text_that_looks_like_markup_is_escaped() -> None:
     assert sanitise_html("1 < 2 & 3 > 2") == "1 &lt; 2 &amp; 3 &gt; 2"
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "/\\evil.example/x",  # browsers read it as //evil.example/x
+        "\\\\evil.example",
+        "\\/evil.example",
+        "/&#x5c;evil.example",
+        "/&#92;evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        " //evil.example",
+        "///evil.example",
+        "https://ok.example\\@evil.example",
+    ],
+)
+def test_links_that_look_relative_but_lead_elsewhere_lose_their_href(
+    href: str,
+) -> None:
+    assert sanitise_html(f'<a href="{href}">x</a>') == (
+        '<a rel="nofollow noopener noreferrer">x</a>'
+    )
+
+
+@pytest.mark.parametrize(
+    "href", ["/docs", "docs/a", "?q=1", "#top", "https://ok.example/\u05e9?a=$b"]
+)
+def test_links_on_this_site_or_to_others_by_name_keep_their_href(href: str) -> None:
+    assert sanitise_html(f'<a href="{href}">x</a>') == (
+        f'<a href="{href}" rel="nofollow noopener noreferrer">x</a>'
+    )
+
+
+def test_characters_text_may_not_hold_are_removed_even_as_references() -> None:
+    markup = '<a title="a&#x202e;b">a&#x202e;b&#xfeff;c&#x200b;d&#x2066;e</a>'
+    assert sanitise_html(markup) == '<a title="ab">abcde</a>'
+    # The NUL a reference spells is the replacement character, as browsers show it.
+    assert sanitise_html("<p>a&#0;b</p>") == "<p>a\ufffdb</p>"
 
 
 @settings(max_examples=300, deadline=None)

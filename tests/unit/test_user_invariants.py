@@ -18,6 +18,7 @@ from domain.identity.values import (
     Profile,
     Role,
 )
+from domain.text import NAME
 
 TODAY = date(2026, 1, 1)
 # Who grants: an admin, the operator (the system), or a user with no roles.
@@ -113,9 +114,15 @@ class UserMachine(RuleBasedStateMachine):
         try:
             self.user.update_profile(profile, today=TODAY)
         except DomainError:
-            assert not self.user.is_active or (born is not None and born > TODAY)
+            assert (
+                not self.user.is_active
+                or (born is not None and born > TODAY)
+                or (first is not None and NAME.kept(first) is None)
+            )
         else:
             assert self.user.phone == phone
+            # Check a name is kept trimmed, in one normal form.
+            assert self.user.first_name == NAME.kept(first)
         self._record()
 
     @rule(by_operator=st.booleans())

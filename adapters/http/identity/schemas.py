@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
+from adapters.http.text import (
+    CountryCode,
+    LongText,
+    Name,
+    OptionalName,
+    OptionalShortText,
+    Phone,
+    ShortText,
+)
 from commands.identity.messages import AddressFields
 from domain.identity.values import Gender, Role
 from projections.identity.user_info import UserInfo
-
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-]
-ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-]
 
 # --- Sign-in and tokens -------------------------------------------------------------
 
@@ -80,18 +81,11 @@ class AddressIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     line1: ShortText
-    line2: ShortText | None = None
+    line2: OptionalShortText | None = None
     city: Name
-    region: Name | None = None
-    postal_code: (
-        Annotated[
-            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)
-        ]
-        | None
-    ) = None
-    country: str = Field(
-        pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. US"
-    )
+    region: OptionalName | None = None
+    postal_code: OptionalName | None = None
+    country: CountryCode = Field(description="ISO 3166-1 alpha-2, e.g. US")
 
     def to_command(self) -> AddressFields:
         return AddressFields(**self.model_dump())
@@ -111,11 +105,7 @@ class ProfilePatch(BaseModel):
     date_of_birth: date | None = None
     address: AddressIn | None = None
     gender: Gender | None = None
-    phone: str | None = Field(
-        default=None,
-        pattern=r"^\+[1-9][0-9]{6,14}$",
-        description="E.164, e.g. +14155550100",
-    )
+    phone: Phone | None = Field(default=None, description="E.164, e.g. +14155550100")
 
 
 class AddressOut(BaseModel):
@@ -179,4 +169,4 @@ class UserPageResponse(BaseModel):
 class DisableRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: ShortText
+    reason: LongText

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from adapters.http.onboarding.schemas_npos import STRICT
+from adapters.http.onboarding.schemas_npos import STRICT, Tag
+from adapters.http.text import OptionalLongText, Title
+from domain.onboarding.values import MAX_TAGS
 from projections.onboarding.communities import CommunityRow, LeaderRow
 from projections.onboarding.platform import PolicyRow
 from queries.onboarding.viewer import Viewer
@@ -12,10 +14,10 @@ from queries.onboarding.viewer import Viewer
 
 class CommunityIn(BaseModel):
     model_config = STRICT
-    name: str = Field(max_length=120)
-    description: str | None = Field(default=None, max_length=5000)
-    tags: list[str] = Field(
-        default_factory=list, max_length=30, description="Areas of expertise."
+    name: Title
+    description: OptionalLongText | None = None
+    tags: list[Tag] = Field(
+        default_factory=list, max_length=MAX_TAGS, description="Areas of expertise."
     )
 
 

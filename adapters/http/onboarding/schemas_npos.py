@@ -7,12 +7,30 @@ views' typed rows.
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.onboarding.values import NpoContact, NpoLocation, NpoProfile
+from adapters.http.text import (
+    LongText,
+    Name,
+    OptionalCountryCode,
+    OptionalEmail,
+    OptionalLongText,
+    OptionalPhone,
+    OptionalShortText,
+    OptionalWebUrl,
+    TextField,
+    Title,
+)
+from domain.onboarding.values import (
+    MAX_TAGS,
+    TAG,
+    NpoContact,
+    NpoLocation,
+    NpoProfile,
+)
 from projections.onboarding.npo_reader import NpoRow
 from queries.onboarding.viewer import Viewer
 
@@ -20,14 +38,23 @@ STRICT = ConfigDict(extra="forbid")
 
 T = TypeVar("T")
 
+# A tag as typed ("Resume Writing"); kept in one form ("resume-writing").
+Tag = Annotated[str, TextField(TAG)]
+
 
 class LocationIn(BaseModel):
     model_config = STRICT
-    address: str | None = Field(default=None, max_length=300)
-    region: str = Field(max_length=100, description="Used for regional reports.")
-    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2.")
-    latitude: float | None = None
-    longitude: float | None = None
+    address: OptionalShortText | None = None
+    region: Name = Field(description="Used for regional reports.")
+    country: OptionalCountryCode | None = Field(
+        default=None, description="ISO 3166-1 alpha-2."
+    )
+    latitude: float | None = Field(
+        default=None, ge=-90, le=90, description="With longitude, or neither."
+    )
+    longitude: float | None = Field(
+        default=None, ge=-180, le=180, description="With latitude, or neither."
+    )
 
     def to_value(self) -> NpoLocation:
         return NpoLocation(
@@ -41,10 +68,12 @@ class LocationIn(BaseModel):
 
 class ContactIn(BaseModel):
     model_config = STRICT
-    email: str | None = Field(
-        default=None, max_length=320, description="An organisational mailbox."
+    email: OptionalEmail | None = Field(
+        default=None, description="An organisational mailbox."
     )
-    phone: str | None = Field(default=None, description="E.164, e.g. +14155550100.")
+    phone: OptionalPhone | None = Field(
+        default=None, description="E.164, e.g. +14155550100."
+    )
 
     def to_value(self) -> NpoContact:
         return NpoContact(email=self.email, phone=self.phone)
@@ -52,17 +81,17 @@ class ContactIn(BaseModel):
 
 class NpoProfileIn(BaseModel):
     model_config = STRICT
-    name: str = Field(max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
-    registration_id: str = Field(
-        max_length=100, description="As registered with the non-profit registry."
+    name: Title
+    description: OptionalLongText | None = None
+    registration_id: Name = Field(
+        description="As registered with the non-profit registry."
     )
-    website: str | None = Field(default=None, max_length=2000)
+    website: OptionalWebUrl | None = None
     location: LocationIn
     contact: ContactIn = Field(default_factory=ContactIn)
-    service_areas: list[str] = Field(
+    service_areas: list[Tag] = Field(
         default_factory=list,
-        max_length=30,
+        max_length=MAX_TAGS,
         description="What the NPO does, as tags; used to place it in communities.",
     )
 
@@ -215,14 +244,14 @@ class AssignedNpoPage(BaseModel):
 class VerificationIn(BaseModel):
     model_config = STRICT
     status: Literal["VERIFIED", "FLAGGED"]
-    reason: str | None = Field(
-        default=None, max_length=2000, description="Required when FLAGGED."
+    reason: OptionalLongText | None = Field(
+        default=None, description="Required when FLAGGED."
     )
 
 
 class ReasonIn(BaseModel):
     model_config = STRICT
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: LongText
 
 
 class PlacementIn(BaseModel):

@@ -8,13 +8,37 @@ views' typed rows; the object-store keys of files never leave.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
-from adapters.http.onboarding.schemas_npos import STRICT, NpoOut
+from adapters.http.onboarding.schemas_npos import STRICT, NpoOut, Tag
+from adapters.http.text import (
+    Name,
+    OptionalLongText,
+    OptionalName,
+    OptionalRichText,
+    OptionalShortText,
+    OptionalWebUrl,
+    TextField,
+    Title,
+    WebUrl,
+)
 from commands.onboarding.messages import UploadTicket
 from domain.onboarding.offering_content import (
+    ATTRIBUTE_KEY,
+    ATTRIBUTE_TEXT,
+    DUE,
+    MAX_ATTRIBUTE_ITEMS,
+    MAX_ATTRIBUTE_NUMBER,
+    MAX_ATTRIBUTES,
+    MAX_CATEGORIES,
+    MAX_DEADLINES,
+    MAX_LINKS,
+    MAX_MODULES,
+    MIN_ATTRIBUTE_NUMBER,
+    MODULE_ID,
+    RESOURCE_ID,
     ModuleKind,
     OfferingContent,
     OfferingDeadline,
@@ -22,16 +46,59 @@ from domain.onboarding.offering_content import (
     OfferingLocation,
     OfferingModule,
 )
+from domain.onboarding.values import MAX_TAGS, SLUG
+from domain.text import TITLE
 from projections.onboarding.offerings import OfferingRow, ResourceRow
 from queries.onboarding.offerings import DownloadLink
 
 # --- Requests ------------------------------------------------------------------------
 
+Slug = Annotated[str, TextField(SLUG)]
+Due = Annotated[str, TextField(DUE)]
+OptionalModuleId = Annotated[str, TextField(MODULE_ID, required=False)]
+OptionalResourceId = Annotated[str, TextField(RESOURCE_ID, required=False)]
+# A file name: a title without slashes.
+FileName = Annotated[str, TextField(TITLE, excluding="/\\")]
+
+
+def _attributes_schema() -> dict[str, Any]:
+    """Offering-specific properties, as ``OfferingContent`` checks them."""
+    scalar = {
+        "anyOf": [
+            TextField(ATTRIBUTE_TEXT, required=False).json_schema(),
+            {
+                "type": "number",
+                "minimum": MIN_ATTRIBUTE_NUMBER,
+                "maximum": MAX_ATTRIBUTE_NUMBER,
+            },
+            {"type": "boolean"},
+            {"type": "null"},
+        ]
+    }
+    return {
+        "type": "object",
+        "maxProperties": MAX_ATTRIBUTES,
+        "propertyNames": {
+            "maxLength": ATTRIBUTE_KEY.max_length,
+            "pattern": ATTRIBUTE_KEY.pattern(required=True),
+        },
+        "additionalProperties": {
+            "anyOf": [
+                scalar,
+                {"type": "array", "maxItems": MAX_ATTRIBUTE_ITEMS, "items": scalar},
+            ]
+        },
+    }
+
+
+# Checked by the domain (422 naming ``attributes.<key>``); described here.
+Attributes = Annotated[dict[str, Any], WithJsonSchema(_attributes_schema())]
+
 
 class LinkIn(BaseModel):
     model_config = STRICT
-    title: str = Field(max_length=200)
-    url: str = Field(max_length=2000)
+    title: Title
+    url: WebUrl
 
     def to_value(self) -> OfferingLink:
         return OfferingLink(title=self.title, url=self.url)
@@ -39,8 +106,8 @@ class LinkIn(BaseModel):
 
 class DeadlineIn(BaseModel):
     model_config = STRICT
-    title: str = Field(max_length=200)
-    due: str = Field(description="YYYY-MM-DD, or an ISO date-time with its offset.")
+    title: Title
+    due: Due = Field(description="YYYY-MM-DD, or an ISO date-time with its offset.")
 
     def to_value(self) -> OfferingDeadline:
         return OfferingDeadline(title=self.title, due=self.due)
@@ -48,12 +115,14 @@ class DeadlineIn(BaseModel):
 
 class ModuleIn(BaseModel):
     model_config = STRICT
-    id: str | None = Field(default=None, description="Keep it to keep progress.")
+    id: OptionalModuleId | None = Field(
+        default=None, description="Keep it to keep progress."
+    )
     kind: Literal["assignment", "assessment", "reading", "link", "download"]
-    title: str = Field(max_length=200)
-    description: str | None = Field(default=None, max_length=2000)
-    url: str | None = Field(default=None, description="Required for a link.")
-    resource_id: str | None = Field(
+    title: Title
+    description: OptionalLongText | None = None
+    url: OptionalWebUrl | None = Field(default=None, description="Required for a link.")
+    resource_id: OptionalResourceId | None = Field(
         default=None,
         description="Required for a download: a resource of this offering.",
     )
@@ -71,8 +140,8 @@ class ModuleIn(BaseModel):
 
 class OfferingLocationIn(BaseModel):
     model_config = STRICT
-    region: str | None = Field(default=None, max_length=100)
-    address: str | None = Field(default=None, max_length=300)
+    region: OptionalName | None = None
+    address: OptionalShortText | None = None
     remote: bool = False
 
     def to_value(self) -> OfferingLocation:
@@ -83,23 +152,24 @@ class OfferingLocationIn(BaseModel):
 
 class OfferingIn(BaseModel):
     model_config = STRICT
-    title: str = Field(max_length=200)
-    summary: str | None = Field(default=None, max_length=500)
-    categories: list[str] = Field(
-        min_length=1, max_length=10, description="Slugs from GET /offering-categories."
+    title: Title
+    summary: OptionalShortText | None = None
+    categories: list[Slug] = Field(
+        min_length=1,
+        max_length=MAX_CATEGORIES,
+        description="Slugs from GET /offering-categories.",
     )
-    tags: list[str] = Field(default_factory=list, max_length=30)
-    description_html: str = Field(
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
+    description_html: OptionalRichText = Field(
         default="",
-        max_length=50_000,
         description="Rich text; scripts, handlers and unknown tags are removed.",
     )
-    links: list[LinkIn] = Field(default_factory=list, max_length=30)
-    deadlines: list[DeadlineIn] = Field(default_factory=list, max_length=20)
-    modules: list[ModuleIn] = Field(default_factory=list, max_length=100)
+    links: list[LinkIn] = Field(default_factory=list, max_length=MAX_LINKS)
+    deadlines: list[DeadlineIn] = Field(default_factory=list, max_length=MAX_DEADLINES)
+    modules: list[ModuleIn] = Field(default_factory=list, max_length=MAX_MODULES)
     location: OfferingLocationIn = Field(default_factory=OfferingLocationIn)
-    eligibility: str | None = Field(default=None, max_length=2000)
-    attributes: dict[str, Any] = Field(
+    eligibility: OptionalLongText | None = None
+    attributes: Attributes = Field(
         default_factory=dict,
         description="Offering-specific properties (the schema varies per offering).",
     )
@@ -127,7 +197,7 @@ class OfferingUpdateIn(OfferingIn):
 
 class UploadIn(BaseModel):
     model_config = STRICT
-    filename: str = Field(max_length=200)
+    filename: FileName
     content_type: Literal[
         "application/pdf",
         "text/plain",
@@ -141,8 +211,8 @@ class UploadIn(BaseModel):
 
 class CategoryIn(BaseModel):
     model_config = STRICT
-    slug: str = Field(pattern=r"^[a-z][a-z0-9_]{1,49}$")
-    label: str = Field(min_length=1, max_length=100)
+    slug: Slug
+    label: Name
 
 
 # --- Responses -----------------------------------------------------------------------
