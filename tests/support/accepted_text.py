@@ -467,9 +467,10 @@ def _offering_is_shown(container: Container, offering_id: UUID) -> None:
 
 
 def _plain_profile() -> NpoProfile:
+    # Its own registration id: one registration id identifies one NPO.
     return NpoProfile.of(
         name="Plain",
-        registration_id="EIN-1",
+        registration_id=f"EIN-{uuid4().hex}",
         location=NpoLocation(region="Bay Area"),
     )
 
