@@ -12,13 +12,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 
 from adapters.bootstrap import build_container
 from adapters.embedded.bus import InMemoryMessageBus
 from adapters.settings import Settings
 from projections.onboarding.offerings import OFFERINGS_COLLECTION
-from tests.support.accepted_text import STORIES, Story, TextWorld
+from tests.support.accepted_text import STORIES, TextWorld, tell_stories
 from tests.support.stores import PrefixedCache
 
 pytestmark = pytest.mark.real_services
@@ -52,25 +51,11 @@ def test_any_text_the_domain_accepts_is_projected(
     )
     world = TextWorld(container)
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-    @given(STORIES[context]())
-    def run(story: Story) -> None:
-        story(world)
-        world.project()
-
     try:
-        run()
+        tell_stories(world, context, EXAMPLES)
     finally:
         container.documents.drop(f"{OFFERINGS_COLLECTION}_v1")
         keys = cache.keys("")
         if keys:
             cache.delete(*keys)
         container.close()
-    # Check the check is real: most commands were accepted, and projected.
-    assert world.tally.accepted > world.tally.refused > 0, world.tally

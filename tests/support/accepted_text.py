@@ -23,6 +23,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.bootstrap import Container
@@ -544,3 +545,24 @@ STORIES = {
     "onboarding": onboarding_story,
     "scheduling": scheduling_story,
 }
+
+
+def tell_stories(world: TextWorld, context: str, examples: int) -> None:
+    """Run ``examples`` of a context's stories in ``world`` (derandomized, so a
+    failure is the same failure on the next run), projecting after each; then check
+    the check was real: most commands were accepted, and some refused."""
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(STORIES[context]())
+    def run(story: Story) -> None:
+        story(world)
+        world.project()
+
+    run()
+    assert world.tally.accepted > world.tally.refused > 0, world.tally

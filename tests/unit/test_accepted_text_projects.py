@@ -8,11 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 
 from adapters.bootstrap import build_container
 from adapters.settings import Settings
-from tests.support.accepted_text import STORIES, Story, TextWorld
+from tests.support.accepted_text import STORIES, TextWorld, tell_stories
 
 EXAMPLES = 30
 
@@ -22,21 +21,7 @@ def test_any_text_the_domain_accepts_is_projected(context: str, tmp_path: Path) 
     container = build_container(Settings(event_store="popo", data_dir=tmp_path))
     world = TextWorld(container)
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-    @given(STORIES[context]())
-    def run(story: Story) -> None:
-        story(world)
-        world.project()
-
     try:
-        run()
+        tell_stories(world, context, EXAMPLES)
     finally:
         container.close()
-    # Check the check is real: most commands were accepted, and projected.
-    assert world.tally.accepted > world.tally.refused > 0, world.tally
