@@ -36,7 +36,7 @@ MAX_MODULES = 100
 MAX_ATTRIBUTES = 50
 MAX_ATTRIBUTE_ITEMS = 50
 _MODULE_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
-_ATTRIBUTE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+ATTRIBUTE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 
 # An attribute is a JSON scalar, or a list of them.
 Scalar = str | int | float | bool | None
@@ -351,7 +351,7 @@ def _attributes(raw: Mapping[str, object] | None) -> dict[str, Attribute]:
         raise InvalidFieldError("attributes", f"has more than {MAX_ATTRIBUTES} keys")
     result: dict[str, Attribute] = {}
     for key, value in attributes.items():
-        if not isinstance(key, str) or not _ATTRIBUTE_KEY.match(key):
+        if not isinstance(key, str) or not ATTRIBUTE_KEY.fullmatch(key):
             raise InvalidFieldError(f"attributes.{key}", "is not a valid key")
         field = f"attributes.{key}"
         if isinstance(value, list):

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+)
 
 from commands.identity.messages import AddressFields
 from domain.identity.values import Gender, Role
@@ -18,6 +26,18 @@ Name = Annotated[
 ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
 ]
+
+
+def _date_text(value: object) -> object:
+    # JSON has no dates: one comes as YYYY-MM-DD text, never as a number.
+    if isinstance(value, date) or (
+        isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+    ):
+        return value
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_date_text)]
 
 # --- Sign-in and tokens -------------------------------------------------------------
 
@@ -58,14 +78,19 @@ class TokenResponse(BaseModel):
     consistency_token: str | None = None
 
 
+# Neither "@" nor white space, by the same characters in every regex dialect (\s of
+# the document's ECMAScript lacks U+0085, that of the server's lacks U+FEFF).
+_NOT_AT = r"[^@\s\x85\uFEFF]"
+
+
 class DevTokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    email: str = Field(pattern=rf"^{_NOT_AT}+@{_NOT_AT}+\.{_NOT_AT}+$", max_length=254)
     nonce: str = Field(min_length=8, max_length=512)
     given_name: str | None = Field(default=None, max_length=100)
     family_name: str | None = Field(default=None, max_length=100)
-    email_verified: bool = True
+    email_verified: StrictBool = True
 
 
 class DevTokenResponse(BaseModel):
@@ -108,7 +133,7 @@ class ProfilePatch(BaseModel):
 
     first_name: Name | None = None
     last_name: Name | None = None
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     address: AddressIn | None = None
     gender: Gender | None = None
     phone: str | None = Field(
@@ -172,7 +197,7 @@ class UserResponse(BaseModel):
 class UserPageResponse(BaseModel):
     users: list[UserResponse]
     next_cursor: str | None = Field(
-        description="Pass as ?after= for the next page; null on the last page."
+        description="Pass as ?cursor= for the next page; null on the last page."
     )
 
 

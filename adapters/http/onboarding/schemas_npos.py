@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from domain.onboarding.values import NpoContact, NpoLocation, NpoProfile
 from projections.onboarding.npo_reader import NpoRow
@@ -22,12 +22,33 @@ T = TypeVar("T")
 
 
 class LocationIn(BaseModel):
-    model_config = STRICT
+    """Where the NPO is; ``latitude`` and ``longitude`` come both or not at all."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "properties": {
+                        "latitude": {"type": "null"},
+                        "longitude": {"type": "null"},
+                    }
+                },
+                {
+                    "properties": {
+                        "latitude": {"type": "number"},
+                        "longitude": {"type": "number"},
+                    },
+                    "required": ["latitude", "longitude"],
+                },
+            ]
+        },
+    )
     address: str | None = Field(default=None, max_length=300)
     region: str = Field(max_length=100, description="Used for regional reports.")
     country: str | None = Field(default=None, description="ISO 3166-1 alpha-2.")
-    latitude: float | None = None
-    longitude: float | None = None
+    latitude: StrictFloat | None = Field(default=None, ge=-90, le=90)
+    longitude: StrictFloat | None = Field(default=None, ge=-180, le=180)
 
     def to_value(self) -> NpoLocation:
         return NpoLocation(

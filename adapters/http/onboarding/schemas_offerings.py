@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictBool
 
 from adapters.http.onboarding.schemas_npos import STRICT, NpoOut
+from commands.base import JsonInt
 from commands.onboarding.messages import UploadTicket
+from domain.onboarding.content import MAX_RESOURCE_BYTES
 from domain.onboarding.offering_content import (
+    ATTRIBUTE_KEY,
+    MAX_ATTRIBUTE_ITEMS,
+    MAX_ATTRIBUTES,
     ModuleKind,
     OfferingContent,
     OfferingDeadline,
@@ -40,15 +45,40 @@ class LinkIn(BaseModel):
 class DeadlineIn(BaseModel):
     model_config = STRICT
     title: str = Field(max_length=200)
-    due: str = Field(description="YYYY-MM-DD, or an ISO date-time with its offset.")
+    due: str = Field(
+        max_length=40,
+        description="YYYY-MM-DD, or an ISO date-time with its offset.",
+        json_schema_extra={"anyOf": [{"format": "date"}, {"format": "date-time"}]},
+    )
 
     def to_value(self) -> OfferingDeadline:
         return OfferingDeadline(title=self.title, due=self.due)
 
 
 class ModuleIn(BaseModel):
-    model_config = STRICT
-    id: str | None = Field(default=None, description="Keep it to keep progress.")
+    """A module; a link names its ``url``, a download its ``resource_id``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"kind": {"const": kind}}},
+                    "then": {
+                        "required": [needs],
+                        "properties": {needs: {"type": "string", "minLength": 1}},
+                    },
+                }
+                for kind, needs in (("link", "url"), ("download", "resource_id"))
+            ]
+        },
+    )
+    id: str | None = Field(
+        default=None,
+        # Empty or absent: a new module, given a new id.
+        pattern=r"^[A-Za-z0-9_\-]{0,64}$",
+        description="Keep it to keep progress; unique within the offering.",
+    )
     kind: Literal["assignment", "assessment", "reading", "link", "download"]
     title: str = Field(max_length=200)
     description: str | None = Field(default=None, max_length=2000)
@@ -73,12 +103,25 @@ class OfferingLocationIn(BaseModel):
     model_config = STRICT
     region: str | None = Field(default=None, max_length=100)
     address: str | None = Field(default=None, max_length=300)
-    remote: bool = False
+    remote: StrictBool = False
 
     def to_value(self) -> OfferingLocation:
         return OfferingLocation(
             region=self.region, address=self.address, remote=self.remote
         )
+
+
+# An attribute's value: a scalar, or a list of scalars.
+_SCALARS: list[JsonValue] = [
+    {"type": "string"},
+    {"type": "number"},
+    {"type": "boolean"},
+    {"type": "null"},
+]
+_ATTRIBUTE_VALUE: list[JsonValue] = [
+    *_SCALARS,
+    {"type": "array", "items": {"anyOf": _SCALARS}},
+]
 
 
 class OfferingIn(BaseModel):
@@ -101,7 +144,15 @@ class OfferingIn(BaseModel):
     eligibility: str | None = Field(default=None, max_length=2000)
     attributes: dict[str, Any] = Field(
         default_factory=dict,
-        description="Offering-specific properties (the schema varies per offering).",
+        description="Offering-specific properties (the schema varies per offering): "
+        f"text, numbers, true/false, null, or lists of those (the first "
+        f"{MAX_ATTRIBUTE_ITEMS} items are kept).",
+        # What ``OfferingContent`` takes; it refuses the rest, naming the key.
+        json_schema_extra={
+            "maxProperties": MAX_ATTRIBUTES,
+            "propertyNames": {"pattern": ATTRIBUTE_KEY.pattern},
+            "additionalProperties": {"anyOf": _ATTRIBUTE_VALUE},
+        },
     )
 
     def to_value(self) -> OfferingContent:
@@ -122,7 +173,7 @@ class OfferingIn(BaseModel):
 
 
 class OfferingUpdateIn(OfferingIn):
-    version: int = Field(ge=1, description="The version this edit starts from.")
+    version: JsonInt = Field(ge=1, description="The version this edit starts from.")
 
 
 class UploadIn(BaseModel):
@@ -136,7 +187,12 @@ class UploadIn(BaseModel):
         "image/gif",
         "image/webp",
     ]
-    size: int = Field(gt=0, description="Bytes; at most 10 MiB.")
+    size: JsonInt = Field(
+        gt=0,
+        description="Bytes; at most 10 MiB (a larger file is refused: 413).",
+        # The limit is the domain's, which answers 413 above it (not 422).
+        json_schema_extra={"maximum": MAX_RESOURCE_BYTES},
+    )
 
 
 class CategoryIn(BaseModel):
