@@ -19,6 +19,7 @@ router = APIRouter(prefix="/me", tags=["me"])
 @router.get(
     "",
     dependencies=[Depends(fresh_user_reads)],
+    responses={404: {"description": "Your record is not (or no longer) there."}},
 )
 def read_me(user: CurrentUserDep, identity: IdentityDep) -> UserResponse:
     """Your profile and roles (from the user cache; the view if Redis is down)."""

@@ -53,7 +53,11 @@ def list_users(
     )
 
 
-@router.get("/{user_id}", dependencies=[_fresh_users])
+@router.get(
+    "/{user_id}",
+    dependencies=[_fresh_users],
+    responses={403: {"description": "Someone else's record, and you are no admin."}},
+)
 def read_user(
     user_id: UUID, user: CurrentUserDep, identity: IdentityDep
 ) -> UserResponse:

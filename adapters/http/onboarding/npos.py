@@ -27,6 +27,7 @@ from adapters.http.onboarding.schemas_offerings import (
     OfferingOut,
     OfferingPage,
 )
+from adapters.http.openapi import CONSISTENCY_TOKEN, FIRST_ID, links_to
 from commands.onboarding.messages import (
     AddMember,
     ApproveNpo,
@@ -54,7 +55,24 @@ Cursor = Annotated[
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        201: {
+            "description": "Created: the NPO's id comes first in `ids`.",
+            "links": links_to(
+                "GET /npos/{npo_id}",
+                "PUT /npos/{npo_id}",
+                "GET /npos/{npo_id}/report",
+                "GET /npos/{npo_id}/offerings",
+                "POST /npos/{npo_id}/offerings",
+                npo_id=FIRST_ID,
+                after=CONSISTENCY_TOKEN,
+            ),
+        }
+    },
+)
 def create_npo(
     body: NpoProfileIn, user: NpoDep, actor: ActorDep, dispatch: DispatchDep
 ) -> Accepted:
@@ -235,7 +253,23 @@ def list_offerings(
     )
 
 
-@router.post("/{npo_id}/offerings", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{npo_id}/offerings",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        201: {
+            "description": "Created: the offering's id comes first in `ids`.",
+            "links": links_to(
+                "GET /offerings/{offering_id}",
+                "PUT /offerings/{offering_id}",
+                "POST /offerings/{offering_id}/resources",
+                "DELETE /offerings/{offering_id}",
+                offering_id=FIRST_ID,
+                after=CONSISTENCY_TOKEN,
+            ),
+        }
+    },
+)
 def create_offering(
     npo_id: UUID,
     body: OfferingIn,

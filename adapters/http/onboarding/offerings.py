@@ -21,6 +21,7 @@ from adapters.http.onboarding.schemas_offerings import (
     UploadIn,
     UploadTicketOut,
 )
+from adapters.http.openapi import links_to
 from commands.onboarding.messages import (
     AddCategory,
     AttachUpload,
@@ -98,7 +99,22 @@ def take_down_offering(
     return Accepted.of(dispatch.dispatch(command))
 
 
-@router.post("/{offering_id}/resources", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{offering_id}/resources",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        201: {
+            "description": "The upload ticket: PUT the bytes to `upload_url`.",
+            "links": links_to(
+                "POST /offerings/{offering_id}/resources/{resource_id}/attach",
+                "DELETE /offerings/{offering_id}/resources/{resource_id}",
+                offering_id="$request.path.offering_id",
+                resource_id="$response.body#/resource_id",
+            ),
+        },
+        413: {"description": "The declared size is larger than the limit"},
+    },
+)
 def start_upload(
     offering_id: UUID,
     body: UploadIn,

@@ -35,6 +35,7 @@ def set_my_availability(
 @router.get(
     "/availability",
     dependencies=[Depends(read_your_writes(MEETINGS_PROJECTION))],
+    responses={404: {"description": "You have not entered your availability yet."}},
 )
 def my_availability(user: CurrentUserDep, container: ContainerDep) -> Availability:
     """Your weekly availability as last entered."""
