@@ -211,3 +211,22 @@ def test_a_module_id_is_checked_by_its_pattern(client: TestClient) -> None:
         json=offering(modules=modules),
     )
     assert refused_fields(response) == ["modules.0.id"]
+
+
+# --- parameters have their shapes ---------------------------------------------------
+
+
+def test_parameters_are_checked_by_their_shapes(client: TestClient) -> None:
+    ada = sign_in(client)
+    for url, field in (
+        ("/me/notifications?cursor=not%20a%20cursor", "cursor"),
+        ("/me/meetings?cursor=%24%24", "cursor"),
+        (f"/npos/{uuid4()}/offerings?status=BOGUS", "status.0"),
+        (f"/offerings/{uuid4()}/resources/XYZ/download", "resource_id"),
+        ("/calendar/" + "%24" * 30 + ".ics", "feed_token"),
+    ):
+        response = client.get(url, headers=ada.headers)
+        assert refused_fields(response) == [field], url
+
+    response = client.post("/me/notifications/not-an-id/read", headers=ada.headers)
+    assert refused_fields(response) == ["notification_id"]

@@ -108,6 +108,20 @@ def test_the_unusual_statuses_are_documented(document: dict[str, Any]) -> None:
     assert {"401", "503"} <= set(paths["/auth/sign-in"]["post"]["responses"])
 
 
+def test_every_text_parameter_has_its_shape(document: dict[str, Any]) -> None:
+    # The consistency token's shape comes with its checks (adapters/http/consistency).
+    token = {"after", "spotlight-after"}
+    for method, path, operation in operations(document):
+        for parameter in operation.get("parameters", []):
+            schema = parameter["schema"]
+            for alternative in schema.get("anyOf", [schema]):
+                value = alternative.get("items", alternative)  # one of a list
+                if value.get("type") != "string" or parameter["name"] in token:
+                    continue
+                shaped = {"pattern", "enum", "format"} & set(value)
+                assert shaped, f"{method} {path}: {parameter['name']} has no shape"
+
+
 def test_the_next_page_is_asked_for_with_cursor(document: dict[str, Any]) -> None:
     page = document["components"]["schemas"]["UserPageResponse"]
     description = page["properties"]["next_cursor"]["description"]

@@ -42,7 +42,12 @@ def list_users(
     identity: IdentityDep,
     role: Role | None = None,
     after: Annotated[
-        str | None, Query(alias="cursor", description="next_cursor of the last page")
+        str | None,
+        Query(
+            alias="cursor",
+            description="next_cursor of the last page (a user id)",
+            pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> UserPageResponse:

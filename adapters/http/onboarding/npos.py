@@ -3,7 +3,7 @@ A1), placement (A2), and the NPO's and the leader's reports (NP5, CL6)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
@@ -40,6 +40,7 @@ from commands.onboarding.messages import (
     UpdateNpo,
 )
 from domain.onboarding.npo import VerificationStatus
+from queries.cursors import CURSOR_PATTERN, MAX_CURSOR_LENGTH
 from queries.onboarding import npos as q
 from queries.onboarding.offerings import offerings_of_npo
 from queries.onboarding.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -50,7 +51,13 @@ router = APIRouter(prefix="/npos", tags=["npos"])
 me_router = APIRouter(prefix="/me", tags=["npos"])
 
 Cursor = Annotated[
-    str | None, Query(alias="cursor", description="next_cursor of the last page")
+    str | None,
+    Query(
+        alias="cursor",
+        description="next_cursor of the last page",
+        pattern=CURSOR_PATTERN,
+        max_length=MAX_CURSOR_LENGTH,
+    ),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
@@ -229,7 +236,7 @@ def list_offerings(
     viewer: ViewerDep,
     container: ContainerDep,
     status_filter: Annotated[
-        list[str] | None,
+        list[Literal["ACTIVE", "TAKEN_DOWN", "DELETED"]] | None,
         Query(
             alias="status",
             description="Insiders may ask for TAKEN_DOWN too; others see ACTIVE.",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from adapters.http.auth import AdminDep, ContainerDep, CurrentUserDep, NpoDep
 from adapters.http.commands import Accepted, ActorDep, DispatchDep
@@ -36,6 +36,9 @@ from queries.onboarding.communities import list_categories as categories_of
 
 router = APIRouter(prefix="/offerings", tags=["offerings"])
 categories_router = APIRouter(prefix="/offering-categories", tags=["offerings"])
+
+# A resource's id, as the offering gives it (32 hexadecimal digits).
+ResourceId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 
 @router.get("/{offering_id}", dependencies=[FRESH_OFFERINGS])
@@ -143,7 +146,7 @@ def start_upload(
 )
 def attach_upload(
     offering_id: UUID,
-    resource_id: str,
+    resource_id: ResourceId,
     user: NpoDep,
     actor: ActorDep,
     dispatch: DispatchDep,
@@ -159,7 +162,7 @@ def attach_upload(
 @router.delete("/{offering_id}/resources/{resource_id}")
 def remove_resource(
     offering_id: UUID,
-    resource_id: str,
+    resource_id: ResourceId,
     user: NpoDep,
     actor: ActorDep,
     dispatch: DispatchDep,
@@ -175,7 +178,10 @@ def remove_resource(
     "/{offering_id}/resources/{resource_id}/download", dependencies=[FRESH_OFFERINGS]
 )
 def download(
-    offering_id: UUID, resource_id: str, viewer: ViewerDep, container: ContainerDep
+    offering_id: UUID,
+    resource_id: ResourceId,
+    viewer: ViewerDep,
+    container: ContainerDep,
 ) -> DownloadOut:
     """A short-lived presigned URL to download a file of an offering you may see."""
     link = q.resource_download(

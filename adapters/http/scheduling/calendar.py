@@ -89,7 +89,9 @@ def revoke_calendar_token(actor: ActorDep, dispatch: DispatchDep) -> Response:
     responses=ICS_RESPONSES,
 )
 def subscribed(
-    feed_token: Annotated[str, Path(min_length=20, max_length=100)],
+    feed_token: Annotated[
+        str, Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
+    ],
     container: ContainerDep,
 ) -> Response:
     """The calendar of the user whose live feed token this is (no bearer token:
