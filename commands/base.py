@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import EnvType, strtobool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from domain.base import SYSTEM_ACTOR, ConflictError
 from domain.moved_topics import register_moved_topics
@@ -27,6 +28,19 @@ from domain.moved_topics import register_moved_topics
 STALE_WRITE_ATTEMPTS = 5
 
 ResultT = TypeVar("ResultT")
+
+
+def _json_integer(value: object) -> object:
+    if isinstance(value, bool | str | bytes):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+# An integer as JSON has it (3, or 3.0): not true/false, not the text "3". Bounds of
+# an optional one go before it (``Annotated[int, Field(ge=0), JSON_INTEGER] | None``),
+# or the document loses them.
+JSON_INTEGER = BeforeValidator(_json_integer)
+JsonInt = Annotated[int, JSON_INTEGER]
 
 
 class Actor(BaseModel):

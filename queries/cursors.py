@@ -16,6 +16,11 @@ class InvalidCursorError(InvalidFieldError):
         super().__init__("cursor", "not a cursor from this list")
 
 
+# What ``encode_cursor`` writes: URL-safe base64 without its padding.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
+MAX_CURSOR_LENGTH = 500
+
+
 def encode_cursor(*parts: str) -> str:
     return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
 

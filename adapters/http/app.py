@@ -16,6 +16,7 @@ from adapters.http.errors import install_error_handlers
 from adapters.http.identity.dev_issuer import dev_issuer_router
 from adapters.http.identity.routes import ROUTERS as IDENTITY_ROUTERS
 from adapters.http.onboarding.routes import ROUTERS as ONBOARDING_ROUTERS
+from adapters.http.openapi import install_openapi
 from adapters.http.scheduling.routes import ROUTERS as SCHEDULING_ROUTERS
 from adapters.settings import Settings
 
@@ -50,21 +51,22 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.container = built
-    install_error_handlers(app)
-    app.include_router(health.router)
     # Each context's routers, listed once in its adapters/http/<context>/routes.py.
-    for routers in (
-        IDENTITY_ROUTERS,
-        SCHEDULING_ROUTERS,
-        ONBOARDING_ROUTERS,
-        CAREERS_ROUTERS,
-    ):
-        for router in routers:
-            app.include_router(router)
+    routers = [
+        health.router,
+        *IDENTITY_ROUTERS,
+        *SCHEDULING_ROUTERS,
+        *ONBOARDING_ROUTERS,
+        *CAREERS_ROUTERS,
+    ]
     if built.identity.dev_issuer is not None:
-        app.include_router(dev_issuer_router(built.identity.dev_issuer))
+        routers.append(dev_issuer_router(built.identity.dev_issuer))
     if isinstance(built.blobs, LocalDiskBlobStore):
-        app.include_router(blob_router(built.blobs))
+        routers.append(blob_router(built.blobs))
+    install_error_handlers(app, routers)
+    for router in routers:
+        app.include_router(router)
+    install_openapi(app, routers)
     return app
 
 

@@ -10,10 +10,11 @@ views work), so the status code stays 200 for load balancers; monitoring alerts 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from adapters.bootstrap import Container
 from ports.health import Pingable
@@ -21,7 +22,24 @@ from ports.health import Pingable
 router = APIRouter(prefix="/health", tags=["health"])
 
 
-@router.get("/live")
+class BackendCheck(BaseModel):
+    name: str
+    status: Literal["up", "down"]
+    error: str | None = Field(default=None, description="Why it is down.")
+
+
+class Readiness(BaseModel):
+    """Each configured backend, up or down (a report, not a problem document)."""
+
+    status: Literal["up", "down"]
+    backends: list[BackendCheck]
+
+
+class Liveness(BaseModel):
+    status: Literal["up"]
+
+
+@router.get("/live", response_model=Liveness)
 def live() -> dict[str, str]:
     """The process is running and serving requests."""
     return {"status": "up"}
@@ -35,7 +53,11 @@ def _check(name: str, backend: Pingable) -> dict[str, Any]:
     return {"name": name, "status": "up"}
 
 
-@router.get("/ready", responses={503: {"description": "A backend is down"}})
+@router.get(
+    "/ready",
+    response_model=Readiness,
+    responses={503: {"description": "A backend is down", "model": Readiness}},
+)
 def ready(request: Request) -> JSONResponse:
     """Each configured backend with up/down; 503 when any is down."""
     container: Container = request.app.state.container

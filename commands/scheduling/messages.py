@@ -15,18 +15,24 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from commands.base import Command, CommandResult
+from commands.base import Command, CommandResult, JsonInt
 from domain.scheduling.values import MAX_RANGES, DispatchKind, MeetingKind
 
 MAX_PARTY_SIZE = 200  # an NPO has at most 200 members
 
 
+# HH:MM, 00:00 to 23:59 (``domain.scheduling.clock.parse_clock``).
+_TIME_OF_DAY = "([01][0-9]|2[0-3]):[0-5][0-9]"
+
+
 class AvailabilityRange(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
-    start: str = Field(max_length=5, pattern=r"^[0-9]{2}:[0-9]{2}$", examples=["09:00"])
-    end: str = Field(max_length=5, pattern=r"^[0-9]{2}:[0-9]{2}$", examples=["17:30"])
+    weekday: JsonInt = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
+    start: str = Field(max_length=5, pattern=rf"^{_TIME_OF_DAY}$", examples=["09:00"])
+    end: str = Field(
+        max_length=5, pattern=rf"^({_TIME_OF_DAY}|24:00)$", examples=["17:30"]
+    )
 
 
 class SetAvailability(Command[CommandResult]):

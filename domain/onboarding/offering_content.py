@@ -51,13 +51,14 @@ DUE = TextFormat(
     40,
     "must be an ISO date (YYYY-MM-DD) or a date-time with its offset",
 )
-# An attribute is a JSON scalar, or a list of them. Numbers are those every store
-# keeps exactly: at most 64-bit integers, finite floats in the same range.
+# An attribute is a JSON scalar, or a list of them.
 Scalar = str | int | float | bool | None
 Attribute = Scalar | list[Scalar]
 ATTRIBUTE_TEXT = SHORT_TEXT
-MIN_ATTRIBUTE_NUMBER = -(2**63)
-MAX_ATTRIBUTE_NUMBER = 2**63 - 1
+# Within ±2**53 (I-JSON, RFC 7493): every store and every JSON client keeps these
+# exactly, and an integer and a float compare the same at the bounds.
+MIN_ATTRIBUTE_NUMBER = -(2**53)
+MAX_ATTRIBUTE_NUMBER = 2**53
 
 
 class ModuleKind(StrEnum):

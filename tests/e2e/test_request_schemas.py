@@ -24,7 +24,6 @@ OPAQUE = {
     "POST /dev-issuer/token nonce",
     "POST /dev-issuer/token given_name",
     "POST /dev-issuer/token family_name",
-    "PUT /me/availability time_zone",
 }
 
 

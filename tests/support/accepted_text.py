@@ -53,6 +53,8 @@ from domain.base import ConflictError, InvalidFieldError
 from domain.identity.values import Role
 from domain.onboarding.offering import Offering
 from domain.onboarding.offering_content import (
+    MAX_ATTRIBUTE_NUMBER,
+    MIN_ATTRIBUTE_NUMBER,
     ModuleKind,
     OfferingContent,
     OfferingDeadline,
@@ -344,8 +346,8 @@ def npo_profile(draw: st.DrawFn) -> Callable[[], NpoProfile]:
 def _attributes(draw: st.DrawFn) -> dict[str, object]:
     scalar = st.one_of(
         maybe_text_of(SHORT_TEXT),
-        st.integers(-(2**63), 2**63 - 1),
-        st.floats(allow_nan=False, allow_infinity=False),
+        st.integers(MIN_ATTRIBUTE_NUMBER, MAX_ATTRIBUTE_NUMBER),
+        st.floats(MIN_ATTRIBUTE_NUMBER, MAX_ATTRIBUTE_NUMBER),
         st.booleans(),
     )
     keys = st.from_regex(r"[a-z][a-z0-9_]{0,49}", fullmatch=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from fastapi.testclient import TestClient
 
 from adapters.http.errors import PROBLEM_JSON, install_error_handlers
@@ -117,3 +117,28 @@ def test_an_unreachable_sign_in_provider_is_503() -> None:
 
     assert response.status_code == 503
     assert "dns" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "title"),
+    [
+        (InvalidFieldError("size", "must be a whole number"), 422, "Invalid request"),
+        (
+            HTTPException(422, "after: expected '<source>:<position>'"),
+            422,
+            "Invalid request",
+        ),
+        (HTTPException(418, "No coffee here."), 418, "I'm a Teapot"),
+        (HTTPException(429, "Slow down."), 429, "Too Many Requests"),
+    ],
+)
+def test_every_problem_has_a_title_in_words(
+    error: Exception, status: int, title: str
+) -> None:
+    body = _client_raising(error).get("/refuse").json()
+
+    # Check no problem is titled a bare "Error"; every 422 names its field.
+    assert body["status"] == status
+    assert body["title"] == title
+    if status == 422:
+        assert body["errors"][0]["field"] in {"size", "after"}

@@ -126,7 +126,7 @@ def test_onboarding_npo_profiles(changes: dict[str, object], field: str) -> None
         ({"attributes": {"languages": ["en", f"d{NUL}e"]}}, "attributes.languages[1]"),
         ({"attributes": {"languages": ["en"] * 51}}, "attributes.languages"),
         ({"attributes": {"seats": float("nan")}}, "attributes.seats"),
-        ({"attributes": {"seats": 2**63}}, "attributes.seats"),
+        ({"attributes": {"seats": 2**53 + 1}}, "attributes.seats"),
         ({"attributes": {"$where": 1}}, "attributes"),
         ({"attributes": {"a\n": 1}}, "attributes"),
     ],

@@ -17,7 +17,10 @@ from domain.identity.values import Role
 router = APIRouter(prefix="/me", tags=["me"])
 
 
-@router.get("")
+@router.get(
+    "",
+    responses={404: {"description": "Your record is not (or no longer) there."}},
+)
 def read_me(
     users: Annotated[UserReads, Depends(fresh_users(current_user))],
 ) -> UserResponse:

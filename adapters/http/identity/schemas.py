@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from adapters.http.text import (
     CountryCode,
@@ -19,6 +21,18 @@ from adapters.http.text import (
 from commands.identity.messages import AddressFields
 from domain.identity.values import Gender, Role
 from projections.identity.user_info import UserInfo
+
+
+def _date_text(value: object) -> object:
+    # JSON has no dates: one comes as YYYY-MM-DD text, never as a number.
+    if isinstance(value, date) or (
+        isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+    ):
+        return value
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_date_text)]
 
 # --- Sign-in and tokens -------------------------------------------------------------
 
@@ -59,14 +73,19 @@ class TokenResponse(BaseModel):
     consistency_token: str | None = None
 
 
+# Neither "@" nor white space, by the same characters in every regex dialect (\s of
+# the document's ECMAScript lacks U+0085, that of the server's lacks U+FEFF).
+_NOT_AT = r"[^@\s\x85\uFEFF]"
+
+
 class DevTokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    email: str = Field(pattern=rf"^{_NOT_AT}+@{_NOT_AT}+\.{_NOT_AT}+$", max_length=254)
     nonce: str = Field(min_length=8, max_length=512)
     given_name: str | None = Field(default=None, max_length=100)
     family_name: str | None = Field(default=None, max_length=100)
-    email_verified: bool = True
+    email_verified: StrictBool = True
 
 
 class DevTokenResponse(BaseModel):
@@ -102,7 +121,7 @@ class ProfilePatch(BaseModel):
 
     first_name: Name | None = None
     last_name: Name | None = None
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     address: AddressIn | None = None
     gender: Gender | None = None
     phone: Phone | None = Field(default=None, description="E.164, e.g. +14155550100")

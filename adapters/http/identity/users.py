@@ -39,7 +39,12 @@ def list_users(
     identity: IdentityDep,
     role: Role | None = None,
     after: Annotated[
-        str | None, Query(alias="cursor", description="next_cursor of the last page")
+        str | None,
+        Query(
+            alias="cursor",
+            description="next_cursor of the last page (a user id)",
+            pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> UserPageResponse:
@@ -50,7 +55,10 @@ def list_users(
     )
 
 
-@router.get("/{user_id}")
+@router.get(
+    "/{user_id}",
+    responses={403: {"description": "Someone else's record, and you are no admin."}},
+)
 def read_user(user_id: UUID, users: FreshUserDep) -> UserResponse:
     """One user: admins see anyone; everyone else only themselves."""
     found = users.get(user_id)

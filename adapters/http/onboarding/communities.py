@@ -26,8 +26,10 @@ from adapters.http.onboarding.schemas_communities import (
     CommunityOut,
     LeaderCapIn,
     LeaderOut,
+    NewCommunityIn,
     PolicyIO,
 )
+from adapters.http.openapi import CONSISTENCY_TOKEN, FIRST_ID, links_to
 from commands.onboarding.messages import (
     AddLeader,
     CreateCommunity,
@@ -63,9 +65,23 @@ def list_communities(viewer: ViewerDep, container: ContainerDep) -> list[Communi
     return [CommunityOut.of(c, viewer) for c in q.list_communities(container.views)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        201: {
+            "description": "Created: the community's id comes first in `ids`.",
+            "links": links_to(
+                "GET /communities/{community_id}",
+                "PUT /communities/{community_id}",
+                community_id=FIRST_ID,
+                after=CONSISTENCY_TOKEN,
+            ),
+        }
+    },
+)
 def create_community(
-    body: CommunityIn, user: FounderDep, actor: ActorDep, dispatch: DispatchDep
+    body: NewCommunityIn, user: FounderDep, actor: ActorDep, dispatch: DispatchDep
 ) -> Accepted:
     """A community leader or an admin creates a community (CL4, A2); its id comes
     first in ``ids``. NPOs are placed by matching its tags."""

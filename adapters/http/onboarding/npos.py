@@ -3,7 +3,7 @@ A1), placement (A2), and the NPO's and the leader's reports (NP5, CL6)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
@@ -33,6 +33,7 @@ from adapters.http.onboarding.schemas_offerings import (
     OfferingOut,
     OfferingPage,
 )
+from adapters.http.openapi import CONSISTENCY_TOKEN, FIRST_ID, links_to
 from commands.onboarding.messages import (
     AddMember,
     ApproveNpo,
@@ -45,6 +46,7 @@ from commands.onboarding.messages import (
     UpdateNpo,
 )
 from domain.onboarding.npo import VerificationStatus
+from queries.cursors import CURSOR_PATTERN, MAX_CURSOR_LENGTH
 from queries.onboarding import npos as q
 from queries.onboarding.offerings import offerings_of_npo
 from queries.onboarding.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -55,12 +57,35 @@ router = APIRouter(prefix="/npos", tags=["npos"])
 me_router = APIRouter(prefix="/me", tags=["npos"])
 
 Cursor = Annotated[
-    str | None, Query(alias="cursor", description="next_cursor of the last page")
+    str | None,
+    Query(
+        alias="cursor",
+        description="next_cursor of the last page",
+        pattern=CURSOR_PATTERN,
+        max_length=MAX_CURSOR_LENGTH,
+    ),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        201: {
+            "description": "Created: the NPO's id comes first in `ids`.",
+            "links": links_to(
+                "GET /npos/{npo_id}",
+                "PUT /npos/{npo_id}",
+                "GET /npos/{npo_id}/report",
+                "GET /npos/{npo_id}/offerings",
+                "POST /npos/{npo_id}/offerings",
+                npo_id=FIRST_ID,
+                after=CONSISTENCY_TOKEN,
+            ),
+        }
+    },
+)
 def create_npo(
     body: NpoProfileIn, user: NpoDep, actor: ActorDep, dispatch: DispatchDep
 ) -> Accepted:
@@ -222,7 +247,7 @@ def list_offerings(
     viewer: ViewerDep,
     container: ContainerDep,
     status_filter: Annotated[
-        list[str] | None,
+        list[Literal["ACTIVE", "TAKEN_DOWN", "DELETED"]] | None,
         Query(
             alias="status",
             description="Insiders may ask for TAKEN_DOWN too; others see ACTIVE.",
@@ -246,7 +271,23 @@ def list_offerings(
     )
 
 
-@router.post("/{npo_id}/offerings", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{npo_id}/offerings",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        201: {
+            "description": "Created: the offering's id comes first in `ids`.",
+            "links": links_to(
+                "GET /offerings/{offering_id}",
+                "PUT /offerings/{offering_id}",
+                "POST /offerings/{offering_id}/resources",
+                "DELETE /offerings/{offering_id}",
+                offering_id=FIRST_ID,
+                after=CONSISTENCY_TOKEN,
+            ),
+        }
+    },
+)
 def create_offering(
     npo_id: UUID,
     body: OfferingIn,

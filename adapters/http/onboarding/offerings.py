@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from adapters.http.auth import AdminDep, ContainerDep, CurrentUserDep, NpoDep
 from adapters.http.commands import Accepted, ActorDep, DispatchDep
@@ -21,6 +21,7 @@ from adapters.http.onboarding.schemas_offerings import (
     UploadIn,
     UploadTicketOut,
 )
+from adapters.http.openapi import links_to
 from commands.onboarding.messages import (
     AddCategory,
     AttachUpload,
@@ -35,6 +36,9 @@ from queries.onboarding.communities import list_categories as categories_of
 
 router = APIRouter(prefix="/offerings", tags=["offerings"])
 categories_router = APIRouter(prefix="/offering-categories", tags=["offerings"])
+
+# A resource's id, as the offering gives it (32 hexadecimal digits).
+ResourceId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 
 @router.get("/{offering_id}", dependencies=[FRESH_OFFERINGS])
@@ -98,7 +102,22 @@ def take_down_offering(
     return Accepted.of(dispatch.dispatch(command))
 
 
-@router.post("/{offering_id}/resources", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{offering_id}/resources",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        201: {
+            "description": "The upload ticket: PUT the bytes to `upload_url`.",
+            "links": links_to(
+                "POST /offerings/{offering_id}/resources/{resource_id}/attach",
+                "DELETE /offerings/{offering_id}/resources/{resource_id}",
+                offering_id="$request.path.offering_id",
+                resource_id="$response.body#/resource_id",
+            ),
+        },
+        413: {"description": "The declared size is larger than the limit"},
+    },
+)
 def start_upload(
     offering_id: UUID,
     body: UploadIn,
@@ -127,7 +146,7 @@ def start_upload(
 )
 def attach_upload(
     offering_id: UUID,
-    resource_id: str,
+    resource_id: ResourceId,
     user: NpoDep,
     actor: ActorDep,
     dispatch: DispatchDep,
@@ -143,7 +162,7 @@ def attach_upload(
 @router.delete("/{offering_id}/resources/{resource_id}")
 def remove_resource(
     offering_id: UUID,
-    resource_id: str,
+    resource_id: ResourceId,
     user: NpoDep,
     actor: ActorDep,
     dispatch: DispatchDep,
@@ -156,10 +175,17 @@ def remove_resource(
 
 
 @router.get(
-    "/{offering_id}/resources/{resource_id}/download", dependencies=[FRESH_OFFERINGS]
+    "/{offering_id}/resources/{resource_id}/download",
+    dependencies=[FRESH_OFFERINGS],
+    responses={
+        410: {"description": "The stored file is no longer the one that was checked."}
+    },
 )
 def download(
-    offering_id: UUID, resource_id: str, viewer: ViewerDep, container: ContainerDep
+    offering_id: UUID,
+    resource_id: ResourceId,
+    viewer: ViewerDep,
+    container: ContainerDep,
 ) -> DownloadOut:
     """A short-lived presigned URL to download a file of an offering you may see."""
     link = q.resource_download(

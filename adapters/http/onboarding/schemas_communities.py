@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.onboarding.schemas_npos import STRICT, Tag
 from adapters.http.text import OptionalLongText, Title
+from commands.base import JSON_INTEGER, JsonInt
 from domain.onboarding.values import MAX_TAGS
 from projections.onboarding.communities import CommunityRow, LeaderRow
 from projections.onboarding.platform import PolicyRow
@@ -19,6 +22,18 @@ class CommunityIn(BaseModel):
     tags: list[Tag] = Field(
         default_factory=list, max_length=MAX_TAGS, description="Areas of expertise."
     )
+
+
+def _at_least_one_tag(schema: dict[str, Any]) -> None:
+    schema["properties"]["tags"]["minItems"] = 1
+    schema["required"] = sorted({*schema.get("required", []), "tags"})
+
+
+class NewCommunityIn(CommunityIn):
+    """A new community names at least one area of expertise (NPOs are placed by
+    them); a community's later changes may leave them empty."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_at_least_one_tag)
 
 
 class CommunityOut(BaseModel):
@@ -49,8 +64,8 @@ class CommunityOut(BaseModel):
 
 class LeaderCapIn(BaseModel):
     model_config = STRICT
-    npo_cap: int | None = Field(
-        ge=0, le=10_000, description="null: the platform default applies."
+    npo_cap: Annotated[int, Field(ge=0, le=10_000), JSON_INTEGER] | None = Field(
+        description="null: the platform default applies."
     )
 
 
@@ -74,8 +89,10 @@ class LeaderOut(BaseModel):
 
 class PolicyIO(BaseModel):
     model_config = STRICT
-    leader_npo_cap: int = Field(ge=1, le=10_000, description="Default NPOs per leader.")
-    communities_per_leader: int = Field(
+    leader_npo_cap: JsonInt = Field(
+        ge=1, le=10_000, description="Default NPOs per leader."
+    )
+    communities_per_leader: JsonInt = Field(
         ge=1, le=10_000, description="Communities one leader may lead (CL5)."
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from adapters.http.text import (
     LongText,
@@ -43,16 +43,37 @@ Tag = Annotated[str, TextField(TAG)]
 
 
 class LocationIn(BaseModel):
-    model_config = STRICT
+    """Where the NPO is; ``latitude`` and ``longitude`` come both or not at all."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "properties": {
+                        "latitude": {"type": "null"},
+                        "longitude": {"type": "null"},
+                    }
+                },
+                {
+                    "properties": {
+                        "latitude": {"type": "number"},
+                        "longitude": {"type": "number"},
+                    },
+                    "required": ["latitude", "longitude"],
+                },
+            ]
+        },
+    )
     address: OptionalShortText | None = None
     region: Name = Field(description="Used for regional reports.")
     country: OptionalCountryCode | None = Field(
         default=None, description="ISO 3166-1 alpha-2."
     )
-    latitude: float | None = Field(
+    latitude: StrictFloat | None = Field(
         default=None, ge=-90, le=90, description="With longitude, or neither."
     )
-    longitude: float | None = Field(
+    longitude: StrictFloat | None = Field(
         default=None, ge=-180, le=180, description="With latitude, or neither."
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, WithJsonSchema
 
 from adapters.http.onboarding.schemas_npos import STRICT, NpoOut, Tag
 from adapters.http.text import (
@@ -24,7 +24,9 @@ from adapters.http.text import (
     Title,
     WebUrl,
 )
+from commands.base import JsonInt
 from commands.onboarding.messages import UploadTicket
+from domain.onboarding.content import MAX_RESOURCE_BYTES
 from domain.onboarding.offering_content import (
     ATTRIBUTE_KEY,
     ATTRIBUTE_TEXT,
@@ -107,16 +109,37 @@ class LinkIn(BaseModel):
 class DeadlineIn(BaseModel):
     model_config = STRICT
     title: Title
-    due: Due = Field(description="YYYY-MM-DD, or an ISO date-time with its offset.")
+    due: Due = Field(
+        description="YYYY-MM-DD, or an ISO date-time with its offset.",
+        # The pattern gives the shape; a real calendar date is what is taken.
+        json_schema_extra={"anyOf": [{"format": "date"}, {"format": "date-time"}]},
+    )
 
     def to_value(self) -> OfferingDeadline:
         return OfferingDeadline(title=self.title, due=self.due)
 
 
 class ModuleIn(BaseModel):
-    model_config = STRICT
+    """A module; a link names its ``url``, a download its ``resource_id``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"kind": {"const": kind}}},
+                    "then": {
+                        "required": [needs],
+                        "properties": {needs: {"type": "string", "minLength": 1}},
+                    },
+                }
+                for kind, needs in (("link", "url"), ("download", "resource_id"))
+            ]
+        },
+    )
+    # Empty or absent: a new module, given a new id.
     id: OptionalModuleId | None = Field(
-        default=None, description="Keep it to keep progress."
+        default=None, description="Keep it to keep progress; unique in the offering."
     )
     kind: Literal["assignment", "assessment", "reading", "link", "download"]
     title: Title
@@ -142,7 +165,7 @@ class OfferingLocationIn(BaseModel):
     model_config = STRICT
     region: OptionalName | None = None
     address: OptionalShortText | None = None
-    remote: bool = False
+    remote: StrictBool = False
 
     def to_value(self) -> OfferingLocation:
         return OfferingLocation(
@@ -171,7 +194,9 @@ class OfferingIn(BaseModel):
     eligibility: OptionalLongText | None = None
     attributes: Attributes = Field(
         default_factory=dict,
-        description="Offering-specific properties (the schema varies per offering).",
+        description="Offering-specific properties (the schema varies per offering): "
+        f"text, numbers, true/false, null, or lists of at most "
+        f"{MAX_ATTRIBUTE_ITEMS} of those.",
     )
 
     def to_value(self) -> OfferingContent:
@@ -192,7 +217,7 @@ class OfferingIn(BaseModel):
 
 
 class OfferingUpdateIn(OfferingIn):
-    version: int = Field(ge=1, description="The version this edit starts from.")
+    version: JsonInt = Field(ge=1, description="The version this edit starts from.")
 
 
 class UploadIn(BaseModel):
@@ -206,7 +231,12 @@ class UploadIn(BaseModel):
         "image/gif",
         "image/webp",
     ]
-    size: int = Field(gt=0, description="Bytes; at most 10 MiB.")
+    size: JsonInt = Field(
+        gt=0,
+        description="Bytes; at most 10 MiB (a larger file is refused: 413).",
+        # The limit is the domain's, which answers 413 above it (not 422).
+        json_schema_extra={"maximum": MAX_RESOURCE_BYTES},
+    )
 
 
 class CategoryIn(BaseModel):

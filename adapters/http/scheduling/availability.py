@@ -37,6 +37,7 @@ def set_my_availability(
     dependencies=[
         Depends(read_your_writes(MEETINGS_PROJECTION, authorized_by=current_user))
     ],
+    responses={404: {"description": "You have not entered your availability yet."}},
 )
 def my_availability(user: CurrentUserDep, container: ContainerDep) -> Availability:
     """Your weekly availability as last entered."""

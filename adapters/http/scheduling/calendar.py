@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Response
 from adapters.http.auth import ContainerDep, CurrentUserDep, current_user
 from adapters.http.commands import ActorDep, DispatchDep
 from adapters.http.consistency import read_your_writes
+from adapters.http.openapi import links_to
 from adapters.http.scheduling.schemas import FeedToken
 from commands.scheduling.messages import RevokeCalendarToken, RotateCalendarToken
 from projections.scheduling.meetings import MEETINGS_PROJECTION
@@ -55,7 +56,19 @@ def my_calendar(user: CurrentUserDep, container: ContainerDep) -> Response:
     return _ics(calendar_of(container.views, str(user.id), datetime.now(UTC)))
 
 
-@router.post("/me/calendar-token", status_code=201)
+@router.post(
+    "/me/calendar-token",
+    status_code=201,
+    responses={
+        201: {
+            "description": "The new subscription URL and its token.",
+            "links": links_to(
+                "GET /calendar/{feed_token}.ics",
+                feed_token="$response.body#/token",  # noqa: S106 - a pointer
+            ),
+        }
+    },
+)
 def rotate_calendar_token(
     actor: ActorDep, dispatch: DispatchDep, container: ContainerDep
 ) -> FeedToken:
@@ -78,7 +91,9 @@ def revoke_calendar_token(actor: ActorDep, dispatch: DispatchDep) -> Response:
     responses=ICS_RESPONSES,
 )
 def subscribed(
-    feed_token: Annotated[str, Path(min_length=20, max_length=100)],
+    feed_token: Annotated[
+        str, Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
+    ],
     container: ContainerDep,
 ) -> Response:
     """The calendar of the user whose live feed token this is (no bearer token:

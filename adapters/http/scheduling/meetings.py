@@ -10,6 +10,7 @@ from adapters.http.auth import ContainerDep, CurrentUserDep, current_user
 from adapters.http.consistency import read_your_writes
 from adapters.http.scheduling.schemas import Meeting, MeetingPage
 from projections.scheduling.meetings import MEETINGS_PROJECTION
+from queries.cursors import CURSOR_PATTERN
 from queries.scheduling.meetings import MAX_PAGE_SIZE, list_meetings
 
 router = APIRouter(prefix="/me", tags=["meetings"])
@@ -25,7 +26,7 @@ def my_meetings(
     user: CurrentUserDep,
     container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
-    cursor: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: Annotated[str | None, Query(max_length=100, pattern=CURSOR_PATTERN)] = None,
     include_past: bool = False,
 ) -> MeetingPage:
     """Your booked meetings and series, the next one first (``include_past`` adds

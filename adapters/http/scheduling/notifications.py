@@ -12,6 +12,7 @@ from adapters.http.consistency import read_your_writes
 from adapters.http.scheduling.schemas import Notification, NotificationPage
 from commands.scheduling.messages import MarkNotificationRead
 from projections.scheduling.notifications import NOTIFICATIONS_PROJECTION
+from queries.cursors import CURSOR_PATTERN
 from queries.scheduling.notifications import (
     MAX_PAGE_SIZE,
     list_notifications,
@@ -20,6 +21,9 @@ from queries.scheduling.notifications import (
 
 router = APIRouter(prefix="/me/notifications", tags=["notifications"])
 
+# A notification's id is a UUID (``projections.scheduling.notices``).
+_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
 
 def audiences(user: CurrentUser) -> list[str]:
     """The shared lists a user reads besides their own (``role:ADMIN``...)."""
@@ -27,7 +31,7 @@ def audiences(user: CurrentUser) -> list[str]:
 
 
 def readable(
-    notification_id: Annotated[str, Path(max_length=64)],
+    notification_id: Annotated[str, Path(pattern=_UUID)],
     user: CurrentUserDep,
     container: ContainerDep,
 ) -> str:
@@ -50,7 +54,7 @@ def my_notifications(
     user: CurrentUserDep,
     container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
-    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    cursor: Annotated[str | None, Query(max_length=300, pattern=CURSOR_PATTERN)] = None,
     unread_only: bool = False,
 ) -> NotificationPage:
     """Your notifications, newest first (``shared`` ones go to everyone holding a

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, Field
 
@@ -19,7 +20,12 @@ from queries.scheduling.meetings import ListedMeeting
 class AvailabilityBody(BaseModel):
     """When you are free each week, in your IANA time zone (replaces the last)."""
 
-    time_zone: str = Field(max_length=64, examples=["Europe/Berlin"])
+    time_zone: str = Field(
+        max_length=64,
+        examples=["Europe/Berlin"],
+        # The names the domain knows (``domain.scheduling.clock.zone``).
+        json_schema_extra={"enum": [*sorted(available_timezones())]},
+    )
     ranges: list[AvailabilityRange] = Field(
         max_length=50,
         examples=[[{"weekday": 0, "start": "09:00", "end": "12:00"}]],
