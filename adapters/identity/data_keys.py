@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from uuid import UUID
 
-from adapters.identity.tables import BINARY, FLOAT, Clock, as_bytes, create_tables
+from adapters.identity.tables import BINARY, FLOAT, IdentityTable, as_bytes
 from commands.personal_data import PersonalDataErasedError, new_data_key
-from ports.relational import RelationalStore
+from ports.relational import SqlSession
 
 
-class SqlPersonalDataVault:
+class SqlPersonalDataVault(IdentityTable):
     """One AES key per person; destroying it leaves a tombstone row (no key).
 
     The tombstone refuses new keys for an erased person. On PostgreSQL the old row
@@ -19,25 +18,14 @@ class SqlPersonalDataVault:
 
     TABLE = "personal_data_keys"
 
-    def __init__(self, store: RelationalStore, clock: Clock = time.time) -> None:
-        self._store = store
-        self._clock = clock
-        self._ready = False
-
-    def setup(self) -> None:
-        if self._ready:
-            return
-        create_tables(
-            self._store,
-            lambda session: [
-                f"CREATE TABLE IF NOT EXISTS {self.TABLE} ("
-                "subject_id TEXT PRIMARY KEY, "
-                f"data_key {BINARY[session.dialect]}, "
-                f"created_at {FLOAT[session.dialect]} NOT NULL, "
-                f"destroyed_at {FLOAT[session.dialect]})"
-            ],
-        )
-        self._ready = True
+    def schema(self, session: SqlSession) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.TABLE} ("
+            "subject_id TEXT PRIMARY KEY, "
+            f"data_key {BINARY[session.dialect]}, "
+            f"created_at {FLOAT[session.dialect]} NOT NULL, "
+            f"destroyed_at {FLOAT[session.dialect]})"
+        ]
 
     def key_for_encryption(self, subject_id: UUID) -> bytes:
         self.setup()

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from adapters.identity.tables import FLOAT, Clock, create_tables
+from adapters.identity.tables import FLOAT, Clock, IdentityTable
 from ports.relational import RelationalStore, SqlSession
 
 
@@ -28,7 +28,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class SqlRefreshTokens:
+class SqlRefreshTokens(IdentityTable):
     """Opaque refresh tokens, stored hashed, rotated on every use.
 
     A token belongs to a *family* (one sign-in). Using a token revokes it and issues
@@ -41,31 +41,22 @@ class SqlRefreshTokens:
     def __init__(
         self, store: RelationalStore, ttl_seconds: int, clock: Clock = time.time
     ) -> None:
-        self._store = store
+        super().__init__(store, clock)
         self._ttl = ttl_seconds
-        self._clock = clock
-        self._ready = False
 
-    def setup(self) -> None:
-        if self._ready:
-            return
-        create_tables(
-            self._store,
-            lambda session: [
-                f"CREATE TABLE IF NOT EXISTS {self.TABLE} ("
-                "token_hash TEXT PRIMARY KEY, "
-                "user_id TEXT NOT NULL, "
-                "family_id TEXT NOT NULL, "
-                f"issued_at {FLOAT[session.dialect]} NOT NULL, "
-                f"expires_at {FLOAT[session.dialect]} NOT NULL, "
-                f"revoked_at {FLOAT[session.dialect]})",
-                f"CREATE INDEX IF NOT EXISTS {self.TABLE}_user "
-                f"ON {self.TABLE} (user_id)",
-                f"CREATE INDEX IF NOT EXISTS {self.TABLE}_family "
-                f"ON {self.TABLE} (family_id)",
-            ],
-        )
-        self._ready = True
+    def schema(self, session: SqlSession) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.TABLE} ("
+            "token_hash TEXT PRIMARY KEY, "
+            "user_id TEXT NOT NULL, "
+            "family_id TEXT NOT NULL, "
+            f"issued_at {FLOAT[session.dialect]} NOT NULL, "
+            f"expires_at {FLOAT[session.dialect]} NOT NULL, "
+            f"revoked_at {FLOAT[session.dialect]})",
+            f"CREATE INDEX IF NOT EXISTS {self.TABLE}_user ON {self.TABLE} (user_id)",
+            f"CREATE INDEX IF NOT EXISTS {self.TABLE}_family "
+            f"ON {self.TABLE} (family_id)",
+        ]
 
     def issue(self, user_id: UUID) -> IssuedRefreshToken:
         self.setup()

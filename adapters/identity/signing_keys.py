@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-from adapters.identity.tables import FLOAT, Clock, create_tables
-from ports.relational import RelationalStore
+from adapters.identity.tables import FLOAT, Clock, IdentityTable
+from ports.relational import RelationalStore, SqlSession
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def _thumbprint(key: ec.EllipticCurvePrivateKey) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-class SqlSigningKeys:
+class SqlSigningKeys(IdentityTable):
     """ES256 keys that sign the platform's access tokens.
 
     The newest unretired key signs. ``rotate`` makes a new key and retires the old
@@ -61,29 +61,21 @@ class SqlSigningKeys:
         reload_seconds: float = 60.0,
         clock: Clock = time.time,
     ) -> None:
-        self._store = store
+        super().__init__(store, clock)
         self._retention = retention_seconds
         self._reload_seconds = reload_seconds
-        self._clock = clock
         self._keys: list[SigningKey] = []
         self._loaded_at = float("-inf")
         self._lock = threading.Lock()
-        self._ready = False
 
-    def setup(self) -> None:
-        if self._ready:
-            return
-        create_tables(
-            self._store,
-            lambda session: [
-                f"CREATE TABLE IF NOT EXISTS {self.TABLE} ("
-                "kid TEXT PRIMARY KEY, "
-                "private_key_pem TEXT NOT NULL, "
-                f"created_at {FLOAT[session.dialect]} NOT NULL, "
-                f"retired_at {FLOAT[session.dialect]})"
-            ],
-        )
-        self._ready = True
+    def schema(self, session: SqlSession) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.TABLE} ("
+            "kid TEXT PRIMARY KEY, "
+            "private_key_pem TEXT NOT NULL, "
+            f"created_at {FLOAT[session.dialect]} NOT NULL, "
+            f"retired_at {FLOAT[session.dialect]})"
+        ]
 
     def current(self) -> SigningKey:
         keys = self._fresh_keys()

@@ -11,41 +11,29 @@ be verified anyway; then it may be taken again, and ``prune_expired`` deletes it
 from __future__ import annotations
 
 import hashlib
-import time
 
-from adapters.identity.tables import FLOAT, Clock, create_tables
+from adapters.identity.tables import FLOAT, IdentityTable
 from adapters.oidc.verifier import IdTokenError, VerifiedIdToken
-from ports.relational import RelationalStore
+from ports.relational import SqlSession
 
 
 class IdTokenSpentError(IdTokenError):
     """The ID token (or its nonce) was exchanged before."""
 
 
-class SqlSpentIdTokens:
+class SqlSpentIdTokens(IdentityTable):
     TABLE = "identity_spent_id_tokens"
 
-    def __init__(self, store: RelationalStore, clock: Clock = time.time) -> None:
-        self._store = store
-        self._clock = clock
-        self._ready = False
-
-    def setup(self) -> None:
-        if self._ready:
-            return
-        create_tables(
-            self._store,
-            lambda session: [
-                f"CREATE TABLE IF NOT EXISTS {self.TABLE} ("
-                "issuer TEXT NOT NULL, "
-                "spent TEXT NOT NULL, "
-                f"expires_at {FLOAT[session.dialect]} NOT NULL, "
-                "PRIMARY KEY (issuer, spent))",
-                f"CREATE INDEX IF NOT EXISTS {self.TABLE}_expiry "
-                f"ON {self.TABLE} (expires_at)",
-            ],
-        )
-        self._ready = True
+    def schema(self, session: SqlSession) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.TABLE} ("
+            "issuer TEXT NOT NULL, "
+            "spent TEXT NOT NULL, "
+            f"expires_at {FLOAT[session.dialect]} NOT NULL, "
+            "PRIMARY KEY (issuer, spent))",
+            f"CREATE INDEX IF NOT EXISTS {self.TABLE}_expiry "
+            f"ON {self.TABLE} (expires_at)",
+        ]
 
     def spend(self, token: VerifiedIdToken) -> None:
         """Record ``token`` as exchanged, or refuse it if it was (401)."""

@@ -9,8 +9,9 @@ embedded. One SQL implementation per table serves both dialects.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from ports.relational import RelationalStore, SqlSession
 
@@ -45,3 +46,24 @@ def create_tables(
             except Exception:
                 if attempt == 2:
                     raise
+
+
+class IdentityTable:
+    """One of identity's own tables: its DDL (``schema``) runs once, at ``setup``."""
+
+    TABLE: ClassVar[str]
+
+    def __init__(self, store: RelationalStore, clock: Clock = time.time) -> None:
+        self._store = store
+        self._clock = clock
+        self._ready = False
+
+    def schema(self, session: SqlSession) -> list[str]:
+        """The idempotent DDL of the table and its indexes, in ``session``'s dialect."""
+        raise NotImplementedError
+
+    def setup(self) -> None:
+        if self._ready:
+            return
+        create_tables(self._store, self.schema)
+        self._ready = True
