@@ -187,7 +187,10 @@ def notes_in_view(engine: ProjectionEngine) -> list[str]:
 
 
 def test_a_poison_event_mid_batch_is_named_and_the_events_before_it_applied(
-    notebook: Notebook, engine: ProjectionEngine, monkeypatch: pytest.MonkeyPatch
+    notebook: Notebook,
+    engine: ProjectionEngine,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     engine.max_attempts = 3
     engine.retry_delay_seconds = 0.01
@@ -207,6 +210,11 @@ def test_a_poison_event_mid_batch_is_named_and_the_events_before_it_applied(
     # poison are in the view, the poison is named, nothing after it is applied.
     assert failing.failed_at == f"notebook:{poison.position}"
     assert sorted(notes_in_view(engine)) == ["before 0", "before 1", "before 2"]
+    # The alert: one ERROR line naming the projection and the event, not the data.
+    alerts = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(alerts) == 1
+    assert f"notes_table FAILED on event notebook:{poison.position}" in alerts[0]
+    assert "poison" not in alerts[0]
 
     # Skipping another event than the one it stopped on is refused.
     with pytest.raises(RecoveryRefusedError, match="stopped on"):
