@@ -1,8 +1,8 @@
 """Read-your-writes tokens over HTTP: nobody waits before being let in, a position
 the log has not reached is refused at once, and the token's shape is documented.
 
-The probe's request was ``GET /me?after=identity:999999999999`` without a token: it
-held a worker for the whole read-your-writes bound, then answered 504.
+``GET /me?after=identity:999999999999`` without a token once held a worker for the
+whole read-your-writes bound, then answered 504; now it is 401 at once.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ FIELD = {"query": "after", "header": HEADER}
 
 
 @pytest.mark.parametrize("where", ["query", "header"])
-def test_the_probes_anonymous_request_is_401_without_waiting(
+def test_an_anonymous_request_beyond_the_head_is_401_without_waiting(
     client: TestClient, spy: WaitSpy, where: str
 ) -> None:
     response = client.get("/me", **_sent(where, far_beyond()))

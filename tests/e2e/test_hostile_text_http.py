@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from adapters.bootstrap import Container, build_container
 from adapters.http.app import create_app
 from adapters.settings import Settings
-from tests.support import hostile_text_http as probe
+from tests.support import hostile_text_http as hostile
 from tests.support.onboarding_http import OnboardingClient
 
 
@@ -31,14 +31,14 @@ def world(tmp_path: Path) -> Iterator[OnboardingClient]:
 
 
 def test_names_with_control_characters_are_refused(world: OnboardingClient) -> None:
-    probe.names_with_control_characters_are_refused(world.client)
+    hostile.names_with_control_characters_are_refused(world.client)
 
 
 def test_a_providers_bad_given_name_is_dropped_at_sign_in(
     world: OnboardingClient,
 ) -> None:
-    probe.a_providers_bad_given_name_is_dropped_at_sign_in(world.client)
+    hostile.a_providers_bad_given_name_is_dropped_at_sign_in(world.client)
 
 
 def test_offering_text_is_checked(world: OnboardingClient) -> None:
-    probe.offering_text_is_checked(world)
+    hostile.offering_text_is_checked(world)

@@ -241,7 +241,7 @@ def test_an_id_token_and_nonce_are_exchanged_once(client: TestClient) -> None:
     first = _exchange(client, token, nonce)
     assert first.status_code == 200, first.text
 
-    # Check the probe's replay, within the token's life, is refused, and so is its
+    # Check a replay within the token's life is refused, and so is its
     # twin with the other valid ECDSA signature.
     _refused_as_spent(_exchange(client, token, nonce))
     _refused_as_spent(_exchange(client, _other_signature(token), nonce))

@@ -340,7 +340,7 @@ def test_a_consistency_token_beyond_the_head_is_refused_at_once_on_postgres(
     assert head >= int(ada.body["consistency_token"].split(":")[1])
     spy = spy_on_waits(container.engine, monkeypatch)
 
-    # Check the probe's request, without an access token, is 401 before any wait.
+    # Check a request without an access token is 401 before any wait.
     anonymous = client.get("/me", params={"after": far_beyond()})
     assert anonymous.status_code == 401, anonymous.text
     assert (spy.asked, spy.heads) == ([], [])

@@ -15,7 +15,7 @@ import pytest
 
 from projections.engine.engine import ProjectionEngine
 
-# Far beyond the head of any test's log: the probe's original token.
+# Far beyond the head of any test's log.
 FAR_BEYOND_HEAD = 999_999_999_999
 
 

@@ -1,4 +1,4 @@
-"""Hostile text sent over HTTP, as an outside probe sent it: each finding's request
+"""Hostile text sent over HTTP, as a careless or hostile client sends it: each request
 and what a user then sees. Run against the composed app on the embedded stores
 (tests/e2e) and on the real servers (tests/integration), where the views differ."""
 
@@ -12,7 +12,7 @@ from tests.support.identity import SignedIn, assert_problem, sign_in
 from tests.support.onboarding import offering
 from tests.support.onboarding_http import OnboardingClient
 
-# Characters the probe put in names: NUL, ESC, BEL, and a right-to-left override.
+# Characters refused in names: NUL, ESC, BEL, and a right-to-left override.
 HOSTILE_NAMES = ("a\u0000b", "a\u001bb", "a\u0007b", "a\u202eb")
 
 
