@@ -7,11 +7,15 @@ import os
 import threading
 from pathlib import Path
 
+from ports.relational import SqlSession
+
 
 class FileWorkerLock:
     """Two processes sharing ``var/`` (the API and a worker) never both apply.
 
     The kernel releases an ``flock`` when its process dies, so a standby takes over.
+    Nothing else takes a lock from a living process, so whether it is held is
+    this object's own answer.
     """
 
     def __init__(self, directory: Path) -> None:
@@ -41,3 +45,10 @@ class FileWorkerLock:
         if descriptor is not None:
             fcntl.flock(descriptor, fcntl.LOCK_UN)
             os.close(descriptor)
+
+    def holds(self, name: str, session: SqlSession) -> bool:
+        return self.is_alive(name)
+
+    def is_alive(self, name: str) -> bool:
+        with self._mutex:
+            return name in self._held

@@ -13,7 +13,7 @@ One module per part: ``engine`` (``ProjectionEngine``, composing the rest),
 """
 
 from projections.engine.engine import ProjectionEngine
-from projections.engine.locks import ProcessLocalLock, WorkerLock
+from projections.engine.locks import LockLostError, ProcessLocalLock, WorkerLock
 from projections.engine.positions import (
     POSITIONS_CHANNEL,
     PositionBoard,
@@ -55,6 +55,7 @@ __all__ = [
     "BatchHook",
     "ConcurrentApplierError",
     "FailedProjection",
+    "LockLostError",
     "PositionBoard",
     "ProcessLocalLock",
     "ProjectionEngine",

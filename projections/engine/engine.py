@@ -10,14 +10,16 @@ to read their own writes (``positions``), rebuilds (``rebuild``) and what
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from uuid import UUID
 
 from eventsourcing.application import Application
 
-from ports.errors import BackendUnavailableError
+from ports.errors import is_outage
 from ports.relational import RelationalStore, SqlSession
 from projections.contracts import Projection, ViewNames, ViewPorts
+from projections.diagnostics import error_summary
 from projections.engine.locks import ProcessLocalLock, WorkerLock
 from projections.engine.positions import PositionBoard, positions_channel
 from projections.engine.rebuild import rebuild_and_switch
@@ -33,7 +35,14 @@ from projections.engine.runner import (
     Runner,
     apply_next_batch,
 )
-from projections.engine.status import IDLE, ProjectionStatus, SourceStatus
+from projections.engine.status import (
+    FAILED,
+    IDLE,
+    RESUMING,
+    STANDBY,
+    ProjectionStatus,
+    SourceStatus,
+)
 from projections.engine.tracking import (
     active_version,
     ensure_tracking_schema,
@@ -60,7 +69,10 @@ class ProjectionEngine:
         idle_wait_seconds: float = 1.0,
         max_attempts: int = 5,
         retry_delay_seconds: float = 0.2,
+        max_retry_delay_seconds: float = 5.0,
         failed_poll_seconds: float = 2.0,
+        lock_check_seconds: float = 1.0,
+        standby_poll_seconds: float = 2.0,
         before_position_recorded: BatchHook | None = None,
         namespace: str = "",
     ) -> None:
@@ -80,12 +92,23 @@ class ProjectionEngine:
         self.idle_wait_seconds = idle_wait_seconds
         self.max_attempts = max_attempts
         self.retry_delay_seconds = retry_delay_seconds
+        # Retries back off exponentially up to this cap. An outage is retried for
+        # as long as it lasts, so the cap is also the longest a projection lags
+        # once its backend is back: about 5 s keeps that short, while one attempt
+        # per projection every 5 s costs a recovering backend next to nothing.
+        self.max_retry_delay_seconds = max_retry_delay_seconds
         self.failed_poll_seconds = failed_poll_seconds
+        # How often an idle runner checks that its worker lock is still held (a
+        # PostgreSQL restart takes it away); a busy one fences every batch.
+        self.lock_check_seconds = lock_check_seconds
+        # How often a standby worker tries to take the lock.
+        self.standby_poll_seconds = standby_poll_seconds
         self.before_position_recorded = before_position_recorded
         # Deployments sharing a database (one schema each) must not hear each
         # other's positions.
         self.positions_channel = positions_channel(namespace)
         self._runners: dict[str, Runner] = {}
+        self._runners_mutex = threading.Lock()
         self._schema_ready = False
 
     # -- lifecycle ----------------------------------------------------------------
@@ -109,15 +132,17 @@ class ProjectionEngine:
     def start(self) -> None:
         """Run every projection in a background thread of this process."""
         self.setup()
-        for name in self.projection_types:
-            if name not in self._runners:
-                runner = Runner(self, name)
-                self._runners[name] = runner
-                runner.start()
+        with self._runners_mutex:
+            for name in self.projection_types:
+                if name not in self._runners:
+                    runner = Runner(self, name)
+                    self._runners[name] = runner
+                    runner.start()
 
     def stop(self, timeout_seconds: float = 10) -> None:
-        runners = list(self._runners.values())
-        self._runners.clear()
+        with self._runners_mutex:
+            runners = list(self._runners.values())
+            self._runners.clear()
         for runner in runners:
             runner.stop()
         for runner in runners:
@@ -142,8 +167,40 @@ class ProjectionEngine:
 
     def wake(self) -> None:
         """New events may be there: every idle runner looks now."""
+        self.revive()
         for runner in list(self._runners.values()):
             runner.wake()
+
+    def revive(self) -> list[str]:
+        """Start a new runner for each projection whose thread has ended while it
+        should run; returns their names.
+
+        A runner's own loop survives anything but the thread's end (e.g. an error
+        that is not an ``Exception``); this is the second line of defence, asked
+        on every ``wake()`` and ``status()``.
+        """
+        revived = []
+        with self._runners_mutex:
+            for name, runner in list(self._runners.items()):
+                if runner.is_alive() or runner.stopping or runner.ident is None:
+                    continue
+                restarts = runner.restarts + 1
+                logger.error(
+                    "projection %s runner thread had ended; started a new one "
+                    "(restart %d)",
+                    name,
+                    restarts,
+                )
+                fresh = Runner(
+                    self,
+                    name,
+                    restarts=restarts,
+                    last_crash=runner.last_crash,
+                )
+                self._runners[name] = fresh
+                fresh.start()
+                revived.append(name)
+        return revived
 
     def wait_for(
         self,
@@ -203,10 +260,14 @@ class ProjectionEngine:
         return total
 
     def process_next_batch(
-        self, projection: Projection, limit: int | None = None
+        self, projection: Projection, limit: int | None = None, *, fenced: bool = False
     ) -> int:
-        """Apply the next batch from each source; returns how many events it read."""
-        return apply_next_batch(self, projection, limit)
+        """Apply the next batch from each source; returns how many events it read.
+
+        ``fenced`` (a runner holding the worker lock): a batch applies only while
+        the lock is still held, else ``LockLostError``.
+        """
+        return apply_next_batch(self, projection, limit, fenced=fenced)
 
     def is_live(self, name: str, version: int) -> bool:
         """Whether ``version`` is the one this process serves reads from."""
@@ -220,8 +281,12 @@ class ProjectionEngine:
             with self.store.transaction() as session:
                 for name in self.projection_types:
                     self.load_positions(session, name)
-        except BackendUnavailableError:
-            logger.warning("could not read the projections' positions")
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            logger.warning(
+                "could not read the projections' positions: %s", error_summary(error)
+            )
 
     def load_positions(self, session: SqlSession, name: str) -> None:
         """Tell the board where the live version of ``name`` has got to."""
@@ -239,25 +304,48 @@ class ProjectionEngine:
         state: str,
         error: str | None = None,
         failed_at: str | None = None,
-    ) -> None:
+    ) -> bool:
+        """Record a projection's state; False when its database is out of reach
+        (the runner goes on, and records its state again later).
+
+        STANDBY never hides a projection stopped for an operator (FAILED, or
+        RESUMING): the worker holding it still waits for them.
+        """
+        sql = (
+            "UPDATE projection_state SET state = %s, last_error = %s, "
+            "failed_at = %s, updated_at = %s WHERE projection = %s"
+        )
+        params: tuple[str | None, ...] = (state, error, failed_at, now(), name)
+        if state == STANDBY:
+            sql += " AND state NOT IN (%s, %s)"
+            params = (*params, FAILED, RESUMING)
         try:
             with self.store.transaction() as session:
-                session.execute(
-                    "UPDATE projection_state SET state = %s, last_error = %s, "
-                    "failed_at = %s, updated_at = %s WHERE projection = %s",
-                    (state, error, failed_at, now(), name),
-                )
-        except BackendUnavailableError:
-            logger.warning("could not record state %s of projection %s", state, name)
+                session.execute(sql, params)
+        except Exception as outage:
+            if not is_outage(outage):
+                raise
+            # Debug only: the runner has said it waits for its database.
+            logger.debug(
+                "could not record state %s of projection %s: %s",
+                state,
+                name,
+                error_summary(outage),
+            )
+            return False
+        return True
 
     def state_of(self, name: str) -> str | None:
-        """The recorded state of a projection (None before its first run)."""
+        """The recorded state of a projection (None before its first run, or while
+        its database is out of reach)."""
         try:
             with self.store.transaction() as session:
                 row = session.fetchone(
                     "SELECT state FROM projection_state WHERE projection = %s", (name,)
                 )
-        except BackendUnavailableError:
+        except Exception as outage:
+            if not is_outage(outage):
+                raise
             return None
         return str(row[0]) if row else None
 
@@ -283,6 +371,7 @@ class ProjectionEngine:
 
     def status(self) -> list[ProjectionStatus]:
         self.setup()
+        self.revive()
         heads = {
             name: app.recorder.max_notification_id() or 0
             for name, app in self.applications.items()
@@ -307,6 +396,7 @@ class ProjectionEngine:
                     )
                     for source in projection.sources
                 )
+                runner = self._runners.get(name)
                 result.append(
                     ProjectionStatus(
                         name,
@@ -317,6 +407,8 @@ class ProjectionEngine:
                         building,
                         has_worker=self._has_worker(name),
                         failed_at=failed_at,
+                        restarts=runner.restarts if runner else 0,
+                        last_crash=runner.last_crash if runner else None,
                     )
                 )
         return result

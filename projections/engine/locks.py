@@ -2,12 +2,24 @@
 
 The PostgreSQL advisory lock (``adapters.postgres.locks``) and the file lock
 (``adapters.embedded.locks``) implement ``WorkerLock`` across processes.
+
+A lock can be lost without its holder letting go: PostgreSQL forgets session locks
+when it restarts or ends the session. So a holder *fences* every batch it applies
+(``holds``, asked inside the batch's transaction) and checks, while idle, that its
+lock is still there (``is_alive``); either answering no stops it applying.
 """
 
 from __future__ import annotations
 
 import threading
 from typing import Protocol
+
+from ports.relational import SqlSession
+
+
+class LockLostError(Exception):
+    """This worker no longer holds the projection's worker lock: it must stop
+    applying (another worker may hold it now)."""
 
 
 class WorkerLock(Protocol):
@@ -16,6 +28,15 @@ class WorkerLock(Protocol):
     def try_acquire(self, name: str) -> bool: ...
 
     def release(self, name: str) -> None: ...
+
+    def holds(self, name: str, session: SqlSession) -> bool:
+        """Whether this holder still holds ``name``'s lock, asked in ``session``
+        (the transaction about to apply a batch)."""
+        ...
+
+    def is_alive(self, name: str) -> bool:
+        """A cheap check, while idle, that the lock on ``name`` is still held."""
+        ...
 
 
 class ProcessLocalLock:
@@ -37,3 +58,10 @@ class ProcessLocalLock:
     def release(self, name: str) -> None:
         with self._mutex:
             self._held.discard(name)
+
+    def holds(self, name: str, session: SqlSession) -> bool:
+        return self.is_alive(name)
+
+    def is_alive(self, name: str) -> bool:
+        with self._mutex:
+            return name in self._held

@@ -7,25 +7,41 @@ The apply loop reads the next batch of a source's log from the tracked position
 
 A ``Runner`` thread per projection catches up, then sleeps until woken: by a command
 saved in this process, by PostgreSQL's LISTEN/NOTIFY (``adapters.postgres.listen``),
-or by a poll timeout. A projection that raises is retried with back-off; after
-``max_attempts`` it stops (only that projection), its error recorded as its state.
-It runs only while it holds the projection's worker lock.
+or by a poll timeout. It runs only while it holds the projection's worker lock, and
+fences every batch with it: a batch applies only if, inside its transaction, the
+lock is still this worker's (a PostgreSQL restart takes session locks away).
+
+Failures:
+
+- an *outage* (``ports.errors.is_outage``: a backend out of reach) is retried with
+  capped back-off for as long as it lasts, state RETRYING; the projection carries on
+  by itself once the backend is back;
+- any other failure is retried with back-off; after ``max_attempts`` on one event it
+  stops (only that projection), FAILED, until an operator resumes or skips it;
+- a lost lock stops applying at once: the runner stands by and takes the lock
+  again when it is free (or another worker does);
+- anything else escaping the loop (a bug in the loop itself) is logged in one line
+  and counted (``restarts``); the lock is released and the runner starts over
+  after a back-off.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
 
+from ports.errors import is_outage
 from ports.relational import RelationalStore, SqlSession
 from projections.contracts import ProjectedEvent, Projection
 from projections.diagnostics import error_summary
-from projections.engine.locks import WorkerLock
+from projections.engine.locks import LockLostError, WorkerLock
 from projections.engine.positions import PositionBoard
 from projections.engine.status import (
     FAILED,
@@ -48,6 +64,8 @@ logger = logging.getLogger(__name__)
 # Called after a batch's effects and before its position is recorded (tests use it
 # to stop a projection at the worst moment).
 BatchHook = Callable[[str, Sequence[ProjectedEvent]], None]
+
+T = TypeVar("T")
 
 
 class _VersionSwitchedError(Exception):
@@ -87,14 +105,17 @@ class EngineCore(Protocol):
     idle_wait_seconds: float
     max_attempts: int
     retry_delay_seconds: float
+    max_retry_delay_seconds: float
     failed_poll_seconds: float
+    lock_check_seconds: float
+    standby_poll_seconds: float
     before_position_recorded: BatchHook | None
     positions_channel: str
 
     def instance(self, name: str, version: int) -> Projection: ...
 
     def process_next_batch(
-        self, projection: Projection, limit: int | None = None
+        self, projection: Projection, limit: int | None = None, *, fenced: bool = False
     ) -> int: ...
 
     def set_state(
@@ -103,7 +124,7 @@ class EngineCore(Protocol):
         state: str,
         error: str | None = None,
         failed_at: str | None = None,
-    ) -> None: ...
+    ) -> bool: ...
 
     def state_of(self, name: str) -> str | None: ...
 
@@ -116,29 +137,45 @@ class EngineCore(Protocol):
 
 
 def apply_next_batch(
-    engine: EngineCore, projection: Projection, limit: int | None = None
+    engine: EngineCore,
+    projection: Projection,
+    limit: int | None = None,
+    *,
+    fenced: bool = False,
 ) -> int:
     """Apply the next batch (of at most ``limit`` events) from each source; returns
-    how many events it read."""
+    how many events it read.
+
+    ``fenced`` (a runner holding the worker lock): each batch applies only if the
+    lock is still held, else ``LockLostError``.
+    """
     total = 0
     for source in projection.sources:
-        total += _process_source_batch(engine, projection, source, limit)
+        total += _process_source_batch(engine, projection, source, limit, fenced)
     return total
 
 
 def _process_source_batch(
-    engine: EngineCore, projection: Projection, source: str, limit: int | None
+    engine: EngineCore,
+    projection: Projection,
+    source: str,
+    limit: int | None,
+    fenced: bool,
 ) -> int:
     for _ in range(3):
         try:
-            return _apply_source_batch(engine, projection, source, limit)
+            return _apply_source_batch(engine, projection, source, limit, fenced)
         except ConcurrentApplierError:
             continue  # someone else applied that batch; read the next one
     return 0
 
 
 def _apply_source_batch(
-    engine: EngineCore, projection: Projection, source: str, limit: int | None
+    engine: EngineCore,
+    projection: Projection,
+    source: str,
+    limit: int | None,
+    fenced: bool,
 ) -> int:
     app = engine.applications[source]
     name, version = projection.names.projection, projection.names.version
@@ -148,6 +185,8 @@ def _apply_source_batch(
         ):
             raise _VersionSwitchedError(name)
         start = tracked_position(session, name, version, source, lock=True)
+        if fenced:
+            _fence(engine, session, name)
         notifications = app.recorder.select_notifications(
             start=start,
             limit=limit or projection.batch_size or engine.batch_size,
@@ -175,6 +214,23 @@ def _apply_source_batch(
     return len(notifications)
 
 
+def _fence(engine: EngineCore, session: SqlSession, name: str) -> None:
+    """Refuse to apply unless this worker still holds the projection's lock.
+
+    Asked inside the batch's transaction, after its tracking row is locked: a worker
+    that takes the lock over waits on that row until this transaction ends, so the
+    two never apply at once. The projection's state row is locked too, for a
+    projection with several sources (one tracking row each).
+    """
+    if session.dialect == "postgres":
+        session.execute(
+            "SELECT 1 FROM projection_state WHERE projection = %s FOR UPDATE",
+            (name,),
+        )
+    if not engine.lock.holds(name, session):
+        raise LockLostError(name)
+
+
 def _describe(error: Exception) -> str:
     if isinstance(error, BatchFailedError):
         return error.summary
@@ -184,16 +240,53 @@ def _describe(error: Exception) -> str:
 # --- The runner thread ---------------------------------------------------------------
 
 
-class Runner(threading.Thread):
-    """Keeps one projection up to date in the background."""
+class _StoppingError(Exception):
+    """``stop()`` was called while the runner waited for a backend."""
 
-    def __init__(self, engine: EngineCore, name: str) -> None:
+
+@dataclass
+class _Retries:
+    """A runner's failures in a row."""
+
+    attempts: int = 0  # failures a retry may not fix
+    outages: int = 0  # backends out of reach
+    recorded: str | None = None  # the RETRYING summary recorded last
+    one_at_a_time: int = 0  # events left to apply singly after a failure
+
+    def reset(self) -> None:
+        self.attempts = self.outages = self.one_at_a_time = 0
+        self.recorded = None
+
+
+class Runner(threading.Thread):
+    """Keeps one projection up to date in the background.
+
+    ``restarts`` counts the times its loop crashed and started over (in this thread
+    or, when the thread itself ended, in the one the engine started instead);
+    ``last_crash`` summarises the last crash.
+    """
+
+    def __init__(
+        self,
+        engine: EngineCore,
+        name: str,
+        *,
+        restarts: int = 0,
+        last_crash: str | None = None,
+    ) -> None:
         super().__init__(name=f"projection-{name}", daemon=True)
         self.engine = engine
         self.projection_name = name
         self.version = 0
+        self.restarts = restarts
+        self.last_crash = last_crash
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
+        self._holding = False
+        self._troubles = 0  # crashes and lost locks in a row, for the back-off
+        self._lock_checked_at = 0.0
+        # A state the database could not take (state, error, failed_at).
+        self._unrecorded: tuple[str, str | None, str | None] | None = None
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -202,76 +295,275 @@ class Runner(threading.Thread):
         self._stopping.set()
         self._wakeup.set()
 
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    # -- supervision --------------------------------------------------------------
+
     def run(self) -> None:
-        engine, name = self.engine, self.projection_name
+        try:
+            self._supervise()
+        except BaseException as error:
+            # Not an ``Exception``: the thread ends. The engine starts another
+            # (``ProjectionEngine.revive``) and reports this.
+            self.last_crash = error_summary(error)
+            raise
+
+    def _supervise(self) -> None:
+        """Run until stopped; a crash is logged, counted, and started over."""
         while not self._stopping.is_set():
-            if engine.lock.try_acquire(name):
+            try:
+                self._acquire_and_run()
+            except _StoppingError:
+                self._record(STOPPED)
+            except Exception as error:  # noqa: BLE001 - logged, counted, restarted
+                self._crashed(error)
+            finally:
+                self._release()
+
+    def _crashed(self, error: Exception) -> None:
+        self.restarts += 1
+        self.last_crash = error_summary(error)
+        self._troubles += 1
+        delay = self._backoff(self._troubles)
+        # One line, type and first line only: a traceback's messages may quote data.
+        logger.error(
+            "projection %s runner crashed (restart %d in %.1f s): %s",
+            self.projection_name,
+            self.restarts,
+            delay,
+            self.last_crash,
+        )
+        self._release()
+        self._stopping.wait(delay)
+
+    def _acquire_and_run(self) -> None:
+        engine, name = self.engine, self.projection_name
+        standing_by = False
+        while not self._stopping.is_set():
+            if self._try_acquire():
+                standing_by = False
                 try:
                     self._run_while_holding_lock()
+                except LockLostError:
+                    self._troubles += 1
+                    logger.warning(
+                        "projection %s lost its worker lock: it stops applying and "
+                        "stands by",
+                        name,
+                    )
                 finally:
-                    engine.lock.release(name)
-                return
-            engine.set_state(name, STANDBY)
-            self._stopping.wait(2.0)
+                    self._release()
+                if self._stopping.is_set():
+                    return
+                self._record(STANDBY)
+                # Back off a little: a flapping lock must not spin.
+                self._stopping.wait(self._backoff(self._troubles))
+                continue
+            if not standing_by or self._unrecorded is not None:
+                # Once on standing by (not every poll): the holder's state stays.
+                standing_by = True
+                self._record(STANDBY)
+            self._stopping.wait(engine.standby_poll_seconds)
+
+    def _try_acquire(self) -> bool:
+        try:
+            self._holding = self.engine.lock.try_acquire(self.projection_name)
+        except Exception as error:  # noqa: BLE001 - not acquired; tried again
+            logger.warning(
+                "projection %s could not take its worker lock: %s",
+                self.projection_name,
+                error_summary(error),
+            )
+            self._holding = False
+        if self._holding:
+            self._lock_checked_at = time.monotonic()
+        return self._holding
+
+    def _release(self) -> None:
+        if not self._holding:
+            return
+        self._holding = False
+        try:
+            self.engine.lock.release(self.projection_name)
+        except Exception as error:  # noqa: BLE001 - its session ends it anyway
+            logger.warning(
+                "projection %s could not release its worker lock: %s",
+                self.projection_name,
+                error_summary(error),
+            )
+
+    def _record(
+        self, state: str, error: str | None = None, failed_at: str | None = None
+    ) -> bool:
+        """Record the projection's state; one its database could not take is
+        recorded again later (``_look_after``), so a state is never stuck."""
+        recorded = self.engine.set_state(
+            self.projection_name, state, error, failed_at=failed_at
+        )
+        self._unrecorded = None if recorded else (state, error, failed_at)
+        return recorded
+
+    def _look_after(self) -> None:
+        """While idle or waiting for an operator, at most every
+        ``lock_check_seconds``: record a state that could not be recorded, and
+        check the lock is still held (a dead lock connection must not leave a
+        worker RUNNING); ``LockLostError`` when it is not."""
+        if time.monotonic() - self._lock_checked_at < self.engine.lock_check_seconds:
+            return
+        self._lock_checked_at = time.monotonic()
+        if self._unrecorded is not None:
+            self._record(*self._unrecorded)
+        try:
+            alive = self.engine.lock.is_alive(self.projection_name)
+        except Exception as error:  # noqa: BLE001 - a lock that cannot say is lost
+            logger.warning(
+                "projection %s could not check its worker lock: %s",
+                self.projection_name,
+                error_summary(error),
+            )
+            alive = False
+        if not alive:
+            raise LockLostError(self.projection_name)
+
+    def _backoff(self, attempt: int) -> float:
+        engine = self.engine
+        exponent = min(max(attempt - 1, 0), 30)
+        return float(
+            min(
+                engine.retry_delay_seconds * 2**exponent, engine.max_retry_delay_seconds
+            )
+        )
+
+    def _until_done(self, action: Callable[[], T]) -> T:
+        """Run ``action`` (a database step of the runner's own) until it gets
+        through an outage; raises ``_StoppingError`` when stopped meanwhile."""
+        failures = 0
+        while True:
+            try:
+                return action()
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                failures += 1
+                if failures == 1:
+                    logger.warning(
+                        "projection %s waits for its database: %s",
+                        self.projection_name,
+                        error_summary(error),
+                    )
+                if self._stopping.wait(self._backoff(failures)):
+                    raise _StoppingError from None
+
+    # -- holding the lock ---------------------------------------------------------
 
     def _load(self) -> Projection:
-        with self.engine.store.transaction() as session:
-            self.version = active_version(session, self.projection_name)
+        def read_version() -> int:
+            with self.engine.store.transaction() as session:
+                return active_version(session, self.projection_name)
+
+        self.version = self._until_done(read_version)
         return self.engine.instance(self.projection_name, self.version)
 
     def _run_while_holding_lock(self) -> None:
-        engine, name = self.engine, self.projection_name
-        projection = self._load()
-        engine.set_state(name, RUNNING)
-        attempts = 0
-        # After a failure, events are applied one at a time for a batch's worth,
-        # so the ones before the failing event get through and it is named.
-        one_at_a_time = 0
-        while not self._stopping.is_set():
+        engine = self.engine
+        projection: Projection | None = self._load()
+        self._record(RUNNING)
+        retries = _Retries()
+        while projection is not None and not self._stopping.is_set():
             self._wakeup.clear()
             try:
                 applied = engine.process_next_batch(
-                    projection, 1 if one_at_a_time else None
+                    projection, 1 if retries.one_at_a_time else None, fenced=True
                 )
             except _VersionSwitchedError:
                 projection = self._switch(projection)
                 continue
+            except LockLostError:
+                raise
             except Exception as error:  # noqa: BLE001 - any failure is retried
-                attempts += 1
-                failure = _describe(error)
-                logger.warning(
-                    "projection %s failed (attempt %d): %s", name, attempts, failure
-                )
-                failed_at = getattr(error, "failed_at", None)
-                if (
-                    attempts >= engine.max_attempts
-                    and failed_at is not None
-                    and not projection.retry_forever
-                ):
-                    if not self._stop_until_resumed(failure, failed_at):
-                        return  # stopping: it stays FAILED, as it is
-                    projection = self._load()
-                    attempts = one_at_a_time = 0
-                    continue
-                one_at_a_time = projection.batch_size or engine.batch_size
-                engine.set_state(name, RETRYING, failure)
-                delay = min(engine.retry_delay_seconds * 2 ** (attempts - 1), 5.0)
-                self._stopping.wait(delay)
+                projection = self._retry(projection, error, retries)
                 continue
-            if applied and one_at_a_time:
-                one_at_a_time -= 1
-            if attempts:
-                attempts = 0
-                engine.set_state(name, RUNNING)
+            self._applied(applied, retries)
             if not applied:
-                self._wakeup.wait(engine.idle_wait_seconds)
-        engine.set_state(name, STOPPED)
+                self._idle()
+        if projection is not None:
+            self._record(STOPPED)
+        # else: stopped while FAILED, and it stays FAILED, as it is
+
+    def _retry(
+        self, projection: Projection, error: Exception, retries: _Retries
+    ) -> Projection | None:
+        """Wait before trying ``error``'s batch again, or stop on its event for an
+        operator; returns the projection to go on with (None: stopped meanwhile)."""
+        engine, name = self.engine, self.projection_name
+        failure = _describe(error)
+        if is_outage(error):
+            # Not the projection's fault: wait for the backend however long it
+            # takes, never stop for an operator.
+            retries.outages += 1
+            if retries.outages == 1:
+                logger.warning("projection %s waits for a backend: %s", name, failure)
+            if retries.recorded != failure and self._record(RETRYING, failure):
+                retries.recorded = failure
+            self._stopping.wait(self._backoff(retries.outages))
+            return projection
+        retries.attempts += 1
+        logger.warning(
+            "projection %s failed (attempt %d): %s", name, retries.attempts, failure
+        )
+        failed_at = getattr(error, "failed_at", None)
+        if (
+            retries.attempts >= engine.max_attempts
+            and failed_at is not None
+            and not projection.retry_forever
+        ):
+            if not self._stop_until_resumed(failure, failed_at):
+                return None
+            retries.reset()
+            return self._load()
+        # After a failure, events are applied one at a time for a batch's worth,
+        # so the ones before the failing event get through and it is named.
+        retries.one_at_a_time = projection.batch_size or engine.batch_size
+        if self._record(RETRYING, failure):
+            retries.recorded = failure
+        self._stopping.wait(self._backoff(retries.attempts))
+        return projection
+
+    def _applied(self, applied: int, retries: _Retries) -> None:
+        """A batch went through (``applied`` events, maybe none)."""
+        self._troubles = 0
+        if applied and retries.one_at_a_time:
+            retries.one_at_a_time -= 1
+        if retries.attempts or retries.outages:
+            if retries.outages:
+                logger.warning(
+                    "projection %s carries on after %d outage retries",
+                    self.projection_name,
+                    retries.outages,
+                )
+            retries.attempts = retries.outages = 0
+            retries.recorded = None
+            self._record(RUNNING)
+
+    def _idle(self) -> None:
+        """Sleep until woken or ``idle_wait_seconds``, checking the lock meanwhile."""
+        engine = self.engine
+        deadline = time.monotonic() + engine.idle_wait_seconds
+        while True:
+            self._look_after()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if self._wakeup.wait(min(remaining, engine.lock_check_seconds)):
+                return
 
     def _stop_until_resumed(self, failure: str, failed_at: str) -> bool:
         """Record the failure, alert, and wait (holding the lock, so no other
         worker retries it) until an operator resumes; False when stopping."""
         engine, name = self.engine, self.projection_name
-        engine.set_state(name, FAILED, failure, failed_at=failed_at)
+        self._record(FAILED, failure, failed_at)
         logger.error(
             "projection %s FAILED on event %s and waits for an operator: %s "
             "(spotlight projections resume|skip; README 'When a projection fails')",
@@ -280,17 +572,25 @@ class Runner(threading.Thread):
             failure,
         )
         while not self._stopping.wait(engine.failed_poll_seconds):
+            self._look_after()
             if engine.state_of(name) == RESUMING:
                 logger.warning("projection %s resumed by an operator", name)
-                engine.set_state(name, RUNNING)
-                with engine.store.transaction() as session:
-                    engine.load_positions(session, name)
+                self._record(RUNNING)
+                self._until_done(self._load_positions)
                 return True
         return False
 
+    def _load_positions(self) -> None:
+        with self.engine.store.transaction() as session:
+            self.engine.load_positions(session, self.projection_name)
+
     def _switch(self, old: Projection) -> Projection:
         fresh = self._load()
-        with self.engine.store.transaction() as session:
-            old.drop(session)
-            self.engine.load_positions(session, self.projection_name)
+
+        def drop_old() -> None:
+            with self.engine.store.transaction() as session:
+                old.drop(session)
+                self.engine.load_positions(session, self.projection_name)
+
+        self._until_done(drop_old)
         return fresh

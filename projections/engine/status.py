@@ -38,6 +38,11 @@ class ProjectionStatus:
     has_worker: bool = False
     # ``"<source>:<position>"`` of the event a FAILED projection stopped on.
     failed_at: str | None = None
+    # How often this process's runner crashed and started over, and the last
+    # crash's summary (error type and first line); 0 and None where no runner of
+    # this process runs the projection.
+    restarts: int = 0
+    last_crash: str | None = None
 
     @property
     def lag(self) -> int:
