@@ -30,12 +30,18 @@ Failures (``classify_error``):
   giving the reason, then counts as done.
 - ``RETRY``: anything else (a bug, a concurrency conflict): retried with back-off up to
   ``max_attempts`` times, then parked like poison.
-- ``WAIT``: the infrastructure is down (event store, views database, broker): retried
-  for ever with back-off, never parked, so an outage does not empty a topic into its
-  dead-letter queue.
+- ``WAIT``: the infrastructure is down (``ports.errors.is_outage``: event store,
+  views database, broker; or a handler's ``UnavailableError``): retried for ever with
+  back-off capped at ``max_retry_delay_seconds`` (5 s), never parked, so an outage
+  does not empty a topic into its dead-letter queue and the consumer carries on
+  within seconds of the backend's return.
 
 ``InboundConsumer.run()`` loops until ``stop()``; ``start()`` runs it in a daemon
-thread (the API process), and a CLI worker calls ``run()`` directly.
+thread (the API process), and a CLI worker calls ``run()`` directly. Nothing ends the
+loop but ``stop()``: an error escaping it is logged in one line, counted
+(``InboundStats.restarts``) and the loop starts again after a back-off.
+``InboundStats.last_progress_at`` says when it last got anywhere (a poll done, a
+message done): a consumer waiting out an outage, or stuck, stops moving it.
 """
 
 from __future__ import annotations
@@ -43,16 +49,15 @@ from __future__ import annotations
 import enum
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-
-from eventsourcing.persistence import InterfaceError, OperationalError
 
 from adapters.kafka.dedup import claim, ensure_processed_messages_schema
 from commands.base import ConcurrencyConflictError
 from commands.inbound import InboundHandlers, PoisonMessageError
 from domain.base import DomainError, UnavailableError
-from ports.errors import BackendUnavailableError
+from ports.errors import is_outage
 from ports.messages import Message, MessageBus, MessageConsumer
 from ports.relational import RelationalStore
 from projections.diagnostics import error_summary
@@ -76,27 +81,16 @@ class Disposition(enum.Enum):
     WAIT = "wait"
 
 
-_INFRASTRUCTURE_DOWN = (
-    BackendUnavailableError,
-    UnavailableError,  # a refusal that says "not now", not "never"
-    OperationalError,
-    InterfaceError,
-    ConnectionError,
-    TimeoutError,
-)
-
-
-# PEP 249 names every driver's "the database went away" errors alike; the drivers
-# themselves (psycopg, sqlite3) are adapters' business and not imported here.
-_DBAPI_DOWN = frozenset({"OperationalError", "InterfaceError"})
+# The longest wait between two tries of a message whose backend is down: the
+# consumer carries on at most this long after the backend is back.
+MAX_RETRY_DELAY_SECONDS = 5.0
 
 
 def classify_error(error: BaseException) -> Disposition:
     if isinstance(error, PoisonMessageError | UndecodableMessageError):
         return Disposition.PARK
-    if isinstance(error, _INFRASTRUCTURE_DOWN) or any(
-        cls.__name__ in _DBAPI_DOWN for cls in type(error).__mro__
-    ):
+    # A refusal that says "not now", not "never", waits like an outage.
+    if isinstance(error, UnavailableError) or is_outage(error):
         return Disposition.WAIT
     if isinstance(error, ConcurrencyConflictError):
         return Disposition.RETRY
@@ -119,6 +113,15 @@ class InboundStats:
     dead_lettered: int = 0
     retries: int = 0
     last_error: str | None = None
+    # Whether its loop runs (between ``run()``'s start and its end).
+    running: bool = False
+    # How often an error escaped the loop and it started over.
+    restarts: int = 0
+    # When it last got anywhere, in seconds since the epoch (``time.time()``): a
+    # poll done (messages committed, or none waiting) or a message done. None
+    # before the first. A running consumer whose progress is old is stalled
+    # (waiting out an outage, or stuck).
+    last_progress_at: float | None = None
 
     @property
     def done(self) -> int:
@@ -147,7 +150,7 @@ class InboundConsumer:
         group_id: str | None = None,
         max_attempts: int = 5,
         retry_delay_seconds: float = 0.2,
-        max_retry_delay_seconds: float = 5.0,
+        max_retry_delay_seconds: float = MAX_RETRY_DELAY_SECONDS,
         poll_timeout_seconds: float = 1.0,
         batch_size: int = 100,
         classify: Callable[[BaseException], Disposition] = classify_error,
@@ -203,28 +206,57 @@ class InboundConsumer:
         return self._stopping.is_set()
 
     def run(self) -> None:
-        """Poll, handle and commit until ``stop()``; survives broker outages."""
-        failures = 0
+        """Poll, handle and commit until ``stop()``; survives outages, and starts
+        over when anything escapes its loop."""
+        self._set_running(True)
+        crashes = 0
         try:
             while not self._stopping.is_set():
                 try:
-                    self.poll_once()
-                    failures = 0
-                except InboundStoppedError:
-                    break
-                except Exception as error:  # noqa: BLE001 - reconnect and go on
-                    failures += 1
-                    self._note_error(error)
-                    logger.warning(
-                        "inbound consumer %s: %s (attempt %d)",
-                        self.name,
-                        error_summary(error),
-                        failures,
-                    )
-                    self._disconnect()
-                    self._stopping.wait(self._delay(failures))
+                    self._poll_until_stopped()
+                except Exception as error:  # noqa: BLE001 - logged, counted, restarted
+                    crashes += 1
+                    self._crashed(error, crashes)
         finally:
             self._disconnect()
+            self._set_running(False)
+
+    def _poll_until_stopped(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                self.poll_once()
+                failures = 0
+            except InboundStoppedError:
+                return
+            except Exception as error:  # noqa: BLE001 - reconnect and go on
+                failures += 1
+                self._note_error(error)
+                logger.warning(
+                    "inbound consumer %s: %s (attempt %d)",
+                    self.name,
+                    error_summary(error),
+                    failures,
+                )
+                self._disconnect()
+                self._stopping.wait(self._delay(failures))
+
+    def _crashed(self, error: Exception, crashes: int) -> None:
+        delay = self._delay(crashes)
+        with self._changed:
+            self._stats.restarts += 1
+            restarts = self._stats.restarts
+            self._changed.notify_all()
+        # One line, type and first line only: a traceback's messages may quote data.
+        logger.error(
+            "inbound consumer %s crashed (restart %d in %.1f s): %s",
+            self.name,
+            restarts,
+            delay,
+            error_summary(error),
+        )
+        self._disconnect()
+        self._stopping.wait(delay)
 
     # -- one poll -----------------------------------------------------------------
 
@@ -239,6 +271,7 @@ class InboundConsumer:
             self._process(message)
         if messages:
             consumer.commit()
+        self._progressed()
         return len(messages)
 
     def _connected(self) -> MessageConsumer:
@@ -275,7 +308,9 @@ class InboundConsumer:
                 self._note_error(error)
                 if disposition is Disposition.WAIT:
                     waits += 1
-                    logger.warning(
+                    # Once per outage, not once per try: it may last a while.
+                    logger.log(
+                        logging.WARNING if waits == 1 else logging.DEBUG,
                         "inbound %s: infrastructure down, waiting: %s",
                         self.name,
                         error_summary(error),
@@ -362,6 +397,18 @@ class InboundConsumer:
     def _bump(self, counter: str) -> None:
         with self._changed:
             setattr(self._stats, counter, getattr(self._stats, counter) + 1)
+            if counter != "retries":
+                self._stats.last_progress_at = time.time()
+            self._changed.notify_all()
+
+    def _progressed(self) -> None:
+        with self._changed:
+            self._stats.last_progress_at = time.time()
+            self._changed.notify_all()
+
+    def _set_running(self, running: bool) -> None:
+        with self._changed:
+            self._stats.running = running
             self._changed.notify_all()
 
     def _note_error(self, error: BaseException) -> None:
@@ -371,9 +418,7 @@ class InboundConsumer:
             self._changed.notify_all()
 
     def _delay(self, attempt: int) -> float:
+        exponent = min(max(attempt - 1, 0), 30)  # waits for ever: no overflow
         return float(
-            min(
-                self.retry_delay_seconds * 2 ** (attempt - 1),
-                self.max_retry_delay_seconds,
-            )
+            min(self.retry_delay_seconds * 2**exponent, self.max_retry_delay_seconds)
         )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 
 from adapters.embedded.bus import InMemoryMessageBus
@@ -350,3 +353,120 @@ def test_the_run_loop_handles_messages_in_a_thread_until_stopped(
     drain(again)
     assert again.stats.ignored == 1
     assert again.stats.dead_lettered == 0
+
+
+def test_a_raw_driver_outage_is_waited_out_like_any_other(
+    notebook: Notebook,
+    ledgers: Ledgers,
+    bus: InMemoryMessageBus,
+    store: SqliteRelationalStore,
+) -> None:
+    note_ids = publish_notes(notebook, bus, 1)
+    record = ledger_handlers(ledgers)["notebook.NoteWritten"]
+    outage = 20  # far more than max_attempts
+
+    def dead_pooled_connection(message: IntegrationEvent) -> object:
+        nonlocal outage
+        if outage:
+            outage -= 1
+            raise psycopg.OperationalError("server closed the connection")
+        return record(message)
+
+    consumer = make_consumer(
+        store,
+        bus,
+        {"notebook.NoteWritten": dead_pooled_connection},
+        max_attempts=3,
+        max_retry_delay_seconds=0.005,
+    )
+
+    drain(consumer)
+
+    assert ledgers.recorded() == note_ids
+    assert consumer.stats.dead_lettered == 0
+    assert consumer.stats.retries == 0  # waits are not attempts
+
+
+def test_the_loop_starts_over_when_anything_escapes_it(
+    notebook: Notebook,
+    ledgers: Ledgers,
+    bus: InMemoryMessageBus,
+    store: SqliteRelationalStore,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    consumer = make_consumer(
+        store, bus, dict(ledger_handlers(ledgers)), max_retry_delay_seconds=0.01
+    )
+    loop = consumer._poll_until_stopped
+    escapes = {"left": 1}
+
+    def breaks_once() -> None:
+        if escapes["left"]:
+            escapes["left"] -= 1
+            raise RuntimeError("a bug in the loop\nDETAIL: Key (email)=(ada@x)")
+        loop()
+
+    consumer._poll_until_stopped = breaks_once  # type: ignore[method-assign]
+    assert consumer.stats.running is False
+    consumer.start()
+    try:
+        note_ids = publish_notes(notebook, bus, 2)
+        assert consumer.wait_for(lambda s: s.handled == 2, 5.0)
+        stats = consumer.stats
+        assert stats.running is True
+        assert stats.restarts == 1
+    finally:
+        consumer.stop()
+    assert consumer.stats.running is False
+    assert ledgers.recorded() == note_ids
+    [crash] = [r for r in caplog.records if "crashed" in r.getMessage()]
+    assert crash.levelname == "ERROR"
+    assert crash.exc_info is None  # one line, no traceback
+    assert "RuntimeError: a bug in the loop" in crash.getMessage()
+    assert "ada@x" not in crash.getMessage()
+
+
+def test_progress_stands_still_while_an_outage_is_waited_out(
+    notebook: Notebook,
+    ledgers: Ledgers,
+    bus: InMemoryMessageBus,
+    store: SqliteRelationalStore,
+) -> None:
+    publish_notes(notebook, bus, 2)
+    record = ledger_handlers(ledgers)["notebook.NoteWritten"]
+    down = threading.Event()
+    down.set()
+    tries = {"second": 0}
+
+    def second_waits_for_its_backend(message: IntegrationEvent) -> object:
+        if message.position == 2 and down.is_set():
+            tries["second"] += 1
+            raise BackendUnavailableError("postgres: connection refused")
+        return record(message)
+
+    consumer = make_consumer(
+        store,
+        bus,
+        {"notebook.NoteWritten": second_waits_for_its_backend},
+        max_retry_delay_seconds=0.005,
+    )
+    assert consumer.stats.last_progress_at is None
+    consumer.start()
+    try:
+        assert consumer.wait_for(lambda s: s.handled == 1, 5.0)
+        first_done = consumer.stats.last_progress_at
+        assert first_done is not None
+        deadline = time.monotonic() + 5
+        while tries["second"] < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # Check a consumer stuck on an outage shows no progress (a stall)...
+        assert tries["second"] >= 5
+        assert consumer.stats.last_progress_at == first_done
+        down.clear()
+        # ...and moves again once the backend is back.
+        assert consumer.wait_for(lambda s: s.handled == 2, 5.0)
+        last = consumer.stats.last_progress_at
+        assert last is not None
+        assert last >= first_done
+    finally:
+        consumer.stop()
