@@ -22,7 +22,7 @@ from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.postgres.database import eventsourcing_environment, temporary_database
 from adapters.postgres.listen import PostgresNotificationListener
-from adapters.postgres.locks import AdvisoryWorkerLock
+from adapters.postgres.locks import AdvisoryWorkerLock, _lock_key
 from adapters.postgres.views import PostgresRelationalStore
 from ports.errors import is_outage
 from ports.relational import SqlSession
@@ -367,3 +367,31 @@ def test_the_listener_survives_an_error_that_is_not_the_database_s(
         assert errors[0].exc_info is None
     finally:
         listener.stop()
+
+
+def test_the_fence_sees_the_advisory_lock_whatever_its_key(database: Database) -> None:
+    lock = AdvisoryWorkerLock(database.url, "fence")
+    store = database.store()
+    # Keys are signed: these names give one negative and one positive key.
+    names = ["users", "communities"]
+    keys = {_lock_key("fence", n) for n in names}
+    assert min(keys) < 0 < max(keys)
+    try:
+        for name in names:
+            assert lock.try_acquire(name)
+            with store.transaction() as session:
+                assert lock.holds(name, session) is True
+            assert lock.is_alive(name) is True
+        pid = lock.backend_pid("users")
+        assert pid is not None
+
+        database.end_session(pid)
+
+        with store.transaction() as session:
+            assert lock.holds("users", session) is False
+            assert lock.holds("communities", session) is True
+        assert lock.is_alive("users") is False
+        assert lock.is_alive("communities") is True
+    finally:
+        for name in names:
+            lock.release(name)
