@@ -118,7 +118,9 @@ def test_a_view_stopped_on_one_event_alerts_and_an_operator_skips_it(
             )
             assert poisoned.status_code == 200, poisoned.text
             poison_at = poisoned.json()["consistency_token"]
-            health = wait_for_health(client, "degraded")
+            # Check the instance is not ready (503), naming the view and the event.
+            health = wait_for_health(client, "down")
+            assert health["views"]["status"] == "down"
             assert health["views"]["failed"] == [
                 {
                     "projection": "users",
@@ -161,8 +163,10 @@ def test_a_view_stopped_on_one_event_alerts_and_an_operator_skips_it(
 def wait_for_health(client: TestClient, status: str) -> dict[str, Any]:
     deadline = time.monotonic() + 15
     while True:
-        body: dict[str, Any] = client.get("/health/ready").json()
+        response = client.get("/health/ready")
+        body: dict[str, Any] = response.json()
         if body["status"] == status or time.monotonic() > deadline:
             assert body["status"] == status, body
+            assert response.status_code == (200 if status == "up" else 503)
             return body
         time.sleep(0.05)
