@@ -350,19 +350,44 @@ def offering_flow_consumer(
     )
 
 
-def _start_offering_flow(container: Container) -> Callable[[], None]:
-    """The seed's offering flow consumer, beside the projections.
+@dataclass(frozen=True)
+class InboundSubscription:
+    """An inbound consumer a deployment runs: its name, group and topics."""
 
-    Its consumer group is named after the event store it writes to, so a test or
-    another deployment sharing the broker never takes this one's messages.
-    """
+    name: str
+    group_id: str
+    topics: tuple[str, ...]
+
+
+def inbound_subscriptions(container: Container) -> list[InboundSubscription]:
+    """Every inbound consumer this deployment runs (where projections run), whether
+    or not it runs in this process: what ``spotlight projections status`` lists."""
+    onboarding = container.applications.get(OnboardingApplication.name)
+    if not isinstance(onboarding, OnboardingApplication):
+        return []
+    # The group is named after the event store the flow writes to, so a test or
+    # another deployment sharing the broker never takes this one's messages.
     scope = backends.event_store_scope(container.settings)
+    return [
+        InboundSubscription(
+            OFFERING_FLOW_CONSUMER,
+            f"{OFFERING_FLOW_CONSUMER}.{scope}",
+            (onboarding.offerings_topic,),
+        )
+    ]
+
+
+def _start_offering_flow(container: Container) -> Callable[[], None]:
+    """The seed's offering flow consumer, beside the projections."""
+    [subscription] = (
+        s for s in inbound_subscriptions(container) if s.name == OFFERING_FLOW_CONSUMER
+    )
     consumer = offering_flow_consumer(
         container.dispatcher.dispatch,
-        container.application(OnboardingApplication).offerings_topic,
+        subscription.topics[0],
         container.views,
         container.bus,
-        group_id=f"{OFFERING_FLOW_CONSUMER}.{scope}",
+        group_id=subscription.group_id,
     )
     consumer.start()
     container.consumers[OFFERING_FLOW_CONSUMER] = consumer

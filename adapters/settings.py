@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     projection_batch_size: int = Field(default=1000, ge=1, le=100_000)
     projection_idle_wait_seconds: float = Field(default=1.0, gt=0)
     read_your_writes_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # Readiness says "not ready" when a projection or an inbound consumer is behind
+    # and has not moved for this long.
+    readiness_stall_seconds: float = Field(default=30.0, gt=0)
 
     mongo_url: str | None = None
     mongo_database: str = "spotlight"

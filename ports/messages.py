@@ -45,5 +45,24 @@ class MessageConsumer(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class TopicLag:
+    """Where a consumer group stands on one topic, summed over its partitions."""
+
+    topic: str
+    # The offsets the group has committed; None when it has committed none there.
+    committed: int | None
+    # The offset the next message will get (the end of the log).
+    end: int
+    # Messages after the committed offsets (from the log's start where none is).
+    lag: int
+
+
 class MessageBus(MessagePublisher, Protocol):
     def consumer(self, topics: Sequence[str], group_id: str) -> MessageConsumer: ...
+
+    def consumer_lag(self, group_id: str, topics: Sequence[str]) -> list[TopicLag]:
+        """Per topic, in the order given: the group's committed offsets, the end of
+        the log and the lag. Raises ``BackendUnavailableError`` when the broker does
+        not answer within a few seconds."""
+        ...

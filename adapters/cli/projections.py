@@ -5,7 +5,8 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import typer
 from rich.console import Console
@@ -18,8 +19,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from adapters.bootstrap import build_container
+from adapters.bootstrap import (
+    Container,
+    InboundSubscription,
+    build_container,
+    inbound_subscriptions,
+)
 from adapters.settings import Settings
+from ports.errors import backend_of, is_outage
 from projections.engine import RecoveryRefusedError
 
 projections_cli = typer.Typer(help="Run, inspect and rebuild projections.")
@@ -33,9 +40,12 @@ def console() -> Console:
 
 @projections_cli.command("status")
 def status() -> None:
-    """Per projection: version, position, head, lag, state and last error."""
-    container = build_container(Settings())
+    """Per projection: version, position, head, lag, state and last error; per
+    inbound consumer: its group and, per topic, committed offset, end and lag."""
+    settings = Settings()
+    container = _unless_out_of_reach(lambda: build_container(settings))
     try:
+        statuses = _unless_out_of_reach(container.engine.status)
         table = Table(
             "projection",
             "version",
@@ -48,7 +58,7 @@ def status() -> None:
             "last error",
         )
         failed = []
-        for item in container.engine.status():
+        for item in statuses:
             for source in item.sources:
                 table.add_row(
                     item.name,
@@ -74,8 +84,78 @@ def status() -> None:
                 f"[bold red]FAILED[/] {line}: fix the cause, then "
                 "`spotlight projections resume NAME` (or `skip NAME EVENT`)"
             )
+        subscriptions = inbound_subscriptions(container)
+        if subscriptions:
+            console().print(_consumers_table(container, subscriptions))
     finally:
         container.close()
+
+
+T = TypeVar("T")
+
+
+def _unless_out_of_reach(read: Callable[[], T]) -> T:
+    """``read()``; when a backend is out of reach, one line naming it and exit 1."""
+    try:
+        return read()
+    except Exception as error:
+        if not is_outage(error):
+            raise
+        backend = backend_of(error, "postgres")
+        typer.echo(
+            f"spotlight: {backend} is out of reach ({type(error).__name__}); "
+            "no status to show",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+
+
+def _consumers_table(
+    container: Container, subscriptions: list[InboundSubscription]
+) -> Table:
+    """The inbound consumers' lag as the broker has it (committed offsets)."""
+    table = Table("consumer", "group", "topic", "committed", "end", "lag")
+    for subscription in subscriptions:
+        if not container.settings.kafka_bootstrap:
+            # The in-memory bus lives in the serving process: only it knows.
+            for topic in subscription.topics:
+                table.add_row(
+                    subscription.name,
+                    subscription.group_id,
+                    topic,
+                    "unknown",
+                    "unknown",
+                    "unknown: in-memory bus, inside the serving process",
+                )
+            continue
+        try:
+            lags = container.bus.consumer_lag(
+                subscription.group_id, subscription.topics
+            )
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            reason = type(error.__cause__ or error).__name__
+            for topic in subscription.topics:
+                table.add_row(
+                    subscription.name,
+                    subscription.group_id,
+                    topic,
+                    "unknown",
+                    "unknown",
+                    f"unknown: {backend_of(error, 'kafka')} unreachable ({reason})",
+                )
+            continue
+        for lag in lags:
+            table.add_row(
+                subscription.name,
+                subscription.group_id,
+                lag.topic,
+                "none" if lag.committed is None else str(lag.committed),
+                str(lag.end),
+                str(lag.lag),
+            )
+    return table
 
 
 @projections_cli.command("run")

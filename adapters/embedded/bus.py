@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 
-from ports.messages import Message
+from ports.messages import Message, TopicLag
 
 
 class InMemoryMessageBus:
@@ -34,6 +34,17 @@ class InMemoryMessageBus:
 
     def consumer(self, topics: Sequence[str], group_id: str) -> InMemoryConsumer:
         return InMemoryConsumer(self, list(topics), group_id)
+
+    def consumer_lag(self, group_id: str, topics: Sequence[str]) -> list[TopicLag]:
+        """From this process's own log: one partition per topic, starting at 0."""
+        with self._changed:
+            lags = []
+            for topic in topics:
+                end = len(self._topics.get(topic, []))
+                committed = self._committed.get((group_id, topic))
+                lag = max(0, end - (committed or 0))
+                lags.append(TopicLag(topic, committed, end, lag))
+            return lags
 
     # Used by InMemoryConsumer only.
     def _read(

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.embedded.bus import InMemoryMessageBus
 from adapters.kafka.bus import KafkaMessageBus
-from ports.messages import Message, MessageBus, MessageConsumer
+from ports.messages import Message, MessageBus, MessageConsumer, TopicLag
 
 
 def drain(
@@ -98,6 +98,29 @@ class MessageBusContract(ABC):
 
     def test_ping_answers(self, bus: MessageBus) -> None:
         bus.ping()
+
+    def test_consumer_lag_counts_what_a_group_has_not_committed(
+        self, bus: MessageBus, topic: str
+    ) -> None:
+        group = f"g-{uuid.uuid4().hex[:8]}"
+        # Check a topic nobody wrote to has nothing to wait for.
+        assert bus.consumer_lag(group, [topic]) == [TopicLag(topic, None, 0, 0)]
+        for i in range(3):
+            bus.publish(topic, "k", f"first-{i}".encode())
+        assert bus.consumer_lag(group, [topic]) == [TopicLag(topic, None, 3, 3)]
+        consumer = bus.consumer([topic], group_id=group)
+        try:
+            assert len(drain(consumer, 3)) == 3
+            consumer.commit()
+        finally:
+            consumer.close()
+        bus.publish(topic, "k", b"second")
+        # Check the lag counts from the committed offset, per topic asked.
+        other = f"{topic}-other"
+        assert bus.consumer_lag(group, [topic, other]) == [
+            TopicLag(topic, 3, 4, 1),
+            TopicLag(other, None, 0, 0),
+        ]
 
 
 class TestInMemoryMessageBus(MessageBusContract):

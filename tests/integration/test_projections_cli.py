@@ -3,7 +3,9 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import socket
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,9 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from adapters.backends import event_store_scope
 from adapters.cli.main import cli
 from adapters.http.app import create_app
+from adapters.kafka.bus import KafkaMessageBus
 from adapters.settings import Settings
+from commands.onboarding.inbound import OFFERING_FLOW_CONSUMER
+from ports.messages import Message
 from ports.relational import SqlSession
 from projections.contracts import ProjectedEvent
 from projections.identity.users_view import UsersView
@@ -118,7 +124,9 @@ def test_a_view_stopped_on_one_event_alerts_and_an_operator_skips_it(
             )
             assert poisoned.status_code == 200, poisoned.text
             poison_at = poisoned.json()["consistency_token"]
-            health = wait_for_health(client, "degraded")
+            # Check the instance is not ready (503), naming the view and the event.
+            health = wait_for_health(client, "down")
+            assert health["views"]["status"] == "down"
             assert health["views"]["failed"] == [
                 {
                     "projection": "users",
@@ -161,8 +169,107 @@ def test_a_view_stopped_on_one_event_alerts_and_an_operator_skips_it(
 def wait_for_health(client: TestClient, status: str) -> dict[str, Any]:
     deadline = time.monotonic() + 15
     while True:
-        body: dict[str, Any] = client.get("/health/ready").json()
+        response = client.get("/health/ready")
+        body: dict[str, Any] = response.json()
         if body["status"] == status or time.monotonic() > deadline:
             assert body["status"] == status, body
+            assert response.status_code == (200 if status == "up" else 503)
             return body
         time.sleep(0.05)
+
+
+def consumer_rows(output: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip("│").split("│")]
+        for line in output.splitlines()
+        if line.startswith(f"│ {OFFERING_FLOW_CONSUMER} ")
+    ]
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_status_lists_each_inbound_consumer_with_its_lag_from_kafka(
+    postgres_url: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    topic = f"offerings-{uuid.uuid4().hex[:10]}"
+    with fresh_database(postgres_url) as database_url:
+        env = {
+            "SPOTLIGHT_POSTGRES_URL": database_url,
+            "SPOTLIGHT_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "SPOTLIGHT_ONBOARDING_OFFERINGS_TOPIC": topic,
+            "SPOTLIGHT_DATA_DIR": str(tmp_path),
+            "COLUMNS": "250",
+        }
+        scope = event_store_scope(Settings(postgres_url=database_url))
+        group = f"{OFFERING_FLOW_CONSUMER}.{scope}"
+        bus = KafkaMessageBus(kafka_bootstrap)
+        try:
+            for i in range(3):
+                bus.publish(topic, "k", f"offering-{i}".encode())
+            runner = CliRunner()
+            # Check three messages wait for a group that has committed nothing.
+            waiting = runner.invoke(cli, ["projections", "status"], env=env)
+            assert waiting.exit_code == 0, waiting.output
+            assert consumer_rows(waiting.output) == [
+                [OFFERING_FLOW_CONSUMER, group, topic, "none", "3", "3"]
+            ]
+            consumer = bus.consumer([topic], group)
+            try:
+                received: list[Message] = []
+                while len(received) < 3:
+                    received.extend(consumer.poll(0.5))
+                consumer.commit()
+            finally:
+                consumer.close()
+            bus.publish(topic, "k", b"offering-3")
+            # Check the lag counts from the group's committed offsets.
+            later = runner.invoke(cli, ["projections", "status"], env=env)
+            assert later.exit_code == 0, later.output
+            assert consumer_rows(later.output) == [
+                [OFFERING_FLOW_CONSUMER, group, topic, "3", "4", "1"]
+            ]
+        finally:
+            bus.close()
+
+
+def test_status_shows_consumers_unknown_while_kafka_is_down(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    with fresh_database(postgres_url) as database_url:
+        env = {
+            "SPOTLIGHT_POSTGRES_URL": database_url,
+            "SPOTLIGHT_KAFKA_BOOTSTRAP": f"127.0.0.1:{closed_port()}",
+            "SPOTLIGHT_DATA_DIR": str(tmp_path),
+            "COLUMNS": "250",
+        }
+        status = CliRunner().invoke(cli, ["projections", "status"], env=env)
+    # Check the projections are shown, and the consumer as unknown with why.
+    assert status.exit_code == 0, status.output
+    assert "│ users " in status.output
+    [row] = consumer_rows(status.output)
+    assert row[3:] == [
+        "unknown",
+        "unknown",
+        "unknown: kafka unreachable (KafkaTimeoutError)",
+    ]
+
+
+def test_status_says_in_one_line_that_postgres_is_out_of_reach(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "SPOTLIGHT_POSTGRES_URL": (
+            f"postgresql://spotlight:spotlight@127.0.0.1:{closed_port()}/spotlight"
+        ),
+        "SPOTLIGHT_DATA_DIR": str(tmp_path),
+    }
+    status = CliRunner().invoke(cli, ["projections", "status"], env=env)
+    assert status.exit_code == 1
+    assert status.output.splitlines() == [
+        "spotlight: postgres is out of reach (OperationalError); no status to show"
+    ]
