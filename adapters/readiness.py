@@ -128,7 +128,7 @@ class StillWatch:
 class StatusSource(Protocol):
     """What the views' check reads (``ProjectionEngine.status``)."""
 
-    def status(self) -> list[ProjectionStatus]: ...
+    def status(self, *, probe_workers: bool = True) -> list[ProjectionStatus]: ...
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def check_views(
 ) -> ViewsAnswer:
     """FAILED projections, and those behind whose position has not moved."""
     try:
-        statuses = engine.status()
+        statuses = engine.status(probe_workers=False)
     except Exception as error:  # noqa: BLE001 - reported, not raised
         return ViewsAnswer(error=type(error).__name__)
     failed = []
@@ -208,9 +208,8 @@ def check_consumers(
     answers = []
     for subscription in inbound_subscriptions(container):
         here = container.consumers.get(subscription.name)
-        # Stopping while still listed: its loop is ending (``InboundStats.running``
-        # will say so directly).
-        if here is not None and here.stopping:
+        # Its loop ended or is ending (stopping while still listed).
+        if here is not None and (here.stopping or not here.stats.running):
             answers.append(
                 ConsumerAnswer(
                     subscription.name, subscription.group_id, None, "not running"

@@ -369,7 +369,13 @@ class ProjectionEngine:
         with self.store.transaction() as session:
             skip_failed_event(session, name, failed_at)
 
-    def status(self) -> list[ProjectionStatus]:
+    def status(self, *, probe_workers: bool = True) -> list[ProjectionStatus]:
+        """Each projection's state and positions.
+
+        ``probe_workers`` asks whether some process holds each worker lock, which
+        costs a connection per projection where no runner of this process runs it;
+        frequent callers (readiness) leave it out.
+        """
         self.setup()
         self.revive()
         heads = {
@@ -405,7 +411,7 @@ class ProjectionEngine:
                         error,
                         sources,
                         building,
-                        has_worker=self._has_worker(name),
+                        has_worker=self._has_worker(name) if probe_workers else None,
                         failed_at=failed_at,
                         restarts=runner.restarts if runner else 0,
                         last_crash=runner.last_crash if runner else None,

@@ -34,8 +34,9 @@ class ProjectionStatus:
     sources: tuple[SourceStatus, ...]
     building_version: int | None = None
     # Whether some process holds the projection's worker lock right now; the
-    # recorded state of a process that died stays behind, this does not.
-    has_worker: bool = False
+    # recorded state of a process that died stays behind, this does not. None
+    # when not asked (``status(probe_workers=False)``).
+    has_worker: bool | None = False
     # ``"<source>:<position>"`` of the event a FAILED projection stopped on.
     failed_at: str | None = None
     # How often this process's runner crashed and started over, and the last

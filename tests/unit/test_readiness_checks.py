@@ -87,7 +87,7 @@ class Engine:
     def __init__(self, statuses: list[ProjectionStatus]) -> None:
         self.statuses = statuses
 
-    def status(self) -> list[ProjectionStatus]:
+    def status(self, *, probe_workers: bool = True) -> list[ProjectionStatus]:
         return self.statuses
 
 
@@ -133,7 +133,7 @@ def test_views_are_failed_or_stalled_by_what_status_says() -> None:
 
 def test_views_whose_state_cannot_be_read_are_unknown() -> None:
     class Down:
-        def status(self) -> list[ProjectionStatus]:
+        def status(self, *, probe_workers: bool = True) -> list[ProjectionStatus]:
             raise ConnectionError("no")
 
     answer = check_views(Down(), StillWatch(Clock()), stall_seconds=30)
