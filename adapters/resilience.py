@@ -1,7 +1,8 @@
 """Failing fast while a backend is down: one circuit breaker per backend.
 
-A breaker is **closed** while its backend answers. The first connection-level
-failure **opens** it for a cool-down (``cooldown_seconds``, 1 s by default): every
+A breaker is **closed** while its backend answers. The first failure to reach the
+backend (as its adapter judges: no connection to be had, after the driver's own
+retry) **opens** it for a cool-down (``cooldown_seconds``, 1 s by default): every
 call then fails at once with ``BackendUnavailableError`` instead of waiting on a
 pool or a socket. When the cool-down is over the breaker is **half-open**: one call
 at a time goes through as a trial (the other calls still fail at once). A trial that

@@ -1,10 +1,11 @@
 """Relational views on PostgreSQL: one pooled connection per transaction.
 
 Pooled connections are checked before use, so a connection the server dropped
-(a restart, an administrator's ``pg_terminate_backend``) is replaced rather than
-handed out. A connection lost mid-transaction, or none from the pool in time,
-leaves as ``BackendUnavailableError`` and counts against the ``postgres`` circuit
-breaker, which then fails the next calls at once (``adapters.resilience``).
+(a restart, an administrator's ``pg_terminate_backend``) is replaced, with its idle
+siblings, rather than handed out. No connection from the pool in time, or one lost
+mid-transaction, leaves as ``BackendUnavailableError``; the first also opens the
+``postgres`` circuit breaker, which then fails the next calls at once
+(``adapters.resilience``).
 """
 
 from __future__ import annotations
