@@ -2,7 +2,8 @@
 
 The composition root (``adapters.bootstrap``) calls these; drivers are imported only
 for a backend that is configured, so start-up stays fast and nothing connects at
-import time.
+import time. Each real backend gets its circuit breaker from the container's
+``Breakers`` and its timeouts from the settings (``outage_answer_seconds``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from adapters.embedded.bus import InMemoryMessageBus
 from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
+from adapters.resilience import Breakers
 from adapters.settings import Settings
 from commands.base import SpotlightApplication
 from ports.blobs import BlobStore
@@ -38,6 +40,8 @@ def event_store_environment(
             settings.postgres_url,
             settings.postgres_pool_size,
             settings.postgres_max_overflow,
+            timeout_seconds=settings.postgres_timeout_seconds,
+            max_waiting=settings.postgres_max_waiting,
         )
         if settings.postgres_schema:
             env["POSTGRES_SCHEMA"] = settings.postgres_schema
@@ -59,12 +63,45 @@ def event_store_environment(
     return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
 
-def relational_store(settings: Settings) -> RelationalStore:
+def breakers_for(settings: Settings) -> Breakers:
+    return Breakers(
+        cooldown_seconds=settings.breaker_cooldown_seconds,
+        max_cooldown_seconds=settings.breaker_max_cooldown_seconds,
+    )
+
+
+def outage_answer_seconds(settings: Settings) -> dict[str, float]:
+    """The longest a request waits on each backend while it is down (refusing
+    connections, or accepting none within its connect timeout), before its breaker
+    opens; with the default settings each is within
+    ``adapters.resilience.OUTAGE_ANSWER_BOUND_SECONDS``."""
+    from adapters.redis.cache import RETRIES
+    from adapters.s3.blobs import ATTEMPTS
+
+    return {
+        # The wait for a pooled connection (connections are made in the background).
+        "postgres": float(settings.postgres_timeout_seconds),
+        # Server selection; pymongo does not retry a selection that timed out.
+        "mongodb": settings.mongo_timeout_seconds,
+        # Each attempt's connect timeout, retried at once.
+        "redis": (1 + RETRIES) * settings.redis_timeout_seconds,
+        # Each attempt's connect timeout, and botocore's backoff (under 1 s) between.
+        "s3": ATTEMPTS * settings.s3_connect_timeout_seconds + (ATTEMPTS - 1) * 1.0,
+    }
+
+
+def relational_store(
+    settings: Settings, breakers: Breakers | None = None
+) -> RelationalStore:
     if settings.postgres_url:
         from adapters.postgres.views import PostgresRelationalStore
 
         return PostgresRelationalStore(
-            settings.postgres_url, schema=settings.postgres_schema
+            settings.postgres_url,
+            schema=settings.postgres_schema,
+            breaker=breakers("postgres") if breakers is not None else None,
+            timeout_seconds=settings.postgres_timeout_seconds,
+            max_waiting=settings.postgres_max_waiting,
         )
     if settings.event_store_kind == "popo":
         return SqliteRelationalStore(None)  # in memory, like the events
@@ -91,7 +128,7 @@ def event_store_scope(settings: Settings) -> str:
     return f"{scope}-{settings.postgres_schema}" if settings.postgres_schema else scope
 
 
-def blob_store(settings: Settings) -> BlobStore:
+def blob_store(settings: Settings, breakers: Breakers | None = None) -> BlobStore:
     if not settings.s3_endpoint:
         return LocalDiskBlobStore(
             settings.blob_dir, settings.public_base_url, settings.signing_secret
@@ -104,23 +141,37 @@ def blob_store(settings: Settings) -> BlobStore:
         settings.s3_region,
         settings.s3_access_key,
         settings.s3_secret_key,
+        breaker=breakers("s3") if breakers is not None else None,
+        connect_timeout_seconds=settings.s3_connect_timeout_seconds,
+        read_timeout_seconds=settings.s3_read_timeout_seconds,
     )
 
 
-def document_store(settings: Settings) -> DocumentStore:
+def document_store(
+    settings: Settings, breakers: Breakers | None = None
+) -> DocumentStore:
     if not settings.mongo_url:
         return InMemoryDocumentStore()
     from adapters.mongo.documents import MongoDocumentStore
 
-    return MongoDocumentStore(settings.mongo_url, settings.mongo_database)
+    return MongoDocumentStore(
+        settings.mongo_url,
+        settings.mongo_database,
+        timeout_ms=int(settings.mongo_timeout_seconds * 1000),
+        breaker=breakers("mongodb") if breakers is not None else None,
+    )
 
 
-def cache_for(settings: Settings) -> Cache:
+def cache_for(settings: Settings, breakers: Breakers | None = None) -> Cache:
     if not settings.redis_url:
         return InMemoryCache()
     from adapters.redis.cache import RedisCache
 
-    return RedisCache(settings.redis_url)
+    return RedisCache(
+        settings.redis_url,
+        timeout_seconds=settings.redis_timeout_seconds,
+        breaker=breakers("redis") if breakers is not None else None,
+    )
 
 
 def message_bus(settings: Settings) -> MessageBus:

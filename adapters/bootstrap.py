@@ -11,6 +11,7 @@ from uuid import UUID
 from adapters import backends
 from adapters.identity.services import IdentityServices, build_identity_services
 from adapters.kafka.inbound import InboundConsumer
+from adapters.resilience import Breakers
 from adapters.settings import Settings
 from commands.base import Command, SpotlightApplication
 from commands.careers import handlers as careers_handlers
@@ -112,6 +113,8 @@ class Container:
     dispatcher: Dispatcher
     # Each configured backend by name, for the readiness probe.
     backends: dict[str, Pingable] = field(default_factory=dict)
+    # Each real backend's circuit breaker, by name (fail fast while it is down).
+    breakers: Breakers = field(default_factory=Breakers)
     _closers: list[Callable[[], None]] = field(default_factory=list)
     # Started threads return their stop function. Listeners (PostgreSQL NOTIFY) wake
     # the engine and keep read-your-writes informed in every process; pollers stand
@@ -161,19 +164,29 @@ def build_container(
     projection_types: tuple[type[Projection], ...] | None = None,
 ) -> Container:
     """Build every port from settings; keyword overrides are for tests."""
-    blobs = blobs or backends.blob_store(settings)
-    documents = documents or backends.document_store(settings)
-    cache = cache or backends.cache_for(settings)
+    breakers = backends.breakers_for(settings)
+    blobs = blobs or backends.blob_store(settings, breakers)
+    documents = documents or backends.document_store(settings, breakers)
+    cache = cache or backends.cache_for(settings, breakers)
     bus = bus or backends.message_bus(settings)
     if application_types is None:
         application_types = APPLICATION_TYPES
     env = backends.event_store_environment(settings, application_types)
-    views = backends.relational_store(settings)
-    identity = build_identity_services(settings, views, cache)
+    views = backends.relational_store(settings, breakers)
+    identity = build_identity_services(
+        settings, views, cache, breaker=breakers("postgres")
+    )
     applications = {
         app_type.name: _application(app_type, env, identity)
         for app_type in application_types
     }
+    if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+        from adapters.postgres.database import guard_event_store
+
+        for app in applications.values():
+            guard_event_store(
+                app.recorder, breakers("postgres"), settings.postgres_timeout_seconds
+            )
     onboarding = applications.get(OnboardingApplication.name)
     if isinstance(onboarding, OnboardingApplication):
         onboarding.offerings_topic = settings.onboarding_offerings_topic
@@ -206,6 +219,7 @@ def build_container(
         engine=engine,
         identity=identity,
         dispatcher=dispatcher,
+        breakers=breakers,
     )
     container._closers.append(views.close)
     container._closers.append(identity.close)
@@ -213,7 +227,11 @@ def build_container(
     if settings.postgres_url:
         from adapters.postgres.database import PostgresHealth
 
-        container.backends["postgres"] = PostgresHealth(settings.postgres_url)
+        container.backends["postgres"] = PostgresHealth(
+            settings.postgres_url,
+            breakers("postgres"),
+            settings.postgres_timeout_seconds,
+        )
         container._listeners.append(
             lambda: _start_listener(settings, applications, engine, board)
         )

@@ -41,6 +41,26 @@ class Settings(BaseSettings):
         default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$"
     )
 
+    # Failing fast while a backend is down (``adapters.resilience``). With these
+    # defaults a request that needs a backend that is down is answered 503 within
+    # ``OUTAGE_ANSWER_BOUND_SECONDS`` (3 s), and at once while its circuit breaker is
+    # open; ``adapters.backends.outage_answer_seconds`` works out the worst case.
+    # PostgreSQL (events, views, identity): the connect timeout and the longest wait
+    # for a pooled connection (whole seconds: libpq and eventsourcing want them).
+    postgres_timeout_seconds: int = Field(default=2, ge=1, le=60)
+    # Requests queued for a pooled connection beyond this are refused at once (503).
+    postgres_max_waiting: int = Field(default=50, ge=1)
+    # MongoDB: server selection and connect timeout.
+    mongo_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    # Redis: connect and socket timeout (a command is tried at most twice).
+    redis_timeout_seconds: float = Field(default=1.0, gt=0, le=60)
+    # S3: connect and read timeouts (a request is tried at most twice).
+    s3_connect_timeout_seconds: float = Field(default=1.0, gt=0, le=60)
+    s3_read_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    # A breaker opens for the cool-down, doubled after each failed trial up to the cap.
+    breaker_cooldown_seconds: float = Field(default=1.0, gt=0, le=60)
+    breaker_max_cooldown_seconds: float = Field(default=5.0, gt=0, le=300)
+
     # The projection engine.
     run_projections_in_api: bool = True
     projection_batch_size: int = Field(default=1000, ge=1, le=100_000)
@@ -86,6 +106,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "SPOTLIGHT_DEV_ISSUER_ENABLED: the development issuer signs tokens "
                 "for anyone and is refused in production"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_a_cap_below_the_cooldown(self) -> Settings:
+        if self.breaker_max_cooldown_seconds < self.breaker_cooldown_seconds:
+            raise ValueError(
+                "SPOTLIGHT_BREAKER_MAX_COOLDOWN_SECONDS must be at least "
+                "SPOTLIGHT_BREAKER_COOLDOWN_SECONDS"
             )
         return self
 

@@ -63,7 +63,14 @@ def create_app(
         routers.append(dev_issuer_router(built.identity.dev_issuer))
     if isinstance(built.blobs, LocalDiskBlobStore):
         routers.append(blob_router(built.blobs))
-    install_error_handlers(app, routers)
+    install_error_handlers(
+        app,
+        routers,
+        event_store_backend=(
+            "postgres" if settings.event_store_kind == "postgres" else "event store"
+        ),
+        retry_after=built.breakers.retry_after,
+    )
     for router in routers:
         app.include_router(router)
     install_openapi(app, routers)

@@ -5,6 +5,13 @@ Refusals of the domain, commands and queries are mapped by their base class in
 own: a handler's refusal reaches the caller with the same status from every route.
 ``Problem`` and its kinds describe the documents in the OpenAPI document
 (``adapters.http.openapi``).
+
+Errors no handler maps are answered by ``ErrorBoundary``, a small ASGI middleware
+inside Starlette's own (which would log a traceback, message included, and
+re-raise): a backend that cannot be reached (``ports.errors.is_outage``) is a 503
+naming the backend, with ``Retry-After``; anything else is a 500. Either is logged
+in one line, the error's type and where, never its message: messages may quote
+personal data.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -22,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.identity.refresh_tokens import InvalidRefreshTokenError
 from adapters.identity.tokens import InvalidAccessTokenError
@@ -37,6 +46,7 @@ from domain.base import (
     UnavailableError,
     UnsupportedContentError,
 )
+from ports.errors import backend_of, is_outage
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger(__name__)
@@ -72,6 +82,16 @@ class LagProblem(Problem):
     """A 504 of read-your-writes: the views are ``lag`` events behind the token."""
 
     lag: int = Field(ge=1, description="How many events the views are behind.")
+
+
+class BackendProblem(Problem):
+    """A 503: something this needs cannot be reached now; ``backend`` names it.
+    Try again after the ``Retry-After`` header's seconds."""
+
+    backend: str = Field(
+        description="What cannot be reached: `postgres`, `mongodb`, `redis`, "
+        "`kafka`, `s3`, `event store`, `sign-in provider`; `backend` if unknown."
+    )
 
 
 class ProblemError(StarletteHTTPException):
@@ -186,6 +206,8 @@ async def _refusal(request: Request, error: Exception) -> JSONResponse:
     extensions = error.extensions()
     if isinstance(error, InvalidFieldError):
         extensions["errors"] = [{"field": error.field, "reason": error.reason}]
+    if status == 503:
+        extensions.setdefault("backend", UNKNOWN_BACKEND)  # every 503 names one
     return problem(status, _title(status), str(error), **extensions)
 
 
@@ -201,18 +223,110 @@ async def _refused_credentials(request: Request, error: Exception) -> JSONRespon
 
 
 async def _provider_unavailable(request: Request, error: Exception) -> JSONResponse:
-    return problem(503, _title(503), "The sign-in provider cannot be reached.")
-
-
-async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
-    # Log the type and location only: messages may quote personal data.
-    logger.error(
-        "unhandled %s on %s %s",
-        type(error).__name__,
-        request.method,
-        request.url.path,
+    return problem(
+        503,
+        _title(503),
+        "The sign-in provider cannot be reached.",
+        backend="sign-in provider",
     )
+
+
+# What a 503 names when nothing says which backend it was.
+UNKNOWN_BACKEND = "backend"
+
+
+def _in_a_second(backend: str) -> int:
+    return 1
+
+
+def outage_answer(backend: str, retry_after_seconds: int) -> JSONResponse:
+    """The 503 of an outage: the backend named, when to try again, no message."""
+    named = "A backend" if backend == UNKNOWN_BACKEND else f"The {backend} backend"
+    response = problem(
+        503,
+        _title(503),
+        f"{named} is unavailable; try again shortly.",
+        backend=backend,
+    )
+    response.headers["Retry-After"] = str(max(1, retry_after_seconds))
+    return response
+
+
+def unexpected_answer() -> JSONResponse:
     return problem(500, "Internal error", "The error has been logged.")
+
+
+def _where(error: BaseException) -> str:
+    """The innermost frame of ``error``'s traceback, as ``file:line``."""
+    frame = error.__traceback__
+    if frame is None:
+        return "?"
+    while frame.tb_next is not None:
+        frame = frame.tb_next
+    path = Path(frame.tb_frame.f_code.co_filename)
+    return f"{'/'.join(path.parts[-2:])}:{frame.tb_lineno}"
+
+
+class ErrorBoundary:
+    """Answers every error that reaches it, so none reaches Starlette's
+    ``ServerErrorMiddleware`` (whose traceback would carry the message).
+
+    An outage is a 503 (``outage_answer``) naming ``backend_of(error)``, the
+    event store's backend (``event_store_backend``) when the error does not say;
+    ``retry_after`` gives whole seconds for that backend (a circuit breaker's
+    cool-down left). Anything else is a 500. One line is logged per error.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        event_store_backend: str = "event store",
+        retry_after: Callable[[str], int] | None = None,
+    ) -> None:
+        self.app = app
+        self._event_store_backend = event_store_backend
+        self._retry_after = retry_after or _in_a_second
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as error:  # noqa: BLE001 - every error is answered here
+            response = self._answer(scope, error)
+            if not started:  # else too late to answer: the server ends the response
+                await response(scope, receive, send)
+
+    def _answer(self, scope: Scope, error: Exception) -> JSONResponse:
+        method, path = scope.get("method", "?"), scope.get("path", "?")
+        if is_outage(error):
+            backend = backend_of(error, default=self._event_store_backend)
+            logger.warning(
+                "backend unavailable: %s from %s on %s %s",
+                type(error).__name__,
+                backend,
+                method,
+                path,
+            )
+            return outage_answer(backend, self._retry_after(backend))
+        logger.error(
+            "unhandled %s on %s %s at %s",
+            type(error).__name__,
+            method,
+            path,
+            _where(error),
+        )
+        return unexpected_answer()
 
 
 _TITLES = {
@@ -241,8 +355,23 @@ def _title(status: int) -> str:
         return "Client error" if status < 500 else "Server error"
 
 
-def install_error_handlers(app: FastAPI, routers: Sequence[APIRouter] = ()) -> None:
-    """The handlers of every error; ``routers`` are the app's, for 405's ``Allow``."""
+def install_error_handlers(
+    app: FastAPI,
+    routers: Sequence[APIRouter] = (),
+    *,
+    event_store_backend: str = "event store",
+    retry_after: Callable[[str], int] | None = None,
+) -> None:
+    """The handlers of every error; ``routers`` are the app's, for 405's ``Allow``.
+
+    ``event_store_backend`` names the event store in a 503 (``postgres`` when it
+    is PostgreSQL); ``retry_after`` says in how many seconds to try a backend again.
+    """
+    app.add_middleware(
+        ErrorBoundary,
+        event_store_backend=event_store_backend,
+        retry_after=retry_after,
+    )
     routes = [route for router in routers for route in router.routes]
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error(routes))
@@ -250,4 +379,3 @@ def install_error_handlers(app: FastAPI, routers: Sequence[APIRouter] = ()) -> N
     for refused in _REFUSED_CREDENTIALS:
         app.add_exception_handler(refused, _refused_credentials)
     app.add_exception_handler(IssuerUnavailableError, _provider_unavailable)
-    app.add_exception_handler(Exception, _unexpected_error)

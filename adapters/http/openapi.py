@@ -10,8 +10,11 @@ depends on, so they are derived here, once, from each route's dependencies:
   ``require_roles``), or a command (``dispatcher_of``, whose handlers check roles and
   ownership): 403;
 - an id in the path: 404;
-- a command: 409 (the state does not allow it, or changed meanwhile), 422 (a domain
-  rule refused a value) and 503 (something it needs cannot be reached);
+- a command: 409 (the state does not allow it, or changed meanwhile) and 422 (a
+  domain rule refused a value);
+- the container's backends (a dependency or the route itself takes the ``Request``,
+  through which every port is reached; commands always do): 503 with the backend
+  that cannot be reached and ``Retry-After``;
 - a body: 400 (not parseable as its media type);
 - any input (path, query, header, cookie, body): 422;
 - read-your-writes (an ``after`` query parameter): 504 with the lag.
@@ -37,6 +40,7 @@ from adapters.http.auth import CurrentUser, current_user
 from adapters.http.commands import dispatcher_of
 from adapters.http.errors import (
     PROBLEM_JSON,
+    BackendProblem,
     LagProblem,
     Problem,
     ValidationProblem,
@@ -51,12 +55,17 @@ _MEANING: dict[int, str] = {
     404: "No such resource, or not one you may see.",
     409: "The current state does not allow this, or it changed meanwhile.",
     422: "Invalid request: `errors` names each field and the reason.",
-    503: "Something this needs cannot be reached now; try again later.",
+    503: "Something this needs cannot be reached now: `backend` names it. Try "
+    "again after `Retry-After` seconds.",
     504: "The views did not reach the consistency token in time; `lag` says how "
     "many events they are behind.",
 }
 
-_PROBLEM_OF_STATUS: dict[int, type[Problem]] = {422: ValidationProblem, 504: LagProblem}
+_PROBLEM_OF_STATUS: dict[int, type[Problem]] = {
+    422: ValidationProblem,
+    503: BackendProblem,
+    504: LagProblem,
+}
 
 # Values of a command's answer (``Accepted``), for ``links_to``.
 FIRST_ID = "$response.body#/ids/0"
@@ -146,6 +155,8 @@ def error_statuses(route: APIRoute) -> set[int]:
         )
     )
     reads_after = any(p.alias == "after" for d in everything for p in d.query_params)
+    # Every port is reached through the app's container, from the request.
+    reaches_backends = any(d.request_param_name for d in everything)
     statuses: set[int] = set()
     if body:
         statuses.add(400)
@@ -156,7 +167,9 @@ def error_statuses(route: APIRoute) -> set[int]:
     if path_ids:
         statuses.add(404)
     if command:
-        statuses |= {409, 503}
+        statuses.add(409)
+    if command or reaches_backends:
+        statuses.add(503)
     if inputs or command:
         statuses.add(422)
     if reads_after:
@@ -180,6 +193,15 @@ def _www_authenticate() -> dict[str, Any]:
     }
 
 
+def _retry_after() -> dict[str, Any]:
+    return {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again (RFC 9110).",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
+
+
 def _describe_operation(operation: dict[str, Any], statuses: set[int]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     # FastAPI's own 422 (HTTPValidationError as application/json) is not what we send.
@@ -195,6 +217,8 @@ def _describe_operation(operation: dict[str, Any], statuses: set[int]) -> None:
         response["content"] = _problem_content(status)
         if status == 401:
             response.setdefault("headers", _www_authenticate())
+        if status == 503:
+            response.setdefault("headers", _retry_after())
     operation["responses"] = dict(sorted(responses.items()))
 
 
@@ -204,7 +228,7 @@ def _add_problem_schemas(document: dict[str, Any]) -> None:
     )
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    for model in (Problem, ValidationProblem, LagProblem):
+    for model in (Problem, ValidationProblem, BackendProblem, LagProblem):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema

@@ -18,6 +18,7 @@ from adapters.oidc.dev_issuer import (
     RoutingTransport,
 )
 from adapters.oidc.verifier import IssuerConfig, OidcVerifier
+from adapters.resilience import CircuitBreaker
 from adapters.settings import Settings
 from commands.personal_data import CachingVault
 from ports.cache import Cache
@@ -91,7 +92,9 @@ def configured_issuers(settings: Settings) -> list[IssuerConfig]:
     return issuers
 
 
-def identity_store(settings: Settings) -> RelationalStore:
+def identity_store(
+    settings: Settings, breaker: CircuitBreaker | None = None
+) -> RelationalStore:
     """Identity's tables live beside the events: keys must outlast them."""
     kind = settings.event_store_kind
     if kind == "postgres":
@@ -99,7 +102,12 @@ def identity_store(settings: Settings) -> RelationalStore:
 
         assert settings.postgres_url
         return PostgresRelationalStore(
-            settings.postgres_url, max_connections=5, schema=settings.postgres_schema
+            settings.postgres_url,
+            max_connections=5,
+            schema=settings.postgres_schema,
+            breaker=breaker,
+            timeout_seconds=settings.postgres_timeout_seconds,
+            max_waiting=settings.postgres_max_waiting,
         )
     if kind == "sqlite":
         return SqliteRelationalStore(settings.identity_sqlite_path)
@@ -113,9 +121,11 @@ def build_identity_services(
     *,
     store: RelationalStore | None = None,
     network: httpx.BaseTransport | None = None,
+    breaker: CircuitBreaker | None = None,
 ) -> IdentityServices:
-    """``store`` and ``network`` are for tests (a schema, a fake provider)."""
-    owned = [] if store is not None else [identity_store(settings)]
+    """``store`` and ``network`` are for tests (a schema, a fake provider);
+    ``breaker`` is PostgreSQL's, shared with the other clients of the server."""
+    owned = [] if store is not None else [identity_store(settings, breaker)]
     store = store or owned[0]
     issuers = configured_issuers(settings)
     dev_issuer = None

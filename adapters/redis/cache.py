@@ -1,20 +1,52 @@
-"""Cache on Redis."""
+"""Cache on Redis.
+
+Every call goes through the ``redis`` circuit breaker: a server that cannot be
+reached (a command is tried twice, on a fresh connection the second time) leaves as
+``BackendUnavailableError`` and the next calls fail at once while it is down.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import redis
 import redis.exceptions
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
+from adapters.resilience import CircuitBreaker
 from ports.errors import BackendUnavailableError
+
+DEFAULT_TIMEOUT_SECONDS = 1.0
+# A command is retried once (a pooled connection the server closed meanwhile),
+# at once: redis-py's default, ten retries with backoff, outlasts any bound.
+RETRIES = 1
+
+
+def unreachable(error: BaseException) -> bool:
+    """Connection refused, lost or timed out (``BusyLoadingError`` included: the
+    server is up but cannot serve yet)."""
+    return isinstance(
+        error, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError
+    )
 
 
 class RedisCache:
-    def __init__(self, url: str, timeout_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        *,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
         self._redis = redis.Redis.from_url(
             url,
             socket_timeout=timeout_seconds,
             socket_connect_timeout=timeout_seconds,
+            retry=Retry(NoBackoff(), RETRIES),
         )
+        self._breaker = breaker or CircuitBreaker("redis")
 
     @property
     def client(self) -> redis.Redis:
@@ -23,33 +55,47 @@ class RedisCache:
     def close(self) -> None:
         self._redis.close()
 
+    @contextmanager
+    def _calling(self) -> Iterator[None]:
+        with self._breaker.call(unreachable):
+            yield
+
     def ping(self) -> None:
         try:
-            self._redis.ping()
+            with self._calling():
+                self._redis.ping()
         except redis.exceptions.RedisError as error:
             raise BackendUnavailableError(f"redis: {error}") from error
 
     def get(self, key: str) -> bytes | None:
-        value = self._redis.get(key)
+        with self._calling():
+            value = self._redis.get(key)
         return value if isinstance(value, bytes) else None
 
     def set(self, key: str, value: bytes, ttl_seconds: float | None = None) -> None:
-        if ttl_seconds is None:
-            self._redis.set(key, value)
-        else:
-            self._redis.set(key, value, px=max(1, int(ttl_seconds * 1000)))
+        with self._calling():
+            if ttl_seconds is None:
+                self._redis.set(key, value)
+            else:
+                self._redis.set(key, value, px=max(1, int(ttl_seconds * 1000)))
 
     def delete(self, *keys: str) -> int:
-        return int(self._redis.delete(*keys)) if keys else 0
+        if not keys:
+            return 0
+        with self._calling():
+            return int(self._redis.delete(*keys))
 
     def expire(self, key: str, ttl_seconds: float) -> bool:
-        return bool(self._redis.pexpire(key, max(1, int(ttl_seconds * 1000))))
+        with self._calling():
+            return bool(self._redis.pexpire(key, max(1, int(ttl_seconds * 1000))))
 
     def ttl(self, key: str) -> float | None:
-        millis = int(self._redis.pttl(key))
+        with self._calling():
+            millis = int(self._redis.pttl(key))
         return millis / 1000 if millis >= 0 else None
 
     def keys(self, prefix: str) -> list[str]:
         escaped = prefix.replace("*", r"\*").replace("?", r"\?").replace("[", r"\[")
-        found = self._redis.scan_iter(match=escaped + "*", count=500)
+        with self._calling():
+            found = list(self._redis.scan_iter(match=escaped + "*", count=500))
         return sorted(k.decode() if isinstance(k, bytes) else str(k) for k in found)

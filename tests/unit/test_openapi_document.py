@@ -17,6 +17,7 @@ from adapters.settings import Settings
 PROBLEMS = {
     "#/components/schemas/Problem",
     "#/components/schemas/ValidationProblem",
+    "#/components/schemas/BackendProblem",
     "#/components/schemas/LagProblem",
 }
 # Not an error document: the readiness report says which backend is down.
@@ -76,9 +77,17 @@ def test_each_kind_of_error_has_its_members(document: dict[str, Any]) -> None:
     assert "errors" in schemas["ValidationProblem"]["required"]
     assert set(schemas["FieldProblem"]["required"]) == {"field", "reason"}
     assert "lag" in schemas["LagProblem"]["required"]
+    assert "backend" in schemas["BackendProblem"]["required"]
     for method, path, operation in operations(document):
         responses = operation["responses"]
-        for status, kind in (("422", "ValidationProblem"), ("504", "LagProblem")):
+        kinds = (
+            ("422", "ValidationProblem"),
+            ("504", "LagProblem"),
+            ("503", "BackendProblem"),
+        )
+        for status, kind in kinds:
+            if (method, path, status) in REPORTS:
+                continue
             if status in responses:
                 schema = responses[status]["content"]["application/problem+json"]
                 assert schema["schema"]["$ref"].endswith(kind), f"{method} {path}"
@@ -100,6 +109,32 @@ def test_statuses_follow_from_what_an_operation_takes(
             assert {"403", "409", "422", "503"} <= set(responses), where
         if "requestBody" in operation:
             assert {"400", "422"} <= set(responses), where
+
+
+# What answers without any backend: the process itself, the development issuer.
+NO_BACKEND = {
+    ("GET", "/health/live"),
+    ("GET", "/dev-issuer/.well-known/openid-configuration"),
+    ("GET", "/dev-issuer/jwks"),
+    ("POST", "/dev-issuer/token"),
+}
+
+
+def test_every_operation_on_a_backend_documents_its_outage(
+    document: dict[str, Any],
+) -> None:
+    for method, path, operation in operations(document):
+        unavailable = operation["responses"].get("503")
+        where = f"{method} {path}"
+        if (method, path) in NO_BACKEND:
+            assert unavailable is None, where
+            continue
+        assert unavailable is not None, f"{where} does not document 503"
+        if (method, path, "503") in REPORTS:
+            continue
+        assert "Retry-After" in unavailable["headers"], where
+        schema = unavailable["content"]["application/problem+json"]["schema"]
+        assert schema["$ref"].endswith("/BackendProblem"), where
 
 
 def test_the_unusual_statuses_are_documented(document: dict[str, Any]) -> None:
