@@ -3,7 +3,7 @@
 Each check (a backend's ping, the views' state, the inbound consumers' lag) runs in
 a thread of its own, one at a time: a caller that comes while it runs waits on the
 same answer, never starts another. An answer is kept for ``fresh_seconds``. A caller
-waits as long as it likes (``adapters.http.health`` waits 0.8 s in all) and a check
+waits as long as it likes (``adapters.http.health`` waits 0.6 s in all) and a check
 that has not answered by then goes on alone; its answer is kept for the next caller.
 
 A projection or an inbound consumer is stalled when it is behind and its position

@@ -5,7 +5,7 @@ views and the inbound consumers, and answers 503 when a backend is down, a
 projection has stopped on an event (FAILED) or a projection or consumer is stalled
 (behind, and not moving for ``readiness_stall_seconds``). The checks themselves
 (``adapters.readiness``) run in threads of their own, one at a time each, their
-answers kept for a second; this handler waits for them on the event loop, 0.8 s at
+answers kept for a second; this handler waits for them on the event loop, 0.6 s at
 most, and reports a check that has not answered by then. README "When a projection
 fails" is the runbook.
 """
@@ -32,7 +32,7 @@ from adapters.readiness import (
 router = APIRouter(prefix="/health", tags=["health"])
 
 # How long readiness waits for its checks, in all.
-WAIT_SECONDS = 0.8
+WAIT_SECONDS = 0.6
 NO_ANSWER = f"no answer within {WAIT_SECONDS} s"
 
 
@@ -108,7 +108,7 @@ def live() -> dict[str, str]:
 async def ready(request: Request) -> JSONResponse:
     """Each configured backend, the views and the inbound consumers; 503 when a
     backend is down, or a projection or consumer is FAILED, stopped or stalled.
-    Answers within a second: a check that has not answered in 0.8 s counts as
+    Answers within a second: a check that has not answered in 0.6 s counts as
     down (a backend) or unknown (views, consumers)."""
     checks = _checks_of(request.app)
     backends = {name: check.answer() for name, check in checks.backends().items()}
