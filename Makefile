@@ -12,6 +12,7 @@ export SPOTLIGHT_REQUIRE_SERVICES ?= 1
 export SPOTLIGHT_POSTGRES_PORT ?= 55432
 export SPOTLIGHT_REDIS_PORT ?= 56379
 export SPOTLIGHT_KAFKA_PORT ?= 59092
+export SPOTLIGHT_KAFKA_CONTROLLER_PORT ?= 59093
 export SPOTLIGHT_FERRETDB_PORT ?= 57017
 export SPOTLIGHT_S3_PORT ?= 55000
 export SPOTLIGHT_TEST_POSTGRES_URL ?= postgresql://spotlight:spotlight@127.0.0.1:$(SPOTLIGHT_POSTGRES_PORT)/spotlight
@@ -36,8 +37,10 @@ run: $(STAMP)
 services-up: $(STAMP)
 	scripts/services up
 
+# Also the fault suite's private servers (tests/faults), should a run have left them.
 services-down:
 	scripts/services down
+	@if [ -d .services/faults/run ]; then SPOTLIGHT_SERVICES_DIR=.services/faults scripts/services down; fi
 
 services-status:
 	scripts/services status
