@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from adapters.resilience import OUTAGE_ANSWER_BOUND_SECONDS
 from adapters.settings import Settings
 from commands.identity.application import IdentityApplication
 from commands.onboarding.application import OnboardingApplication
@@ -49,7 +50,7 @@ from tests.faults.views import Comparison, ViewsRebuild, describe
 
 # A request touching a down backend answers within this (the service's documented
 # bound for failing fast).
-BACKEND_FAILURE_BOUND_SECONDS = 3.0
+BACKEND_FAILURE_BOUND_SECONDS = OUTAGE_ANSWER_BOUND_SECONDS
 # How long a query given ``?after=`` waits for its views (Settings' default).
 READ_YOUR_WRITES_BOUND_SECONDS: float = Settings.model_fields[
     "read_your_writes_timeout_seconds"
