@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
@@ -34,6 +35,7 @@ from ports.messages import MessageBus
 from ports.relational import RelationalStore
 from projections.contracts import Projection, ViewPorts
 from projections.engine import (
+    SCHEMA_LOCK_KEY,
     PositionBoard,
     ProjectionEngine,
 )
@@ -176,10 +178,11 @@ def build_container(
     identity = build_identity_services(
         settings, views, cache, breaker=breakers("postgres")
     )
-    applications = {
-        app_type.name: _application(app_type, env, identity)
-        for app_type in application_types
-    }
+    with _creating_tables_alone(settings):
+        applications = {
+            app_type.name: _application(app_type, env, identity)
+            for app_type in application_types
+        }
     if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
         from adapters.postgres.database import guard_event_store
 
@@ -254,6 +257,18 @@ def build_container(
             if callable(close):
                 container._closers.append(close)
     return container
+
+
+def _creating_tables_alone(settings: Settings) -> AbstractContextManager[None]:
+    """Applications create their event store's tables when missing: on PostgreSQL,
+    one process at a time (the same lock as the views' schema changes)."""
+    if settings.event_store_kind != "postgres" or not settings.postgres_url:
+        return nullcontext()
+    from adapters.postgres.database import creating_tables_alone
+
+    return creating_tables_alone(
+        settings.postgres_url, SCHEMA_LOCK_KEY, settings.postgres_timeout_seconds
+    )
 
 
 def _application(

@@ -102,6 +102,27 @@ class PostgresHealth:
                 raise BackendUnavailableError(f"postgres: {error}") from error
 
 
+@contextmanager
+def creating_tables_alone(
+    url: str, lock_key: int, connect_timeout_seconds: int
+) -> Iterator[None]:
+    """Hold a session-level advisory lock on ``lock_key`` while the body creates
+    tables: ``CREATE TABLE IF NOT EXISTS`` is not safe against a concurrent twin
+    (it can fail on a unique index of the catalogue), and an API and a worker
+    restarted together on an empty database would race on the event store's tables.
+    """
+    try:
+        connection = psycopg.connect(
+            url, autocommit=True, connect_timeout=connect_timeout_seconds
+        )
+    except psycopg.OperationalError as error:
+        raise BackendUnavailableError(f"postgres: {error}") from error
+    with connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (lock_key,))
+        # Closing the session releases the lock, whatever the body raised.
+        yield
+
+
 def eventsourcing_environment(
     url: str,
     pool_size: int,

@@ -34,6 +34,7 @@ from projections.engine.status import (
     SourceStatus,
 )
 from projections.engine.tracking import (
+    SCHEMA_LOCK_KEY,
     ConcurrentApplierError,
     active_version,
     ensure_tracking_schema,
@@ -50,6 +51,7 @@ __all__ = [
     "RESUMING",
     "RETRYING",
     "RUNNING",
+    "SCHEMA_LOCK_KEY",
     "STANDBY",
     "STOPPED",
     "BatchHook",

@@ -153,12 +153,11 @@ class Deployment:
         return Settings.model_validate(self.values)
 
     def start(self) -> None:
-        # One after the other: on an empty database both would create the event
-        # store's tables at once, and PostgreSQL's CREATE TABLE IF NOT EXISTS is
-        # not safe against a concurrent twin.
+        # Both at once on an empty database, as after a machine restart: they
+        # take turns creating the event store's tables.
         self.worker.start()
-        self.wait_for_worker()
         self.api.start()
+        self.wait_for_worker()
         self.wait_for_api()
 
     def stop(self) -> None:
