@@ -110,6 +110,20 @@ def _unless_out_of_reach(read: Callable[[], T]) -> T:
         raise typer.Exit(1) from None
 
 
+def _add_unknown_lag(
+    table: Table, subscription: InboundSubscription, reason: str
+) -> None:
+    for topic in subscription.topics:
+        table.add_row(
+            subscription.name,
+            subscription.group_id,
+            topic,
+            "unknown",
+            "unknown",
+            f"unknown: {reason}",
+        )
+
+
 def _consumers_table(
     container: Container, subscriptions: list[InboundSubscription]
 ) -> Table:
@@ -118,15 +132,9 @@ def _consumers_table(
     for subscription in subscriptions:
         if not container.settings.kafka_bootstrap:
             # The in-memory bus lives in the serving process: only it knows.
-            for topic in subscription.topics:
-                table.add_row(
-                    subscription.name,
-                    subscription.group_id,
-                    topic,
-                    "unknown",
-                    "unknown",
-                    "unknown: in-memory bus, inside the serving process",
-                )
+            _add_unknown_lag(
+                table, subscription, "in-memory bus, inside the serving process"
+            )
             continue
         try:
             lags = container.bus.consumer_lag(
@@ -136,15 +144,11 @@ def _consumers_table(
             if not is_outage(error):
                 raise
             reason = type(error.__cause__ or error).__name__
-            for topic in subscription.topics:
-                table.add_row(
-                    subscription.name,
-                    subscription.group_id,
-                    topic,
-                    "unknown",
-                    "unknown",
-                    f"unknown: {backend_of(error, 'kafka')} unreachable ({reason})",
-                )
+            _add_unknown_lag(
+                table,
+                subscription,
+                f"{backend_of(error, 'kafka')} unreachable ({reason})",
+            )
             continue
         for lag in lags:
             table.add_row(

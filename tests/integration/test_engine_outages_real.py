@@ -28,6 +28,7 @@ from ports.errors import is_outage
 from ports.relational import SqlSession
 from projections.contracts import ProjectedEvent, Projection, ViewPorts
 from projections.engine import FAILED, RUNNING, ProjectionEngine, ProjectionStatus
+from tests.support.engine_states import record_states
 from tests.support.notes import Note, Notebook, NotesTable
 
 NAME = "notes_table"
@@ -184,20 +185,6 @@ class FlakyNotes(NotesTable):
         super().apply(session, events)
 
 
-def recorded_states(engine: ProjectionEngine) -> list[str]:
-    states: list[str] = []
-    original = engine.set_state
-
-    def recording(
-        name: str, state: str, error: str | None = None, failed_at: str | None = None
-    ) -> bool:
-        states.append(state)
-        return original(name, state, error, failed_at)
-
-    engine.set_state = recording  # type: ignore[method-assign]
-    return states
-
-
 def test_an_outage_is_retried_past_max_attempts_and_a_bug_is_not(
     database: Database, started: list[ProjectionEngine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -214,7 +201,7 @@ def test_an_outage_is_retried_past_max_attempts_and_a_bug_is_not(
         staticmethod(lambda: psycopg.OperationalError("server closed the connection")),
     )
     engine = engine_for(database, FlakyNotes, **quick)
-    states = recorded_states(engine)
+    states = record_states(engine)
     started.append(engine)
     engine.start()
     position = write(database, "through twenty outages")

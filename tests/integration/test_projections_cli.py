@@ -271,5 +271,6 @@ def test_status_says_in_one_line_that_postgres_is_out_of_reach(
     status = CliRunner().invoke(cli, ["projections", "status"], env=env)
     assert status.exit_code == 1
     assert status.output.splitlines() == [
-        "spotlight: postgres is out of reach (BackendUnavailableError); no status to show"
+        "spotlight: postgres is out of reach (BackendUnavailableError); "
+        "no status to show"
     ]

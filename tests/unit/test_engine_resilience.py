@@ -34,6 +34,7 @@ from projections.engine import (
     ProjectionStatus,
 )
 from projections.engine.runner import Runner
+from tests.support.engine_states import record_states
 from tests.support.notes import Note, Notebook, NotesTable
 
 
@@ -73,21 +74,6 @@ def started() -> Iterator[list[ProjectionEngine]]:
     yield engines
     for engine in engines:
         engine.stop()
-
-
-def record_states(engine: ProjectionEngine) -> list[str]:
-    """Every state the runner records, in order."""
-    states: list[str] = []
-    original = engine.set_state
-
-    def recording(
-        name: str, state: str, error: str | None = None, failed_at: str | None = None
-    ) -> bool:
-        states.append(state)
-        return original(name, state, error, failed_at)
-
-    engine.set_state = recording  # type: ignore[method-assign]
-    return states
 
 
 def failing_apply(
