@@ -200,8 +200,3 @@ class Breakers:
             found = self._breakers.get(backend)
         left = found.retry_after() if found is not None else 0.0
         return max(1, math.ceil(left))
-
-    def states(self) -> dict[str, BreakerState]:
-        with self._lock:
-            breakers = dict(self._breakers)
-        return {name: breaker.state for name, breaker in breakers.items()}

@@ -3,6 +3,8 @@ how to tell an outage (retry later) from a failure a retry cannot fix."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 # The backends a deployment may name; a message's prefix ("redis: …") names one.
 KNOWN_BACKENDS = frozenset({"postgres", "redis", "mongodb", "kafka", "s3"})
 
@@ -26,6 +28,18 @@ class BackendUnavailableError(Exception):
 _DBAPI_OUTAGES = frozenset({"OperationalError", "InterfaceError"})
 
 
+def causes(error: BaseException) -> Iterator[BaseException]:
+    """``error``, then each error it was explicitly raised from (``raise … from
+    …``, ``__cause__``): an unrelated error raised while handling another is not
+    one of its causes."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__
+
+
 def is_outage(error: BaseException) -> bool:
     """Whether ``error``, or an error it was explicitly raised from, says a backing
     service is out of reach: the same work can succeed once it is back.
@@ -33,28 +47,18 @@ def is_outage(error: BaseException) -> bool:
     Follows ``__cause__`` only (``raise … from …``): an unrelated error raised
     while handling an outage is not an outage.
     """
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(
-            current, BackendUnavailableError | ConnectionError | TimeoutError
-        ):
+    for cause in causes(error):
+        if isinstance(cause, BackendUnavailableError | ConnectionError | TimeoutError):
             return True
-        if any(kind.__name__ in _DBAPI_OUTAGES for kind in type(current).__mro__):
+        if any(kind.__name__ in _DBAPI_OUTAGES for kind in type(cause).__mro__):
             return True
-        current = current.__cause__
     return False
 
 
 def backend_of(error: BaseException, default: str = "backend") -> str:
     """The backend an outage names (the first ``BackendUnavailableError`` in its
     causes), else ``default`` (e.g. the event store's database)."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, BackendUnavailableError):
-            return current.backend
-        current = current.__cause__
+    for cause in causes(error):
+        if isinstance(cause, BackendUnavailableError):
+            return cause.backend
     return default

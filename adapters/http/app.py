@@ -18,6 +18,7 @@ from adapters.http.identity.routes import ROUTERS as IDENTITY_ROUTERS
 from adapters.http.onboarding.routes import ROUTERS as ONBOARDING_ROUTERS
 from adapters.http.openapi import install_openapi
 from adapters.http.scheduling.routes import ROUTERS as SCHEDULING_ROUTERS
+from adapters.readiness import ReadinessChecks
 from adapters.settings import Settings
 
 
@@ -51,6 +52,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.container = built
+    # Readiness checks outlive each request: callers share them (``health``).
+    app.state.readiness = ReadinessChecks(built)
     # Each context's routers, listed once in its adapters/http/<context>/routes.py.
     routers = [
         health.router,

@@ -13,7 +13,6 @@ fails" is the runbook.
 from __future__ import annotations
 
 import asyncio
-import threading
 from concurrent.futures import Future
 from typing import Any, Literal
 
@@ -110,7 +109,7 @@ async def ready(request: Request) -> JSONResponse:
     backend is down, or a projection or consumer is FAILED, stopped or stalled.
     Answers within a second: a check that has not answered in 0.6 s counts as
     down (a backend) or unknown (views, consumers)."""
-    checks = _checks_of(request.app)
+    checks: ReadinessChecks = request.app.state.readiness
     backends = {name: check.answer() for name, check in checks.backends().items()}
     views = checks.views.answer()
     consumers = checks.consumers.answer()
@@ -132,19 +131,6 @@ async def ready(request: Request) -> JSONResponse:
         report.model_dump(mode="json", exclude_none=True),
         status_code=503 if down else 200,
     )
-
-
-_CHECKS_LOCK = threading.Lock()
-
-
-def _checks_of(app: FastAPI) -> ReadinessChecks:
-    """The app's checks, made on first use (they outlive each request)."""
-    with _CHECKS_LOCK:
-        checks: ReadinessChecks | None = getattr(app.state, "readiness", None)
-        if checks is None:
-            checks = ReadinessChecks(app.state.container)
-            app.state.readiness = checks
-        return checks
 
 
 async def _wait_for(futures: list[Future[Any]], seconds: float) -> None:

@@ -1,6 +1,6 @@
 """Message bus on Apache Kafka through kafka-python.
 
-Consumer groups hand over quickly (README "Inbound consumers"). A member that stops
+Consumer groups hand over quickly (README "Operations: outages"). A member that stops
 sends LeaveGroup in ``close()``, so the group rebalances at once. A member that dies
 without a word is noticed when its session times out: ``SESSION_TIMEOUT_MS``, the
 broker's smallest allowed (``group.min.session.timeout.ms``, 6 s by default), with a

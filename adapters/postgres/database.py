@@ -14,7 +14,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout, TooManyRequests
 
 from adapters.resilience import CircuitBreaker
-from ports.errors import BackendUnavailableError
+from ports.errors import BackendUnavailableError, causes
 
 DEFAULT_TIMEOUT_SECONDS = 2
 DEFAULT_MAX_WAITING = 50
@@ -22,15 +22,6 @@ DEFAULT_MAX_WAITING = 50
 # SQLSTATEs of a connection that is gone or cannot be had: class 08 (connection
 # exception), and the server shutting down or starting up (57P01-57P03).
 _GONE_STATES = ("08", "57P01", "57P02", "57P03")
-
-
-def _causes(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__
 
 
 def connection_lost(error: BaseException) -> bool:
@@ -41,7 +32,7 @@ def connection_lost(error: BaseException) -> bool:
     serialization failure) is not: the server answered. Nor is a full queue for
     the pool (too many requests at once), nor another backend's outage.
     """
-    for cause in _causes(error):
+    for cause in causes(error):
         if isinstance(cause, TooManyRequests):
             return False
         if isinstance(cause, PoolTimeout):
@@ -58,7 +49,7 @@ def no_connection(error: BaseException) -> bool:
     the ``postgres`` circuit breaker. A connection lost while in use is answered as
     an outage too, but opens nothing: the pool replaces it, the server may be fine
     (an administrator ended the session, say)."""
-    return any(isinstance(cause, PoolTimeout) for cause in _causes(error))
+    return any(isinstance(cause, PoolTimeout) for cause in causes(error))
 
 
 def check_or_drain(pool: ConnectionPool[Any]) -> Callable[[Any], None]:

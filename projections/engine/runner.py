@@ -231,14 +231,6 @@ def _fence(engine: EngineCore, session: SqlSession, name: str) -> None:
         raise LockLostError(name)
 
 
-def _is_outage(error: Exception) -> bool:
-    """Whether a batch failed because a backend is out of reach (the projection
-    raised one, or the engine met one), not because of the event."""
-    if isinstance(error, BatchFailedError):
-        return is_outage(error.cause)
-    return is_outage(error)
-
-
 def _describe(error: Exception) -> str:
     if isinstance(error, BatchFailedError):
         return error.summary
@@ -507,7 +499,7 @@ class Runner(threading.Thread):
         operator; returns the projection to go on with (None: stopped meanwhile)."""
         engine, name = self.engine, self.projection_name
         failure = _describe(error)
-        if _is_outage(error):
+        if is_outage(error):  # a failed batch names its cause
             # Not the projection's fault: wait for the backend however long it
             # takes, never stop for an operator.
             retries.outages += 1
