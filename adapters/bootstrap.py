@@ -193,8 +193,11 @@ def build_container(
     onboarding = applications.get(OnboardingApplication.name)
     if isinstance(onboarding, OnboardingApplication):
         onboarding.offerings_topic = settings.onboarding_offerings_topic
-        onboarding.users = OnboardingUsers(identity)
+        onboarding.users = ActiveUserRoles(identity)
         onboarding.blobs = blobs
+    careers = applications.get(CareersApplication.name)
+    if isinstance(careers, CareersApplication):
+        careers.users = ActiveUserRoles(identity)
     dispatcher = Dispatcher(applications, HANDLER_TABLES)
     board = PositionBoard()
     engine = ProjectionEngine(
@@ -338,9 +341,9 @@ def _start_position_poller(engine: ProjectionEngine) -> Callable[[], None]:
     return stopping.set
 
 
-class OnboardingUsers:
-    """Onboarding's ``UserDirectory`` (``commands.onboarding.ports``) over identity's
-    directory: the roles an active user holds now."""
+class ActiveUserRoles:
+    """The ``UserDirectory`` onboarding and careers declare (``commands.<context>.
+    ports``), over identity's directory: the roles an active user holds now."""
 
     def __init__(self, identity: IdentityServices) -> None:
         self._identity = identity

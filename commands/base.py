@@ -9,6 +9,8 @@ one way in, for HTTP, inbound messages and the command line alike.
 
 from __future__ import annotations
 
+import random
+import threading
 from collections.abc import Callable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
@@ -141,6 +143,13 @@ class SpotlightApplication(Application[UUID]):
     def __init__(self, env: EnvType | None = None) -> None:
         register_moved_topics()  # before anything stored under an old topic is read
         super().__init__(env)
+        # Decisions that must not race within this process (assignments) take this
+        # lock (``commands.unit_of_work.run_unit``); across processes the event
+        # store's version check decides.
+        self.decision_lock = threading.Lock()
+        # Jitter between conflict retries: a generator of its own leaves the
+        # process-wide one (which tests seed) alone.
+        self.jitter = random.Random()  # noqa: S311 - jitter, not secrecy
 
     def construct_repository(self) -> Repository[UUID]:
         # As the library builds it, but with CopyUnderLockRepository.

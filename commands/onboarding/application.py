@@ -1,9 +1,9 @@
 """The onboarding bounded context's application and what its handlers share.
 
 Handlers (``commands.onboarding.handlers``) take the application and a message. Each
-decides inside ``run``: a fresh ``UnitOfWork`` loads the aggregates, pure domain
-methods decide, and every aggregate loaded is saved in one transaction (only those
-with new events write). A stale write is decided again.
+decides inside ``run`` (``commands.unit_of_work``): a fresh ``UnitOfWork`` loads the
+aggregates, pure domain methods decide, and every aggregate loaded is saved in one
+transaction. A stale write is decided again.
 
 What the handlers need from outside the context is injected by the composition root:
 ``users`` (``ports.UserDirectory``: the roles a user holds) and ``blobs`` (the object
@@ -12,33 +12,23 @@ messages go and come from).
 
 Assignment decisions change a community's ``LeaderRoster`` and a ``Leader``, so
 concurrent ones collide by design (that is how the caps hold). Within a process they
-take ``assignment_lock`` first, so threads queue instead of wasting attempts; across
-processes the event store's version check decides, and ``run`` retries with jittered
-back-off.
+take the application's ``decision_lock`` first, so threads queue instead of wasting
+attempts; across processes the event store's version check decides, and ``run``
+retries with jittered back-off.
 """
 
 from __future__ import annotations
 
-import random
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate
-
-from commands.base import (
-    Actor,
-    CommandResult,
-    ConcurrencyConflictError,
-    SpotlightApplication,
-)
+from commands.base import Actor, CommandResult, SpotlightApplication
 from commands.onboarding.ports import NoUsers, UserDirectory
-from domain.base import NotFoundError, UnavailableError, acting_as
+from commands.unit_of_work import UnitOfWork as BaseUnitOfWork
+from commands.unit_of_work import run_unit
+from domain.base import NotFoundError, UnavailableError
 from domain.onboarding.catalogue import DEFAULT_CATEGORIES, Catalogue
 from domain.onboarding.community import Community
 from domain.onboarding.community_directory import CommunityDirectory
@@ -53,13 +43,6 @@ from domain.onboarding.onboarding_policy import (
 )
 from ports.blobs import BlobStore
 from projections.onboarding.integration_events import OFFERINGS_TOPIC
-
-T = TypeVar("T", bound=Aggregate)
-
-# A stale write is decided again; across processes under heavy contention a few
-# rounds may be needed, each after a short random pause.
-CONFLICT_ATTEMPTS = 40
-MAX_BACKOFF_SECONDS = 0.1
 
 
 class OnboardingApplication(SpotlightApplication):
@@ -81,10 +64,6 @@ class OnboardingApplication(SpotlightApplication):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
-        self.assignment_lock = threading.Lock()
-        # Jitter between conflict retries: a generator of its own leaves the
-        # process-wide one (which tests seed) alone.
-        self.jitter = random.Random()  # noqa: S311 - jitter, not secrecy
         # Set by the composition root (see the module's docstring).
         self.offerings_topic = OFFERINGS_TOPIC
         self.users: UserDirectory = NoUsers()
@@ -109,55 +88,8 @@ class Policy:
     communities_per_leader: int
 
 
-class UnitOfWork:
-    """The aggregates one decision loads; all of them are saved together."""
-
-    def __init__(self, app: OnboardingApplication) -> None:
-        self.app = app
-        self._loaded: dict[UUID, Aggregate] = {}
-
-    def aggregates(self) -> list[Aggregate]:
-        return list(self._loaded.values())
-
-    def add(self, aggregate: T, *, primary: bool = False) -> T:
-        """Include a new aggregate; ``primary`` puts its id first in the result."""
-        if primary:
-            self._loaded = {aggregate.id: aggregate, **self._loaded}
-        else:
-            self._loaded[aggregate.id] = aggregate
-        return aggregate
-
-    def find(self, kind: type[T], aggregate_id: UUID | str) -> T | None:
-        try:
-            key = aggregate_id if isinstance(aggregate_id, UUID) else UUID(aggregate_id)
-        except ValueError:
-            return None
-        if key in self._loaded:
-            found = self._loaded[key]
-        else:
-            try:
-                found = self.app.repository.get(key)
-            except AggregateNotFoundError:
-                return None
-            self._loaded[key] = found
-        return found if isinstance(found, kind) else None
-
-    def peek(self, kind: type[T], aggregate_id: UUID) -> T | None:
-        """An aggregate to decide with, not to change: unless ``add``-ed, it is
-        neither saved nor named in the command's result."""
-        found = self._loaded.get(aggregate_id)
-        if found is None:
-            try:
-                found = self.app.repository.get(aggregate_id)
-            except AggregateNotFoundError:
-                return None
-        return found if isinstance(found, kind) else None
-
-    def get(self, kind: type[T], aggregate_id: UUID | str, what: str) -> T:
-        found = self.find(kind, aggregate_id)
-        if found is None:
-            raise NotFoundError(f"No such {what}.")
-        return found
+class UnitOfWork(BaseUnitOfWork[OnboardingApplication]):
+    """The aggregates one onboarding decision loads; all are saved together."""
 
     # -- Shorthands ---------------------------------------------------------------
 
@@ -235,26 +167,7 @@ def run(
     *,
     assignment: bool = False,
 ) -> CommandResult:
-    """Decide with a fresh unit of work, save everything, retry stale writes.
-
-    ``decide`` loads through the unit of work it is given and may return anything
-    (the result is ignored); ``assignment`` serialises it within this process.
-    """
-
-    def attempt() -> Sequence[Aggregate]:
-        unit = UnitOfWork(app)
-        decide(unit)
-        return unit.aggregates()
-
-    lock: AbstractContextManager[Any] = (
-        app.assignment_lock if assignment else nullcontext()
-    )
-    with acting_as(actor.user_id, actor.correlation_id):
-        for tries in range(CONFLICT_ATTEMPTS):
-            try:
-                with lock:
-                    return app.execute(attempt, attempts=1)
-            except ConcurrencyConflictError:
-                pause = min(MAX_BACKOFF_SECONDS, 0.002 * 2**tries)
-                time.sleep(app.jitter.uniform(0, pause))
-    raise ConcurrencyConflictError("The record changed while saving; please try again.")
+    """Decide with a fresh unit of work, save everything, retry stale writes
+    (``commands.unit_of_work.run_unit``); ``assignment`` serialises it within this
+    process."""
+    return run_unit(app, UnitOfWork, actor, decide, serialised=assignment)

@@ -16,21 +16,11 @@ from eventsourcing.domain import event
 
 from domain.base import NotAllowedError, SpotlightAggregate
 from domain.onboarding import values as v
+from domain.tagging import CATEGORIES_OF_NEED
 from domain.text import NAME
 
-# The categories of #2; admins may add more.
-DEFAULT_CATEGORIES: dict[str, str] = {
-    "resume_writing": "Resume writing",
-    "interview_prep": "Interview preparation",
-    "business_attire": "Free business attire",
-    "apprenticeship_registration": "Apprenticeship program registration",
-    "training_program_registration": "Training program registration",
-    "college_university_registration": "College & university registration",
-    "grocery_meals": "Free grocery & meal services",
-    "rent_housing": "Discounted rent & housing",
-    "child_care": "Daycare / child care",
-    "mentorship": "Mentorship / career advocate",
-}
+# The categories of #2 (``domain.tagging``); admins may add more.
+DEFAULT_CATEGORIES: dict[str, str] = dict(CATEGORIES_OF_NEED)
 
 
 class Catalogue(SpotlightAggregate):

@@ -17,14 +17,13 @@ and comes back with ``from_state(...)`` (already checked when it was recorded).
 from __future__ import annotations
 
 import dataclasses
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from domain.base import InvalidFieldError
+from domain.tagging import MAX_TAGS, TAG, normalise_tag, tags
 from domain.text import (
     COUNTRY_CODE,
     EMAIL,
@@ -37,6 +36,8 @@ from domain.text import (
     TextFormat,
 )
 
+__all__ = ["MAX_TAGS", "TAG", "normalise_tag", "tags"]  # shared, re-exported here
+
 # Role names as the identity context spells them (``domain.identity.Role``).
 ROLE_NPO = "NPO"
 ROLE_COMMUNITY_LEADER = "COMMUNITY_LEADER"
@@ -46,43 +47,12 @@ ROLE_ADMIN = "ADMIN"
 # leaders) take them from this namespace.
 ONBOARDING_NAMESPACE = uuid5(NAMESPACE_URL, "https://spotlight.example/onboarding")
 
-MAX_TAGS = 30
-# A tag as typed: ASCII letters and digits, with spaces, hyphens or underscores
-# between words ("Resume Writing"); ``normalise_tag`` gives its one form.
-TAG = TextFormat(
-    "tag",
-    "[ _\\-]*[A-Za-z0-9][A-Za-z0-9 _\\-]*",
-    50,
-    "must be letters and digits, words separated by spaces, hyphens or underscores",
-)
 SLUG = TextFormat(
     "slug",
     "[a-z][a-z0-9_]{1,49}",
     50,
     "must be lower-case letters, digits and underscores",
 )
-
-
-def normalise_tag(value: str) -> str:
-    """``"Resume Writing"``, ``resume_writing`` → ``"resume-writing"``.
-
-    Tags, service areas, community expertise and category slugs all compare in this
-    form.
-    """
-    folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", folded.strip().lower()).strip("-")
-
-
-def tags(values: Iterable[object] | None, field: str) -> list[str]:
-    """Normalised, de-duplicated tags in their given order."""
-    result: list[str] = []
-    for i, raw in enumerate(values or ()):
-        tag = normalise_tag(TAG.required(raw, f"{field}[{i}]"))
-        if tag not in result:
-            result.append(tag)
-    if len(result) > MAX_TAGS:
-        raise InvalidFieldError(field, f"has more than {MAX_TAGS} tags")
-    return result
 
 
 def url(value: object, field: str, *, required: bool = True) -> str | None:

@@ -530,7 +530,7 @@ def test_concurrent_completions_never_pass_a_cap(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Optimistic concurrency alone (the in-process lock is switched off)."""
-    world.app.assignment_lock = nullcontext()  # type: ignore[assignment]
+    world.app.decision_lock = nullcontext()  # type: ignore[assignment]
     # Switch threads often, so that decisions really interleave.
     previous = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)

@@ -1,0 +1,25 @@
+"""What the careers context needs from outside it, as Protocols.
+
+The composition root (``adapters.bootstrap``) implements them over other contexts
+and injects them into ``CareersApplication``, so careers imports nothing of those
+contexts.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class UserDirectory(Protocol):
+    """Who a user is, as far as careers cares: the roles they hold now."""
+
+    def roles_of(self, user_id: str) -> frozenset[str] | None:
+        """The user's roles; None when there is no such active user."""
+        ...
+
+
+class NoUsers:
+    """A directory that knows nobody (until the composition root gives a real one)."""
+
+    def roles_of(self, user_id: str) -> frozenset[str] | None:
+        return None
