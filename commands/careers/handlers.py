@@ -1,8 +1,23 @@
-"""The careers context's handlers: one function per message in ``messages.py``."""
+"""The careers context's handlers: exactly one per message in ``messages.py``.
+
+The handler functions live beside this table, one module per resource:
+``candidate_handlers`` (career profiles, assessments, erasure). The composition root
+gives ``HANDLERS`` to the dispatcher.
+"""
 
 from __future__ import annotations
 
+from commands.careers import candidate_handlers as candidates
+from commands.careers import messages as m
 from commands.careers.application import CareersApplication
 from commands.dispatch import HandlerTable
 
-HANDLERS = HandlerTable(CareersApplication, {})
+HANDLERS = HandlerTable(
+    CareersApplication,
+    {
+        # Candidates
+        m.UpdateCareerProfile: candidates.update_career_profile,
+        m.CompleteAssessment: candidates.complete_assessment,
+        m.EraseCandidate: candidates.erase_candidate,
+    },
+)

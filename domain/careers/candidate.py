@@ -1,16 +1,19 @@
-"""A candidate's career record (C1, C2): status, assessments and mentor.
+"""A candidate's career record (C1, C2): profile, assessments, badges, status, mentor.
 
 One ``Candidate`` per CANDIDATE user, with the user's id as its own (so the person's
-data key covers it: ``domain.careers.values``). It holds the candidate's status, the
-needs assessments they completed (every version kept, the latest one drives mentor
-assignment and recommendations), their mentor or their place in the mentors' queue.
+data key covers it: ``domain.careers.values``). It holds the candidate's career
+profile (``domain.careers.profile``), the needs assessments they completed (every
+version kept, the latest one drives mentor assignment and recommendations), the
+badges they earned (``domain.careers.badges``), their status, and their mentor or
+their place in the mentors' queue.
 
 Lifecycle: registered on the candidate's first career action → ``REGISTERED``; the
 first completed assessment makes onboarding ``COMPLETE`` and the status
 ``ASSESSED``; a mentor assigned → ``MENTORED``, or nobody with capacity →
 ``WAITING_FOR_MENTOR`` until one is; a mentor leaving or losing the role unassigns
 (``ASSESSED`` again, until reassigned or queued). Erased with the person: personal
-fields read as erased and nothing changes any more.
+fields read as erased and nothing changes any more (``erase``: the identity
+context's erasure of the person erases the career record with it).
 """
 
 from __future__ import annotations
@@ -23,12 +26,15 @@ from eventsourcing.domain import event
 
 from domain.base import GoneError, InvalidFieldError, SpotlightAggregate
 from domain.careers.assessment import NeedsAssessment
+from domain.careers.badges import BadgeKind
+from domain.careers.profile import CareerProfile
 from domain.careers.values import (
     ROLE_CANDIDATE,
     CandidateStatus,
     OnboardingStatus,
+    Visibility,
 )
-from domain.personal_data import CarriesPersonalData
+from domain.personal_data import CarriesPersonalData, is_erased
 
 
 class Candidate(SpotlightAggregate):
@@ -48,6 +54,12 @@ class Candidate(SpotlightAggregate):
         self.mentor_id: str | None = None
         self.waiting_since: str | None = None
         self.erased = False
+        # The career profile as ``CareerProfile.to_state()`` (None until given;
+        # ``ERASED`` once the person's key is gone), and who may see it.
+        self.profile_state: dict[str, Any] | str | None = None
+        self.visibility = Visibility.PRIVATE
+        # The badge kinds earned, in the order earned (the view knows when).
+        self.badges: list[str] = []
 
     @classmethod
     def register(cls, user_id: UUID | str, user_roles: Iterable[str]) -> Candidate:
@@ -60,6 +72,34 @@ class Candidate(SpotlightAggregate):
             cls.Registered, id=UUID(str(user_id)), user_id=str(user_id)
         )
         return candidate
+
+    # -- The career profile (C1) -----------------------------------------------------
+
+    class ProfileUpdated(CarriesPersonalData, SpotlightAggregate.Event):
+        personal_fields: ClassVar[frozenset[str]] = frozenset({"profile"})
+        profile: dict[str, Any]
+        visibility: str
+
+    def update_profile(self, profile: CareerProfile) -> None:
+        """Replace the profile; an unchanged one records nothing."""
+        self._require_not_erased()
+        if profile == self.profile:
+            return
+        self._update_profile(
+            profile=profile.to_state(), visibility=profile.visibility.value
+        )
+
+    @event(ProfileUpdated)
+    def _update_profile(self, profile: dict[str, Any], visibility: str) -> None:
+        self.profile_state = profile
+        self.visibility = Visibility(visibility)
+
+    @property
+    def profile(self) -> CareerProfile | None:
+        state = self.profile_state
+        if state is None or isinstance(state, str) or is_erased(state):
+            return None
+        return CareerProfile.from_state(state, self.visibility)
 
     # -- The needs assessment (C2) --------------------------------------------------
 
@@ -74,6 +114,7 @@ class Candidate(SpotlightAggregate):
         self._complete_assessment(
             assessment=assessment.to_state(), number=len(self.assessments) + 1
         )
+        self.earn_badge(BadgeKind.ASSESSMENT_COMPLETED)
 
     @event(AssessmentCompleted)
     def _complete_assessment(self, assessment: dict[str, Any], number: int) -> None:
@@ -84,9 +125,43 @@ class Candidate(SpotlightAggregate):
 
     @property
     def latest_assessment(self) -> NeedsAssessment | None:
-        if not self.assessments:
+        latest = self.assessments[-1] if self.assessments else None
+        if not isinstance(latest, dict):  # none yet, or read as erased
             return None
-        return NeedsAssessment.from_state(self.assessments[-1])
+        return NeedsAssessment.from_state(latest)
+
+    # -- Badges (C1, #5) -------------------------------------------------------------
+
+    class BadgeEarned(SpotlightAggregate.Event):
+        badge: str
+
+    def earn_badge(self, kind: BadgeKind) -> None:
+        """Award a badge, once. The hook for what earns one (``domain.careers.
+        badges``): ``complete_assessment`` calls it, the roadmap will too."""
+        self._require_not_erased()
+        if kind.value not in self.badges:
+            self._earn_badge(badge=kind.value)
+
+    @event(BadgeEarned)
+    def _earn_badge(self, badge: str) -> None:
+        self.badges.append(badge)
+
+    # -- Erasure (C1) ----------------------------------------------------------------
+
+    class Erased(SpotlightAggregate.Event):
+        pass
+
+    def erase(self) -> None:
+        """The person was erased: forget the profile and the assessments; nothing
+        changes any more. Erasing again changes nothing."""
+        if not self.erased:
+            self._erase()
+
+    @event(Erased)
+    def _erase(self) -> None:
+        self.erased = True
+        self.profile_state = None
+        self.assessments = []
 
     # -- Guards ----------------------------------------------------------------------
 

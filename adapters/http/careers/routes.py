@@ -4,4 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: tuple[APIRouter, ...] = ()
+from adapters.http.careers import candidates
+
+ROUTERS: tuple[APIRouter, ...] = (
+    candidates.me_router,
+    candidates.router,
+)

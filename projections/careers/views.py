@@ -1,0 +1,19 @@
+"""The careers context's views the composition root runs where careers runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from projections.careers.candidates import CandidatesView
+from projections.contracts import Projection
+
+CAREERS = "careers"
+
+
+def careers_projections(
+    applications: Mapping[str, object],
+) -> Sequence[type[Projection]]:
+    """Every careers view, where the careers application runs; none elsewhere."""
+    if CAREERS not in applications:
+        return []
+    return [CandidatesView]
