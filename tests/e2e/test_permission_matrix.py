@@ -67,6 +67,14 @@ MATRIX: dict[str, Access] = {
     "POST /auth/refresh": PUBLIC,
     "POST /auth/sign-out": PUBLIC,
     "POST /auth/sign-out-everywhere": SIGNED_IN,
+    # Careers: a candidate's own record; a candidate for an admin or their mentor
+    # (ownership and visibility: tests/e2e/test_careers_candidates_http.py). Before
+    # PUT /me/roles/{role}, whose probe makes every persona it lets in a CANDIDATE.
+    "GET /me/career-profile": roles(Role.CANDIDATE),
+    "PUT /me/career-profile": roles(Role.CANDIDATE),
+    "POST /me/assessments": roles(Role.CANDIDATE),
+    "GET /me/assessments": roles(Role.CANDIDATE),
+    "GET /candidates/{candidate_id}": roles(Role.ADMIN, Role.CAREER_MENTOR),
     "GET /me": SIGNED_IN,
     "PATCH /me": SIGNED_IN,
     "PUT /me/roles/{role}": Access(SIGNED_IN.allowed, (("role", "CANDIDATE"),)),
