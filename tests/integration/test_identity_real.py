@@ -1,7 +1,8 @@
 """Identity on the composed app against real PostgreSQL, Redis and Kafka.
 
 The erasure test is the issue's acceptance test: after a user is erased, their name,
-email and phone are found nowhere — not in the bytes of any PostgreSQL table (events
+email and phone, and what their career record held (profile, needs assessment), are
+found nowhere — not in the bytes of any PostgreSQL table (events and every view
 included), not in Redis, not on the Kafka topic, not in the logs of the test.
 """
 
@@ -24,8 +25,10 @@ from adapters.http.app import create_app
 from adapters.redis.cache import RedisCache
 from adapters.settings import Settings
 from commands.base import Actor
+from commands.careers.process_manager import PROCESS_MANAGER as CAREERS_PROCESS
 from commands.identity.application import IdentityApplication
 from commands.identity.messages import BootstrapAdmin, SignIn
+from projections.careers.candidates import CANDIDATES_PROJECTION
 from projections.identity.integration_events import (
     IDENTITY_INTEGRATION_PROJECTION,
     USERS_TOPIC,
@@ -73,6 +76,24 @@ def wait_for_views(client: TestClient, token: str) -> None:
         source, int(position), ALL_IDENTITY_PROJECTIONS, timeout_seconds=30
     )
     assert lag == 0, f"identity projections are {lag} events behind"
+
+
+def wait_for_careers(client: TestClient, token: str) -> None:
+    source, position = token.split(":")
+    lag = container_of(client).engine.wait_for(
+        source, int(position), [CANDIDATES_PROJECTION], timeout_seconds=30
+    )
+    assert lag == 0, f"the candidates view is {lag} events behind"
+
+
+def wait_for_career_erasure(client: TestClient, erasure_token: str) -> None:
+    """Until the careers process manager has reacted to the erasure and the
+    candidates view has applied what it recorded."""
+    engine = container_of(client).engine
+    _, position = erasure_token.split(":")
+    lag = engine.wait_for("identity", int(position), [CAREERS_PROCESS], 30)
+    assert lag == 0, f"the careers process manager is {lag} events behind"
+    wait_for_careers(client, f"careers:{engine.head('careers')}")
 
 
 def test_me_is_served_from_redis_and_role_changes_show(client: TestClient) -> None:
@@ -245,18 +266,51 @@ def test_erasure_leaves_no_personal_data_in_any_store(
     )
     assert patched.status_code == 200, patched.text
     wait_for_views(client, patched.json()["consistency_token"])
+    # Her career record: a profile and a needs assessment, each with her words.
+    career = [f"Headline{unique}", f"Skill{unique}", f"Prize{unique}", f"Need{unique}"]
+    profiled = client.put(
+        "/me/career-profile",
+        headers=zelda.headers,
+        json={
+            "headline": f"{first} {last}, {career[0]}",
+            "skills": [career[1]],
+            "achievements": [career[2]],
+            "work_history": [{"employer": f"{last} Ltd", "title": "Analyst"}],
+            "links": [f"https://example.org/{unique}"],
+        },
+    )
+    assert profiled.status_code == 200, profiled.text
+    assessed = client.post(
+        "/me/assessments",
+        headers=zelda.headers,
+        json={
+            "needs": {"resume_writing": {"level": "urgent", "text": career[3]}},
+            "region": "Bay Area",
+            "country": "US",
+            "preferred_format": "online",
+            "availability": f"Evenings, call {phone}",
+        },
+    )
+    assert assessed.status_code == 201, assessed.text
+    wait_for_careers(client, assessed.json()["consistency_token"])
 
-    # Check the search finds the data while it is there (the view and the cache),
-    # and that the event store never held it in clear.
+    # Check the search finds the data while it is there (the views and the cache),
+    # and that the event stores never held it in clear.
     found = _postgres_tables_containing(postgres_url, needles)
     assert any("users_v" in t for t in found), found
     assert not any("identity_events" in t for t in found), found
     assert _redis_keys_containing(redis_url, needles)
+    found = _postgres_tables_containing(postgres_url, career)
+    assert any("careers_candidates_v" in t for t in found), found
+    assert any("careers_assessments_v" in t for t in found), found
+    assert not any("careers_events" in t for t in found), found
 
     erased = client.delete("/me", headers=zelda.headers)
     assert erased.status_code == 200, erased.text
     wait_for_views(client, erased.json()["consistency_token"])
+    wait_for_career_erasure(client, erased.json()["consistency_token"])
 
+    needles += career
     assert _postgres_tables_containing(postgres_url, needles) == []
     assert _redis_keys_containing(redis_url, needles) == []
     container = container_of(client)
