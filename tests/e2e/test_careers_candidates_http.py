@@ -18,44 +18,8 @@ from commands.base import Actor
 from commands.careers.process_manager import PROCESS_MANAGER
 from commands.identity.messages import BootstrapAdmin
 from projections.careers.candidates import CANDIDATES_PROJECTION
+from tests.support.careers_candidates import ASSESSMENT, PROFILE
 from tests.support.identity import SignedIn, assert_problem, sign_in
-
-PROFILE: dict[str, Any] = {
-    "headline": "Aspiring data analyst",
-    "summary": "Ten years in retail.\nLearning SQL.",
-    "skills": ["SQL", "Customer service"],
-    "education": [
-        {
-            "institution": "City College",
-            "qualification": "Certificate",
-            "field_of_study": "Data analysis",
-            "start_year": 2023,
-        }
-    ],
-    "work_history": [
-        {
-            "employer": "Corner Shop",
-            "title": "Shift lead",
-            "start_year": 2014,
-            "end_year": 2024,
-            "description": "Ran the tills.",
-        }
-    ],
-    "achievements": ["Employee of the month"],
-    "links": ["https://example.org/portfolio"],
-    "visibility": "mentors",
-}
-ASSESSMENT: dict[str, Any] = {
-    "needs": {
-        "resume_writing": {"level": "urgent", "text": "My resume is ten years old."},
-        "interview_prep": {"level": "some"},
-    },
-    "region": "Bay Area",
-    "country": "US",
-    "preferred_format": "online",
-    "languages": ["en", "es"],
-    "availability": "Weekday evenings",
-}
 
 
 class World:

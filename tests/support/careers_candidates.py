@@ -122,6 +122,48 @@ class Careers:
         self.identity.close()
 
 
+# --- Bodies of the HTTP requests ---------------------------------------------------
+
+# PUT /me/career-profile
+PROFILE: dict[str, Any] = {
+    "headline": "Aspiring data analyst",
+    "summary": "Ten years in retail.\nLearning SQL.",
+    "skills": ["SQL", "Customer service"],
+    "education": [
+        {
+            "institution": "City College",
+            "qualification": "Certificate",
+            "field_of_study": "Data analysis",
+            "start_year": 2023,
+        }
+    ],
+    "work_history": [
+        {
+            "employer": "Corner Shop",
+            "title": "Shift lead",
+            "start_year": 2014,
+            "end_year": 2024,
+            "description": "Ran the tills.",
+        }
+    ],
+    "achievements": ["Employee of the month"],
+    "links": ["https://example.org/portfolio"],
+    "visibility": "mentors",
+}
+# POST /me/assessments
+ASSESSMENT: dict[str, Any] = {
+    "needs": {
+        "resume_writing": {"level": "urgent", "text": "My resume is ten years old."},
+        "interview_prep": {"level": "some"},
+    },
+    "region": "Bay Area",
+    "country": "US",
+    "preferred_format": "online",
+    "languages": ["en", "es"],
+    "availability": "Weekday evenings",
+}
+
+
 # --- A stand-in for the mentor events (until the careers context records them) -----
 
 
