@@ -240,6 +240,11 @@ def test_views_rebuilt_from_the_stored_events_are_as_they_were(
     rebuilt = view_contents(container)
     was = expected["views"]
     assert sorted(rebuilt) == sorted(was)
+    # A table added since the fixture was recorded is empty (its events are newer).
+    added = set(rebuilt["tables"]) - set(was["tables"])
+    assert all(rebuilt["tables"][name] == [] for name in added), sorted(added)
+    for name in added:
+        del rebuilt["tables"][name]
     for part in ("tables", "documents"):
         assert sorted(rebuilt[part]) == sorted(was[part]), part
         for name in sorted(was[part]):
