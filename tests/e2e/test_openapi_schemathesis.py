@@ -89,9 +89,10 @@ UNSTATABLE_RULES = re.compile(
     # JSON Schema has no "today" (a date of birth is in the past, and plausible)...
     r"^date_of_birth: (must not be in the future|is not plausible)$"
     # ...and does not compare two fields (a range starts before it ends; no two
-    # modules share an id).
+    # modules share an id; a career entry ends no earlier than it starts).
     r"|^ranges: a range starts before it ends, within one day \(00:00 to 24:00\)$"
     r"|^modules\[\d+\]\.id: is used twice$"
+    r"|^(education|work_history)\[\d+\]\.end_year: must not be before start_year$"
     # Nor can an ECMA pattern without the u flag say "a letter or digit of any
     # script" (what a registration id must hold besides punctuation).
     r"|^registration_id: must contain letters or digits$"

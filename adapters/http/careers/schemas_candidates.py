@@ -243,6 +243,7 @@ class AssessmentIn(BaseModel):
         max_length=len(CATEGORIES_OF_NEED),
         description="For each category of need (its slug, see "
         "GET /offering-categories), a level and what you would add.",
+        json_schema_extra={"propertyNames": {"enum": list(CATEGORIES_OF_NEED)}},
     )
     region: Name
     country: CountryCode = Field(description="ISO 3166-1 alpha-2.")
