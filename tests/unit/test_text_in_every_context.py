@@ -15,6 +15,7 @@ from domain.identity.values import Address, LinkedIdentity, Profile
 from domain.onboarding.values import CommunityProfile
 from domain.scheduling.meeting import Meeting
 from domain.scheduling.values import MeetingKind
+from tests.support.careers_candidates import career_profile, needs_assessment
 from tests.support.onboarding import npo_profile, offering_content
 
 NUL, ESC, OVERRIDE = "\x00", "\x1b", "\u202e"
@@ -163,3 +164,17 @@ def test_scheduling_meetings() -> None:
         meeting = request()()
         assert _refused(lambda: meeting.cancel(OVERRIDE)) == "reason"
         meeting.cancel("The NPO was deleted.")
+
+
+def test_careers_profiles_and_assessments() -> None:
+    assert _refused(lambda: career_profile(headline=f"a{NUL}")) == "headline"
+    assert _refused(lambda: career_profile(headline="a\nb")) == "headline"
+    assert _refused(lambda: career_profile(summary=OVERRIDE)) == "summary"
+    assert _refused(lambda: career_profile(skills=[f"s{ESC}"])) == "skills[0]"
+    assert _refused(lambda: career_profile(achievements=["a\nb"])) == "achievements[0]"
+    needs = {"child_care": {"level": "some", "text": f"t{OVERRIDE}"}}
+    assert _refused(lambda: needs_assessment(needs=needs)) == "needs.child_care.text"
+    assert _refused(lambda: needs_assessment(region=f"r{NUL}")) == "region"
+    assert _refused(lambda: needs_assessment(availability="a\nb")) == "availability"
+    kept = career_profile(summary="  Line one\nLine two  ", headline="Zoe\u0308")
+    assert (kept.headline, kept.summary) == ("Zoë", "Line one\nLine two")
