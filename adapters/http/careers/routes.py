@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: tuple[APIRouter, ...] = ()
+from adapters.http.careers import recommendations
+
+ROUTERS: tuple[APIRouter, ...] = (recommendations.router,)
