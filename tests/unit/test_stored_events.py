@@ -240,6 +240,12 @@ def test_views_rebuilt_from_the_stored_events_are_as_they_were(
     rebuilt = view_contents(container)
     was = expected["views"]
     assert sorted(rebuilt) == sorted(was)
+    # A view added since the fixture was recorded, of events it holds none of, is
+    # empty.
+    added = set(rebuilt["tables"]) - set(was["tables"])
+    assert not [name for name in added if rebuilt["tables"][name]], added
+    for name in added:
+        del rebuilt["tables"][name]
     for part in ("tables", "documents"):
         assert sorted(rebuilt[part]) == sorted(was[part]), part
         for name in sorted(was[part]):
