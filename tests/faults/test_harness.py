@@ -82,6 +82,7 @@ def test_a_rebuild_leaves_out_publishers_and_process_managers() -> None:
     finally:
         container.close()
     assert kept == [
+        "careers_recommendations",
         "meetings",
         "notifications",
         "onboarding_npos",
