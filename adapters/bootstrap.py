@@ -28,11 +28,18 @@ from commands.personal_data import PersonalDataApplication
 from commands.scheduling import handlers as scheduling_handlers
 from commands.scheduling.application import SchedulingApplication
 from commands.scheduling.process_manager import process_manager_for
+from domain.careers.recommendation import NeedsMatch, Recommender
 from ports.blobs import BlobStore
 from ports.cache import Cache
 from ports.documents import DocumentStore
 from ports.health import Pingable
 from ports.messages import MessageBus
+from ports.offering_search import (
+    OfferingPage,
+    OfferingQuery,
+    OfferingSearch,
+    OfferingSummary,
+)
 from ports.relational import RelationalStore
 from projections.careers.views import careers_projections
 from projections.contracts import Projection, ViewPorts
@@ -83,7 +90,7 @@ ProjectionFactory = Callable[
 PROJECTION_FACTORIES: tuple[ProjectionFactory, ...] = (
     notification_projections,  # scheduling + onboarding/careers when present
     onboarding_projections,  # NPOs and offerings views; the offering flow's topic
-    careers_projections,  # candidates' records
+    careers_projections,  # candidates' records, recommendations' inputs
 )
 
 # Process managers: events of the contexts that run here -> commands, sent through
@@ -99,6 +106,32 @@ PROCESS_MANAGER_FACTORIES: tuple[ProcessManagerFactory, ...] = (
 
 
 TApplication = TypeVar("TApplication", bound=SpotlightApplication)
+
+
+class SearchedOfferings:
+    """The ``VisibleOfferings`` careers declares (``commands.careers.ports``), over
+    the offering search view."""
+
+    def __init__(self, search: OfferingSearch) -> None:
+        self._search = search
+
+    def visible(self, offering_ids: Sequence[str]) -> frozenset[str]:
+        return frozenset(self._search.get(offering_ids))
+
+
+class NoOfferingSearch:
+    """Finds nothing: stands in until the offering search view is composed."""
+
+    def search(self, query: OfferingQuery) -> OfferingPage:
+        return OfferingPage(hits=())
+
+    def matching(
+        self, categories: Sequence[str], tags: Sequence[str], limit: int
+    ) -> list[OfferingSummary]:
+        return []
+
+    def get(self, offering_ids: Sequence[str]) -> dict[str, OfferingSummary]:
+        return {}
 
 
 @dataclass
@@ -131,6 +164,10 @@ class Container:
     _workers: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
     # Inbound message consumers running in this process, by name (status, tests).
     consumers: dict[str, InboundConsumer] = field(default_factory=dict)
+    # The offering search view's reader (what candidates may find) and the model
+    # ranking recommendations over it.
+    offering_search: OfferingSearch = field(default_factory=NoOfferingSearch)
+    recommender: Recommender = field(default_factory=NeedsMatch)
 
     def application(self, application_type: type[TApplication]) -> TApplication:
         found = self.applications[application_type.name]
@@ -168,6 +205,8 @@ def build_container(
     bus: MessageBus | None = None,
     application_types: tuple[type[SpotlightApplication], ...] | None = None,
     projection_types: tuple[type[Projection], ...] | None = None,
+    offering_search: OfferingSearch | None = None,
+    recommender: Recommender | None = None,
 ) -> Container:
     """Build every port from settings; keyword overrides are for tests."""
     breakers = backends.breakers_for(settings)
@@ -199,9 +238,11 @@ def build_container(
         onboarding.offerings_topic = settings.onboarding_offerings_topic
         onboarding.users = ActiveUserRoles(identity)
         onboarding.blobs = blobs
+    search = offering_search or NoOfferingSearch()
     careers = applications.get(CareersApplication.name)
     if isinstance(careers, CareersApplication):
         careers.users = ActiveUserRoles(identity)
+        careers.offerings = SearchedOfferings(search)
     dispatcher = Dispatcher(applications, HANDLER_TABLES)
     board = PositionBoard()
     engine = ProjectionEngine(
@@ -230,6 +271,8 @@ def build_container(
         identity=identity,
         dispatcher=dispatcher,
         breakers=breakers,
+        offering_search=search,
+        recommender=recommender or NeedsMatch(),
     )
     container._closers.append(views.close)
     container._closers.append(identity.close)

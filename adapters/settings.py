@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     # Onboarding: the seed's offering flow (offering created -> NPO).
     onboarding_offerings_topic: str = "spotlight.onboarding.offerings"
 
+    # Careers: how many recommendations a candidate is shown at most.
+    recommendations_limit: int = Field(default=10, ge=1, le=50)
+
     # Signs embedded presigned URLs; must be overridden in production.
     signing_secret: str = "development-only-signing-secret"  # noqa: S105
 

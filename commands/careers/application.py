@@ -11,7 +11,8 @@ the platform's data keys (``commands.personal_data``); a candidate's id is their
 id, so erasing the person erases their career record too.
 
 What the handlers need from outside the context is injected by the composition root:
-``users`` (``commands.careers.ports.UserDirectory``: the roles a user holds).
+``users`` (``commands.careers.ports.UserDirectory``: the roles a user holds) and
+``offerings`` (``VisibleOfferings``: which offerings a mentor may suggest).
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from uuid import UUID
 from eventsourcing.utils import EnvType
 
 from commands.base import Actor, CommandResult
-from commands.careers.ports import NoUsers, UserDirectory
+from commands.careers.ports import (
+    NoOfferings,
+    NoUsers,
+    UserDirectory,
+    VisibleOfferings,
+)
 from commands.personal_data import PersonalDataApplication, PersonalDataVault
 from commands.unit_of_work import UnitOfWork as BaseUnitOfWork
 from commands.unit_of_work import run_unit
@@ -37,6 +43,7 @@ class CareersApplication(PersonalDataApplication):
         super().__init__(env, vault=vault)
         # Set by the composition root (see the module's docstring).
         self.users: UserDirectory = NoUsers()
+        self.offerings: VisibleOfferings = NoOfferings()
 
     def roles_of(self, user_id: str) -> frozenset[str]:
         """The roles a user holds now (``NotFoundError`` if no such active user)."""

@@ -1,14 +1,16 @@
 """The careers context's handlers: exactly one per message in ``messages.py``.
 
 The handler functions live beside this table, one module per resource:
-``candidate_handlers`` (career profiles, assessments, erasure). The composition root
-gives ``HANDLERS`` to the dispatcher.
+``candidate_handlers`` (career profiles, assessments, erasure),
+``suggestion_handlers`` (a mentor's suggestions). The composition root gives
+``HANDLERS`` to the dispatcher.
 """
 
 from __future__ import annotations
 
 from commands.careers import candidate_handlers as candidates
 from commands.careers import messages as m
+from commands.careers import suggestion_handlers as suggestions
 from commands.careers.application import CareersApplication
 from commands.dispatch import HandlerTable
 
@@ -19,5 +21,7 @@ HANDLERS = HandlerTable(
         m.UpdateCareerProfile: candidates.update_career_profile,
         m.CompleteAssessment: candidates.complete_assessment,
         m.EraseCandidate: candidates.erase_candidate,
+        # Suggestions from the mentor (CM4)
+        m.SuggestOffering: suggestions.suggest_offering,
     },
 )

@@ -8,6 +8,8 @@ such instances (``InstanceOf``), never a mapping to build one from.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from pydantic import InstanceOf
 
 from commands.base import Command, CommandResult
@@ -39,3 +41,14 @@ class EraseCandidate(Command[CommandResult]):
     sends it; nothing happens for a user with no career record."""
 
     candidate_id: str
+
+
+# --- Suggestions from the mentor (CM4) ---------------------------------------------
+
+
+class SuggestOffering(Command[CommandResult]):
+    """The candidate's assigned mentor suggests a visible offering, with a note."""
+
+    candidate_id: UUID
+    offering_id: str
+    note: str | None = None

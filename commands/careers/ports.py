@@ -7,6 +7,7 @@ contexts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 
@@ -23,3 +24,19 @@ class NoUsers:
 
     def roles_of(self, user_id: str) -> frozenset[str] | None:
         return None
+
+
+class VisibleOfferings(Protocol):
+    """Which offerings a candidate may be pointed to now: published offerings of
+    approved NPOs (the search view knows)."""
+
+    def visible(self, offering_ids: Sequence[str]) -> frozenset[str]:
+        """The visible ones among ``offering_ids``."""
+        ...
+
+
+class NoOfferings:
+    """Knows no offering (until the composition root gives the search view)."""
+
+    def visible(self, offering_ids: Sequence[str]) -> frozenset[str]:
+        return frozenset()

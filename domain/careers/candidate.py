@@ -24,7 +24,12 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.base import GoneError, InvalidFieldError, SpotlightAggregate
+from domain.base import (
+    GoneError,
+    InvalidFieldError,
+    NotFoundError,
+    SpotlightAggregate,
+)
 from domain.careers.assessment import NeedsAssessment
 from domain.careers.badges import BadgeKind
 from domain.careers.profile import CareerProfile
@@ -35,6 +40,7 @@ from domain.careers.values import (
     Visibility,
 )
 from domain.personal_data import CarriesPersonalData, is_erased
+from domain.text import SHORT_TEXT
 
 
 class Candidate(SpotlightAggregate):
@@ -168,3 +174,39 @@ class Candidate(SpotlightAggregate):
     def _require_not_erased(self) -> None:
         if self.erased:
             raise GoneError("This candidate was erased.")
+
+    # -- Suggestions from the mentor (CM4) --------------------------------------------
+    # A mentor suggests an offering to their mentee; it shows first in the mentee's
+    # recommendations, marked as the mentor's.
+
+    class OfferingSuggested(CarriesPersonalData, SpotlightAggregate.Event):
+        """The note is about the candidate: sealed with their key."""
+
+        personal_fields: ClassVar[frozenset[str]] = frozenset({"note"})
+        offering_id: str
+        mentor_id: str
+        note: str | None
+
+    def suggest_offering(
+        self, *, mentor_id: str, offering_id: str, note: str | None, visible: bool
+    ) -> None:
+        """Only the candidate's assigned mentor suggests (to anyone else the
+        candidate is not there), an offering candidates may see (``visible``: the
+        search view knows); suggesting one again renews the note."""
+        self._require_not_erased()
+        if self.mentor_id is None or self.mentor_id != mentor_id:
+            raise NotFoundError("No such mentee.")
+        if not visible:
+            raise InvalidFieldError("offering_id", "is not a visible offering")
+        self._suggest_offering(
+            offering_id=offering_id,
+            mentor_id=mentor_id,
+            note=SHORT_TEXT.optional(note, "note"),
+        )
+
+    @event(OfferingSuggested)
+    def _suggest_offering(
+        self, offering_id: str, mentor_id: str, note: str | None
+    ) -> None:
+        # Offering id -> the mentor who suggested it (the note lives in the view).
+        self.suggestions = {**getattr(self, "suggestions", {}), offering_id: mentor_id}

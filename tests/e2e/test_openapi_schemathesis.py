@@ -64,7 +64,13 @@ EXAMPLES = int(os.environ.get("SPOTLIGHT_SCHEMATHESIS_EXAMPLES", "12"))
 SCENARIOS = int(os.environ.get("SPOTLIGHT_SCHEMATHESIS_SCENARIOS", "50"))
 
 # The signed-in callers, by the role each holds (names as in the permission matrix).
-PERSONAS = (Role.ADMIN, Role.NPO, Role.COMMUNITY_LEADER, Role.CANDIDATE)
+PERSONAS = (
+    Role.ADMIN,
+    Role.NPO,
+    Role.COMMUNITY_LEADER,
+    Role.CANDIDATE,
+    Role.CAREER_MENTOR,
+)
 # `DELETE /me` erases its caller: it is sent by a new user each time.
 SELF_ERASING = "DELETE /me"
 
@@ -237,6 +243,11 @@ def _world(client: TestClient) -> World:
         f"/users/{leader.user_id}/roles/COMMUNITY_LEADER", headers=admin.headers
     )
     assert granted.status_code == 200, granted.text
+    mentor = sign_in(client)
+    granted = client.put(
+        f"/users/{mentor.user_id}/roles/CAREER_MENTOR", headers=admin.headers
+    )
+    assert granted.status_code == 200, granted.text
     reached = granted.json()["consistency_token"]
     seen = client.get("/users", headers=admin.headers, params={"after": reached})
     assert seen.status_code == 200, seen.text
@@ -245,6 +256,7 @@ def _world(client: TestClient) -> World:
         Role.NPO: sign_in(client, roles=("NPO",)),
         Role.COMMUNITY_LEADER: leader,
         Role.CANDIDATE: sign_in(client, roles=("CANDIDATE",)),
+        Role.CAREER_MENTOR: mentor,
     }
     built = World(client, personas, reached)
     built.callers = {p.user_id for p in personas.values()}

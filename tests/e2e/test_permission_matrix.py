@@ -77,7 +77,6 @@ MATRIX: dict[str, Access] = {
     "GET /candidates/{candidate_id}": roles(Role.ADMIN, Role.CAREER_MENTOR),
     "GET /me": SIGNED_IN,
     "PATCH /me": SIGNED_IN,
-    "PUT /me/roles/{role}": Access(SIGNED_IN.allowed, (("role", "CANDIDATE"),)),
     "GET /users": ADMIN,
     "GET /users/{user_id}": ADMIN,  # or the user themselves (ownership test)
     "PUT /users/{user_id}/roles/{role}": ADMIN,
@@ -132,6 +131,12 @@ MATRIX: dict[str, Access] = {
     "POST /offerings/{offering_id}/takedown": ADMIN,
     "GET /onboarding-policy": ADMIN,
     "PUT /onboarding-policy": ADMIN,
+    # Careers: recommendations (own only) and a mentor's suggestions (own mentees).
+    "GET /me/recommendations": roles(Role.CANDIDATE),
+    "POST /candidates/{candidate_id}/suggestions": roles(Role.CAREER_MENTOR),
+    # Late: it gives whoever is let through the CANDIDATE role, which routes for
+    # candidates only (above) must not see yet.
+    "PUT /me/roles/{role}": Access(SIGNED_IN.allowed, (("role", "CANDIDATE"),)),
     # Last: it erases whoever is let through (an admin may not erase themselves).
     "DELETE /me": Access(SIGNED_IN.allowed - {Role.ADMIN.value}),
 }

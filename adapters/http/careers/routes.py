@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from adapters.http.careers import candidates
+from adapters.http.careers import candidates, recommendations
 
 ROUTERS: tuple[APIRouter, ...] = (
     candidates.me_router,
     candidates.router,
+    recommendations.router,
 )
