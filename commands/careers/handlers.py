@@ -1,8 +1,29 @@
-"""The careers context's handlers: one function per message in ``messages.py``."""
+"""The careers context's handlers: exactly one per message in ``messages.py``.
+
+The handler functions live beside this table, one module per resource:
+``mentor_handlers`` (mentor profiles, caps, leaving, finishing) and
+``candidate_handlers`` (candidates and their assessments). The composition root
+gives ``HANDLERS`` to the dispatcher.
+"""
 
 from __future__ import annotations
 
+from commands.careers import candidate_handlers as candidates
+from commands.careers import mentor_handlers as mentors
+from commands.careers import messages as m
 from commands.careers.application import CareersApplication
 from commands.dispatch import HandlerTable
 
-HANDLERS = HandlerTable(CareersApplication, {})
+HANDLERS = HandlerTable(
+    CareersApplication,
+    {
+        # Mentors (CM2)
+        m.SaveMentorProfile: mentors.save_mentor_profile,
+        m.SetMentorCap: mentors.set_mentor_cap,
+        m.SetCareersPolicy: mentors.set_careers_policy,
+        m.RetireMentor: mentors.retire_mentor,
+        m.FinishMentoring: mentors.finish_mentoring,
+        # Assessments (C2)
+        m.CompleteAssessment: candidates.complete_assessment,
+    },
+)
