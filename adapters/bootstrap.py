@@ -17,6 +17,7 @@ from adapters.settings import Settings
 from commands.base import Command, SpotlightApplication
 from commands.careers import handlers as careers_handlers
 from commands.careers.application import CareersApplication
+from commands.careers.process_manager import careers_process_manager_for
 from commands.dispatch import Dispatcher, HandlerTable
 from commands.identity import handlers as identity_handlers
 from commands.identity.application import IdentityApplication
@@ -33,6 +34,7 @@ from ports.documents import DocumentStore
 from ports.health import Pingable
 from ports.messages import MessageBus
 from ports.relational import RelationalStore
+from projections.careers.mentors import careers_projections
 from projections.contracts import Projection, ViewPorts
 from projections.engine import (
     SCHEMA_LOCK_KEY,
@@ -81,6 +83,7 @@ ProjectionFactory = Callable[
 PROJECTION_FACTORIES: tuple[ProjectionFactory, ...] = (
     notification_projections,  # scheduling + onboarding/careers when present
     onboarding_projections,  # NPOs and offerings views; the offering flow's topic
+    careers_projections,  # mentors, their mentees and the queue
 )
 
 # Process managers: events of the contexts that run here -> commands, sent through
@@ -91,6 +94,7 @@ ProcessManagerFactory = Callable[
 ]
 PROCESS_MANAGER_FACTORIES: tuple[ProcessManagerFactory, ...] = (
     process_manager_for,  # identity/onboarding/careers events -> scheduling commands
+    careers_process_manager_for,  # identity events -> careers commands
 )
 
 

@@ -1,1 +1,2 @@
-"""Reads over the careers context's views."""
+"""Reads over the careers views, through their typed readers (``projections.careers``),
+never aggregates."""

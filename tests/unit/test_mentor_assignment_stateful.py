@@ -174,4 +174,3 @@ MentorAssignment.TestCase.settings = settings(
     max_examples=75, stateful_step_count=30, deadline=None
 )
 TestMentorAssignment = MentorAssignment.TestCase
-
