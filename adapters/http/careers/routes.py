@@ -4,4 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: tuple[APIRouter, ...] = ()
+from adapters.http.careers import candidates, mentors
+
+ROUTERS: tuple[APIRouter, ...] = (
+    mentors.me_router,
+    mentors.router,
+    mentors.policy_router,
+    candidates.me_router,
+)
