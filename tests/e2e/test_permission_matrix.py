@@ -53,6 +53,8 @@ def roles(*allowed: Role, sample: tuple[tuple[str, str], ...] = ()) -> Access:
 ADMIN = roles(Role.ADMIN)
 NPO = roles(Role.NPO)
 LEADER = roles(Role.COMMUNITY_LEADER)
+MENTOR = roles(Role.CAREER_MENTOR)
+CANDIDATE = roles(Role.CANDIDATE)
 
 MATRIX: dict[str, Access] = {
     # Health, public keys, the development issuer: public by nature.
@@ -69,7 +71,6 @@ MATRIX: dict[str, Access] = {
     "POST /auth/sign-out-everywhere": SIGNED_IN,
     "GET /me": SIGNED_IN,
     "PATCH /me": SIGNED_IN,
-    "PUT /me/roles/{role}": Access(SIGNED_IN.allowed, (("role", "CANDIDATE"),)),
     "GET /users": ADMIN,
     "GET /users/{user_id}": ADMIN,  # or the user themselves (ownership test)
     "PUT /users/{user_id}/roles/{role}": ADMIN,
@@ -124,6 +125,21 @@ MATRIX: dict[str, Access] = {
     "POST /offerings/{offering_id}/takedown": ADMIN,
     "GET /onboarding-policy": ADMIN,
     "PUT /onboarding-policy": ADMIN,
+    # Careers: mentors (CM2); a mentor reads only their own mentees.
+    "PUT /me/mentor-profile": MENTOR,
+    "GET /me/mentor-profile": MENTOR,
+    "GET /me/mentees": MENTOR,
+    "DELETE /me/mentees/{candidate_id}": MENTOR,
+    "GET /mentors": ADMIN,
+    "GET /mentors/queue": ADMIN,
+    "PUT /mentors/{user_id}/cap": ADMIN,
+    "GET /careers-policy": ADMIN,
+    "PUT /careers-policy": ADMIN,
+    # Careers: candidates' own records.
+    "POST /me/assessments": CANDIDATE,
+    # Late: it makes whoever is let through a CANDIDATE (CANDIDATE-only routes
+    # come before it).
+    "PUT /me/roles/{role}": Access(SIGNED_IN.allowed, (("role", "CANDIDATE"),)),
     # Last: it erases whoever is let through (an admin may not erase themselves).
     "DELETE /me": Access(SIGNED_IN.allowed - {Role.ADMIN.value}),
 }
