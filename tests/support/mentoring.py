@@ -66,18 +66,22 @@ class Careers:
     gives it, and a dispatcher over its handlers."""
 
     def __init__(self, app: CareersApplication | None = None) -> None:
-        self.vault_store = SqliteRelationalStore(None)
-        self.app = app or CareersApplication(
-            env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-            vault=SqlPersonalDataVault(self.vault_store),
-        )
+        self.vault_store: SqliteRelationalStore | None = None
+        if app is None:
+            self.vault_store = SqliteRelationalStore(None)
+            app = CareersApplication(
+                env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+                vault=SqlPersonalDataVault(self.vault_store),
+            )
+        self.app = app
         self.users = KnownUsers()
         self.app.users = self.users
         self.dispatcher = Dispatcher({self.app.name: self.app}, [HANDLERS])
 
     def close(self) -> None:
         self.app.close()
-        self.vault_store.close()
+        if self.vault_store is not None:
+            self.vault_store.close()
 
     def send(self, command: Command[ResultT]) -> ResultT:
         return self.dispatcher.dispatch(command)
