@@ -34,11 +34,11 @@ EVERY_DAY = [(d, "08:00", "18:00") for d in range(7)]
 @pytest.fixture
 def world() -> Iterator[SchedulingWorld]:
     env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-    careers = Careers()
+    helper = Careers()
     apps = [
         SchedulingApplication(env=env),
         FakeOnboarding(env=env),
-        careers.app,
+        helper.app,
         FakeIdentity(env=env),
     ]
     store = SqliteRelationalStore(None)
@@ -49,9 +49,9 @@ def world() -> Iterator[SchedulingWorld]:
         {"onboarding": onboarding, "careers": careers, "identity": identity},
         store,
     )
-    for app in apps:
+    for app in apps[:2] + apps[3:]:
         app.close()
-    careers.close()
+    helper.close()
     store.close()
 
 
