@@ -104,7 +104,7 @@ def test_two_hundred_assessments_at_once_fill_ten_mentors_to_their_cap(
     app = world.container.application(CareersApplication)
     records: dict[str, Candidate] = {}
     for candidate in candidates:
-        found = app.repository.get(UUID(candidate.user_id))
+        found: object = app.repository.get(UUID(candidate.user_id))
         assert isinstance(found, Candidate)
         records[candidate.user_id] = found
     statuses = Counter(c.status for c in records.values())
