@@ -82,6 +82,7 @@ def test_a_rebuild_leaves_out_publishers_and_process_managers() -> None:
     finally:
         container.close()
     assert kept == [
+        "careers_mentors",
         "meetings",
         "notifications",
         "onboarding_npos",
@@ -90,6 +91,7 @@ def test_a_rebuild_leaves_out_publishers_and_process_managers() -> None:
         "users",
     ]
     assert set(kinds) - set(kept) == {
+        "careers_process",
         "identity_integration_events",
         "onboarding_integration_events",
         "scheduling_integration_events",

@@ -241,7 +241,9 @@ def test_views_rebuilt_from_the_stored_events_are_as_they_were(
     was = expected["views"]
     assert sorted(rebuilt) == sorted(was)
     for part in ("tables", "documents"):
-        assert sorted(rebuilt[part]) == sorted(was[part]), part
+        # Every table and collection of the fixture is rebuilt; those of views
+        # added since it was recorded are not in it (a newer fixture holds them).
+        assert set(was[part]) <= set(rebuilt[part]), part
         for name in sorted(was[part]):
             assert rebuilt[part][name] == was[part][name], f"{part}: {name}"
     assert rebuilt["cache"] == was["cache"]
