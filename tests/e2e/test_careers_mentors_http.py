@@ -238,3 +238,45 @@ def test_a_cap_set_to_null_returns_to_the_default(world: MentoringClient) -> Non
         assert (listed["mentee_cap"], listed["effective_cap"]) == (cap, effective)
     policy = world.get("/careers-policy", world.admin)
     assert policy == {"mentee_cap": 5}
+
+
+def test_a_disabled_or_erased_mentor_leaves_no_orphan(world: MentoringClient) -> None:
+    admin = world.admin
+    disabled = world.mentor(["child_care"])
+    erased = world.mentor(["child_care"])
+    staying = world.mentor(["rent_housing"])
+    candidates = [world.candidate() for _ in range(3)]
+    for candidate in candidates:
+        after = world.complete(candidate, ["child_care"])
+    # Round-robin among the covering mentors: disabled, erased, disabled.
+    assert len(world.get("/me/mentees", disabled, after)) == 2
+
+    # An admin disables one: their mentees go to the other covering mentor.
+    answer = world.ok(
+        world.client.post(
+            f"/users/{disabled.user_id}/disable",
+            json={"reason": "left the programme"},
+            headers=admin.headers,
+        )
+    )
+    after = world.after_identity_reactions(answer["consistency_token"])
+    mentees_of = {
+        m.user_id: [x["candidate_id"] for x in world.get("/me/mentees", m, after)]
+        for m in (erased, staying)
+    }
+    assert mentees_of == {
+        erased.user_id: [candidates[i].user_id for i in (1, 0, 2)],
+        staying.user_id: [],
+    }
+
+    # That one is erased: their mentees go to any mentor with room, and the erased
+    # mentor is gone from the admins' list (an erased person leaves no row).
+    answer = world.ok(
+        world.client.delete(f"/users/{erased.user_id}", headers=admin.headers)
+    )
+    after = world.after_identity_reactions(answer["consistency_token"])
+    listed = {m["mentor_id"]: m for m in world.get("/mentors", admin, after)}
+    assert set(listed) == {disabled.user_id, staying.user_id}
+    assert listed[disabled.user_id]["active"] is False
+    assert listed[staying.user_id]["active_mentees"] == 3
+    assert world.get("/mentors/queue", admin, after) == []
