@@ -21,14 +21,37 @@ class NeedIn(BaseModel):
     text: OptionalLongText | None = None
 
 
+class NeedsIn(BaseModel):
+    """By category of #2: a level and what the candidate wrote."""
+
+    model_config = STRICT
+    resume_writing: NeedIn | None = None
+    interview_prep: NeedIn | None = None
+    business_attire: NeedIn | None = None
+    apprenticeship_registration: NeedIn | None = None
+    training_program_registration: NeedIn | None = None
+    college_university_registration: NeedIn | None = None
+    grocery_meals: NeedIn | None = None
+    rent_housing: NeedIn | None = None
+    child_care: NeedIn | None = None
+    mentorship: NeedIn | None = None
+
+    def given(self) -> dict[str, NeedIn]:
+        return {
+            slug: need
+            for slug in CATEGORIES_OF_NEED
+            if (need := getattr(self, slug)) is not None
+        }
+
+
+assert set(NeedsIn.model_fields) == set(CATEGORIES_OF_NEED)
+
+
 class AssessmentIn(BaseModel):
     """A completed needs assessment; a category not given counts as ``none``."""
 
     model_config = STRICT
-    needs: dict[str, NeedIn] = Field(
-        max_length=len(CATEGORIES_OF_NEED),
-        description="By category slug of #2: a level and what the candidate wrote.",
-    )
+    needs: NeedsIn
     region: Name
     country: CountryCode
     preferred_format: MeetingFormat
@@ -39,7 +62,7 @@ class AssessmentIn(BaseModel):
         return NeedsAssessment.of(
             needs={
                 slug: {"level": need.level.value, "text": need.text}
-                for slug, need in self.needs.items()
+                for slug, need in self.needs.given().items()
             },
             region=self.region,
             country=self.country,
