@@ -17,9 +17,8 @@ S3) by the real-service suites, ``tests/integration/test_*_http_real.py`` and
 Callers are real users signed in through the development issuer: an admin, an NPO
 user, a community leader, a candidate and a career mentor. Each case is sent as one
 of them, chosen from the case itself (so a replayed case is sent the same way):
-mostly someone the
-permission matrix lets through, sometimes someone it refuses (403). Schemathesis
-itself sends cases without and with a made-up token (401).
+mostly someone the permission matrix lets through, sometimes someone it refuses
+(403). Schemathesis itself sends cases without and with a made-up token (401).
 
 Longer runs: ``SPOTLIGHT_SCHEMATHESIS_EXAMPLES`` (examples per operation in the
 fuzzing phase, default 12), ``SPOTLIGHT_SCHEMATHESIS_SCENARIOS`` (stateful scenarios,
