@@ -255,6 +255,7 @@ class MenteeRow:
 class WaitingRow:
     candidate_id: str
     since: str
+    position: int  # 1 is served first
 
 
 _MENTOR_COLUMNS = (
@@ -274,12 +275,20 @@ class MentorsReader:
         with self._views.transaction() as session:
             return self._default_cap(session, self._names(session))
 
-    def mentors(self) -> list[MentorRow]:
-        """Every mentor, active ones first, then by when they joined."""
-        return self._mentors("", ())
+    def mentors(
+        self, after: tuple[str, str] | None = None, limit: int | None = None
+    ) -> list[MentorRow]:
+        """Mentors by when they joined (then id), after ``(joined_at, mentor_id)``;
+        at most ``limit``."""
+        where: str = ""
+        params: tuple[str, ...] = ()
+        if after is not None:
+            where = "WHERE m.joined_at > %s OR (m.joined_at = %s AND m.mentor_id > %s)"
+            params = (after[0], after[0], after[1])
+        return self._mentors(where, params, limit)
 
     def mentor(self, mentor_id: str) -> MentorRow | None:
-        found = self._mentors("WHERE m.mentor_id = %s", (mentor_id,))
+        found = self._mentors("WHERE m.mentor_id = %s", (mentor_id,), None)
         return found[0] if found else None
 
     def mentees_of(self, mentor_id: str) -> list[MenteeRow]:
@@ -304,15 +313,36 @@ class MentorsReader:
             )
         return MenteeRow(*(str(v) for v in row)) if row else None
 
-    def queue(self) -> list[WaitingRow]:
-        """Candidates waiting for a mentor, in serving order."""
+    def queue(
+        self, after: tuple[str, str] | None = None, limit: int | None = None
+    ) -> list[WaitingRow]:
+        """Candidates waiting for a mentor, in serving order, after ``(since,
+        candidate_id)``; at most ``limit``. Each with their place in the queue."""
+        where: str = ""
+        params: tuple[str, ...] = ()
+        if after is not None:
+            where = "WHERE since > %s OR (since = %s AND candidate_id > %s)"
+            params = (after[0], after[0], after[1])
+        bound = f" LIMIT {int(limit)}" if limit is not None else ""
         with self._views.transaction() as session:
             t = self._names(session)
+            ahead = 0
+            if after is not None:
+                row = session.fetchone(
+                    f"SELECT COUNT(*) FROM {t['car_mentor_queue']} WHERE since < %s "
+                    "OR (since = %s AND candidate_id <= %s)",
+                    params,
+                )
+                ahead = int(row[0]) if row else 0
             rows = session.fetchall(
-                f"SELECT candidate_id, since FROM {t['car_mentor_queue']} "
-                "ORDER BY since, candidate_id"
+                f"SELECT candidate_id, since FROM {t['car_mentor_queue']} {where} "
+                f"ORDER BY since, candidate_id{bound}",
+                params,
             )
-        return [WaitingRow(str(c), str(s)) for c, s in rows]
+        return [
+            WaitingRow(str(c), str(s), ahead + n)
+            for n, (c, s) in enumerate(rows, start=1)
+        ]
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -325,13 +355,16 @@ class MentorsReader:
         )
         return int(row[0]) if row else DEFAULT_MENTEE_CAP
 
-    def _mentors(self, where: str, params: Sequence[Any]) -> list[MentorRow]:
+    def _mentors(
+        self, where: str, params: Sequence[Any], limit: int | None
+    ) -> list[MentorRow]:
+        bound = f" LIMIT {int(limit)}" if limit is not None else ""
         with self._views.transaction() as session:
             t = self._names(session)
             default_cap = self._default_cap(session, t)
             rows = session.fetchall(
                 f"SELECT {_MENTOR_COLUMNS.format(**t)} FROM {t['car_mentors']} m "
-                f"{where} ORDER BY m.active DESC, m.joined_at, m.mentor_id",
+                f"{where} ORDER BY m.joined_at, m.mentor_id{bound}",
                 params,
             )
         found = []

@@ -67,11 +67,11 @@ def test_the_mentor_story_assignment_queue_cap_and_a_mentor_leaving(
 
     # Nobody has room: the third waits, and admins see the queue and every load.
     after = world.complete(third, ["resume_writing"])
-    queue = world.get("/mentors/queue", admin, after)
+    queue = world.every("/mentors/queue", after)
     assert [(w["position"], w["candidate_id"]) for w in queue] == [(1, third.user_id)]
     loads = {
         m["mentor_id"]: (m["active_mentees"], m["effective_cap"], m["mentee_cap"])
-        for m in world.get("/mentors", admin, after)
+        for m in world.every("/mentors", after)
     }
     assert loads == {resume.user_id: (1, 1, None), housing.user_id: (1, 1, None)}
     profile = world.get("/me/mentor-profile", resume, after)
@@ -87,7 +87,7 @@ def test_the_mentor_story_assignment_queue_cap_and_a_mentor_leaving(
         )
     )
     after = raised["consistency_token"]
-    assert world.get("/mentors/queue", admin, after) == []
+    assert world.every("/mentors/queue", after) == []
     assert mentees(world, resume, after) == [first.user_id, third.user_id]
 
     # The housing mentor loses the role: their mentee is not orphaned, they wait
@@ -98,9 +98,9 @@ def test_the_mentor_story_assignment_queue_cap_and_a_mentor_leaving(
         )
     )
     after = world.after_identity_reactions(revoked["consistency_token"])
-    queue = world.get("/mentors/queue", admin, after)
+    queue = world.every("/mentors/queue", after)
     assert [w["candidate_id"] for w in queue] == [second.user_id]
-    listed = {m["mentor_id"]: m for m in world.get("/mentors", admin, after)}
+    listed = {m["mentor_id"]: m for m in world.every("/mentors", after)}
     assert listed[housing.user_id]["active"] is False
     assert listed[housing.user_id]["active_mentees"] == 0
     # ... and no longer reads mentor routes.
@@ -113,7 +113,7 @@ def test_the_mentor_story_assignment_queue_cap_and_a_mentor_leaving(
     )
     after = finished["consistency_token"]
     assert mentees(world, resume, after) == [third.user_id, second.user_id]
-    assert world.get("/mentors/queue", admin, after) == []
+    assert world.every("/mentors/queue", after) == []
 
 
 def test_who_may_read_and_change_what(world: MentoringClient) -> None:
@@ -220,7 +220,7 @@ def test_bad_caps_are_422_naming_the_field(
     assert field in [e["field"] for e in problem["errors"]]
     # Nothing changed.
     after = world.careers_head()
-    (listed,) = world.get("/mentors", world.admin, after)
+    (listed,) = world.every("/mentors", after)
     assert (listed["mentee_cap"], listed["effective_cap"]) == (None, 5)
 
 
@@ -234,7 +234,7 @@ def test_a_cap_set_to_null_returns_to_the_default(world: MentoringClient) -> Non
                 headers=world.admin.headers,
             )
         )
-        (listed,) = world.get("/mentors", world.admin, answer["consistency_token"])
+        (listed,) = world.every("/mentors", answer["consistency_token"])
         assert (listed["mentee_cap"], listed["effective_cap"]) == (cap, effective)
     policy = world.get("/careers-policy", world.admin)
     assert policy == {"mentee_cap": 5}
@@ -275,8 +275,8 @@ def test_a_disabled_or_erased_mentor_leaves_no_orphan(world: MentoringClient) ->
         world.client.delete(f"/users/{erased.user_id}", headers=admin.headers)
     )
     after = world.after_identity_reactions(answer["consistency_token"])
-    listed = {m["mentor_id"]: m for m in world.get("/mentors", admin, after)}
+    listed = {m["mentor_id"]: m for m in world.every("/mentors", after)}
     assert set(listed) == {disabled.user_id, staying.user_id}
     assert listed[disabled.user_id]["active"] is False
     assert listed[staying.user_id]["active_mentees"] == 3
-    assert world.get("/mentors/queue", admin, after) == []
+    assert world.every("/mentors/queue", after) == []

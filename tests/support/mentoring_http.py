@@ -104,3 +104,18 @@ class MentoringClient:
     def get(self, path: str, who: SignedIn, after: str | None = None) -> Any:
         params = {"after": after} if after else {}
         return self.ok(self.client.get(path, params=params, headers=who.headers))
+
+    def every(self, path: str, after: str | None = None, limit: int = 50) -> list[Any]:
+        """Every item of a paged admin list, page by page."""
+        items: list[Any] = []
+        params: dict[str, Any] = {"limit": limit}
+        if after:
+            params["after"] = after
+        while True:
+            page = self.ok(
+                self.client.get(path, params=params, headers=self.admin.headers)
+            )
+            items.extend(page["items"])
+            if page["next_cursor"] is None:
+                return items
+            params["cursor"] = page["next_cursor"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from adapters.http.auth import (
     AdminDep,
@@ -21,8 +21,10 @@ from adapters.http.careers.schemas_mentors import (
     MenteeOut,
     MentorCapIn,
     MentorOut,
+    MentorPage,
     MentorProfileIn,
     WaitingOut,
+    WaitingPage,
 )
 from adapters.http.commands import Accepted, ActorDep, DispatchDep
 from adapters.http.consistency import read_your_writes
@@ -35,10 +37,22 @@ from commands.careers.messages import (
 from domain.careers.values import ROLE_CAREER_MENTOR
 from projections.careers.mentors import MENTORS_PROJECTION
 from queries.careers import mentors as q
+from queries.cursors import CURSOR_PATTERN, MAX_CURSOR_LENGTH
 
 me_router = APIRouter(prefix="/me", tags=["mentors"])
 router = APIRouter(prefix="/mentors", tags=["mentors"])
 policy_router = APIRouter(prefix="/careers-policy", tags=["mentors"])
+
+Cursor = Annotated[
+    str | None,
+    Query(
+        alias="cursor",
+        description="next_cursor of the last page",
+        pattern=CURSOR_PATTERN,
+        max_length=MAX_CURSOR_LENGTH,
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=q.MAX_PAGE_SIZE)]
 
 
 def only_mentors(user: CurrentUserDep) -> CurrentUser:
@@ -100,18 +114,32 @@ def finish_mentoring(
 
 
 @router.get("", dependencies=[FRESH_FOR_ADMINS])
-def list_mentors(user: AdminDep, container: ContainerDep) -> list[MentorOut]:
-    """Every mentor with their load (active mentees) and cap, active ones first."""
-    return [MentorOut.of(m) for m in q.list_mentors(container.views)]
+def list_mentors(
+    user: AdminDep,
+    container: ContainerDep,
+    cursor: Cursor = None,
+    limit: Limit = q.DEFAULT_PAGE_SIZE,
+) -> MentorPage:
+    """Mentors with their load (active mentees), cap and whether they still
+    mentor, by when they joined."""
+    page = q.list_mentors(container.views, cursor, limit)
+    return MentorPage(
+        items=[MentorOut.of(m) for m in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.get("/queue", dependencies=[FRESH_FOR_ADMINS])
-def mentor_queue(user: AdminDep, container: ContainerDep) -> list[WaitingOut]:
-    """Candidates waiting for a mentor, first served first."""
-    return [
-        WaitingOut.of(n, row)
-        for n, row in enumerate(q.mentor_queue(container.views), start=1)
-    ]
+def mentor_queue(
+    user: AdminDep,
+    container: ContainerDep,
+    cursor: Cursor = None,
+    limit: Limit = q.DEFAULT_PAGE_SIZE,
+) -> WaitingPage:
+    """Candidates waiting for a mentor, first served first, with their place."""
+    page = q.mentor_queue(container.views, cursor, limit)
+    return WaitingPage(
+        items=[WaitingOut.of(w) for w in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.put("/{user_id}/cap")

@@ -107,8 +107,20 @@ class WaitingOut(BaseModel):
     since: str = Field(description="When they completed the assessment.")
 
     @classmethod
-    def of(cls, position: int, row: WaitingRow) -> WaitingOut:
-        return cls(position=position, candidate_id=row.candidate_id, since=row.since)
+    def of(cls, row: WaitingRow) -> WaitingOut:
+        return cls(
+            position=row.position, candidate_id=row.candidate_id, since=row.since
+        )
+
+
+class MentorPage(BaseModel):
+    items: list[MentorOut]
+    next_cursor: str | None
+
+
+class WaitingPage(BaseModel):
+    items: list[WaitingOut]
+    next_cursor: str | None
 
 
 class MentorCapIn(BaseModel):
