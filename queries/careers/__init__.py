@@ -1,2 +1,1 @@
-"""Reads over the careers views, through their typed readers (``projections.careers``),
-never aggregates."""
+"""Reads over the careers context's views."""
