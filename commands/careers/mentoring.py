@@ -14,6 +14,8 @@ line with their original time.
 
 from __future__ import annotations
 
+from typing import Final
+
 from commands.careers.application import UnitOfWork
 from domain import assignment
 from domain.careers.candidate import Candidate
@@ -21,10 +23,10 @@ from domain.careers.mentor import Mentor
 from domain.careers.mentor_assignment import MentorKind
 
 # Why a mentee lost their mentor because of the mentor (``Candidate.MENTOR_SIDE``).
-MENTOR_LEFT = "mentor_left"
-MENTOR_ROLE_REVOKED = "mentor_role_revoked"
-MENTOR_DISABLED = "mentor_disabled"
-MENTOR_ERASED = "mentor_erased"
+MENTOR_LEFT: Final = "mentor_left"
+MENTOR_ROLE_REVOKED: Final = "mentor_role_revoked"
+MENTOR_DISABLED: Final = "mentor_disabled"
+MENTOR_ERASED: Final = "mentor_erased"
 # Why a candidate no longer needs their mentor.
 MENTORING_FINISHED = "finished"
 

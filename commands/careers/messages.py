@@ -7,14 +7,19 @@ were made (``of``); a message accepts only such instances (``InstanceOf``).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import Field, InstanceOf
+from pydantic import InstanceOf
 
 from commands.base import JSON_INTEGER, Command, CommandResult
 from domain.careers.assessment import NeedsAssessment
 from domain.careers.mentor import MentorProfile
+
+# Why a mentor leaves (the mentor's side: their mentees keep their place in line).
+MentorLeaving = Literal[
+    "mentor_left", "mentor_role_revoked", "mentor_disabled", "mentor_erased"
+]
 
 # --- Mentors (CM2) -------------------------------------------------------------------
 
@@ -40,10 +45,11 @@ class SetCareersPolicy(Command[CommandResult]):
 
 class RetireMentor(Command[CommandResult]):
     """A mentor stops mentoring (role revoked, disabled, erased): every mentee is
-    reassigned or waits. Sent by the process manager or an admin."""
+    reassigned or waits, keeping their place (the reasons are the mentor's side:
+    ``commands.careers.mentoring``). Sent by the process manager or an admin."""
 
     user_id: str
-    reason: str = Field(min_length=1, max_length=100)
+    reason: MentorLeaving
 
 
 class FinishMentoring(Command[CommandResult]):

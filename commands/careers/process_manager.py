@@ -35,7 +35,7 @@ from commands.careers.mentoring import (
     MENTOR_ERASED,
     MENTOR_ROLE_REVOKED,
 )
-from commands.careers.messages import RetireMentor
+from commands.careers.messages import MentorLeaving, RetireMentor
 from domain.base import DomainError
 from domain.careers.values import ROLE_CAREER_MENTOR
 from ports.relational import SqlSession
@@ -58,7 +58,7 @@ def _actor(item: ProjectedEvent) -> Actor:
 # -- Mentors (CM2) ---------------------------------------------------------------------
 
 
-def _retire(reason: str) -> Reaction:
+def _retire(reason: MentorLeaving) -> Reaction:
     def react(item: ProjectedEvent) -> Iterable[Command[Any]]:
         yield RetireMentor(
             actor=_actor(item), user_id=str(item.originator_id), reason=reason

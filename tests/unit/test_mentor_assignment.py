@@ -201,7 +201,9 @@ def test_who_may_do_what(careers: Careers) -> None:
     with pytest.raises(NotAllowedError):
         careers.send(SetCareersPolicy(actor=actor("CAREER_MENTOR"), mentee_cap=9))
     with pytest.raises(NotAllowedError):
-        careers.send(RetireMentor(actor=actor("CANDIDATE"), user_id=mentor, reason="x"))
+        careers.send(
+            RetireMentor(actor=actor("CANDIDATE"), user_id=mentor, reason="mentor_left")
+        )
     someone = actor("CANDIDATE")
     careers.users.add(someone.user_id, "CANDIDATE")
     with pytest.raises(InvalidFieldError):
