@@ -90,7 +90,7 @@ ProjectionFactory = Callable[
 PROJECTION_FACTORIES: tuple[ProjectionFactory, ...] = (
     notification_projections,  # scheduling + onboarding/careers when present
     onboarding_projections,  # NPOs and offerings views; the offering flow's topic
-    careers_projections,  # candidates' records, recommendations' inputs
+    careers_projections,  # candidates, mentors and the queue, recommendations' inputs
 )
 
 # Process managers: events of the contexts that run here -> commands, sent through
@@ -101,7 +101,7 @@ ProcessManagerFactory = Callable[
 ]
 PROCESS_MANAGER_FACTORIES: tuple[ProcessManagerFactory, ...] = (
     process_manager_for,  # identity/onboarding/careers events -> scheduling commands
-    careers_process_manager_for,  # identity events -> careers commands (erasure)
+    careers_process_manager_for,  # identity events -> careers commands
 )
 
 

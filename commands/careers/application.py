@@ -17,7 +17,8 @@ What the handlers need from outside the context is injected by the composition r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.utils import EnvType
@@ -34,10 +35,24 @@ from commands.unit_of_work import UnitOfWork as BaseUnitOfWork
 from commands.unit_of_work import run_unit
 from domain.base import NotFoundError
 from domain.careers.candidate import Candidate
+from domain.careers.careers_policy import DEFAULT_MENTEE_CAP, CareersPolicy
+from domain.careers.mentor import Mentor
+from domain.careers.mentor_pool import MentorPool
 
 
 class CareersApplication(PersonalDataApplication):
     name = "careers"
+    # As onboarding's: hot aggregates (the mentor pool, mentors, the policy) stay in
+    # memory and each read brings a copy up to date with what others recorded.
+    env: ClassVar[dict[str, str]] = {
+        "AGGREGATE_CACHE_MAXSIZE": "5000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
+    # The pool and mentors change with every assignment.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        MentorPool: 50,
+        Mentor: 50,
+    }
 
     def __init__(self, env: EnvType | None = None, *, vault: PersonalDataVault) -> None:
         super().__init__(env, vault=vault)
@@ -58,6 +73,49 @@ class UnitOfWork(BaseUnitOfWork[CareersApplication]):
 
     def candidate(self, candidate_id: UUID | str) -> Candidate:
         return self.get(Candidate, candidate_id, "candidate")
+
+    # -- Mentoring (CM2) ----------------------------------------------------------
+
+    def pool(self) -> MentorPool:
+        """The platform's mentor pool (opened on first use)."""
+        found = self.find(MentorPool, MentorPool.ID)
+        return found or self.add(MentorPool.open())
+
+    def mentor(self, user_id: str) -> Mentor:
+        return self.get(Mentor, Mentor.id_for(user_id), "mentor")
+
+    def find_mentor(self, user_id: str) -> Mentor | None:
+        return self.find(Mentor, Mentor.id_for(user_id))
+
+    def mentors_of(self, pool: MentorPool) -> Mapping[str, Mentor]:
+        """The pool's mentors, each loaded only when the assignment asks for it."""
+        return _LazyMentors(self, list(pool.members))
+
+    def mentee_cap(self) -> int:
+        """The platform's default cap on active mentees."""
+        found = self.find(CareersPolicy, CareersPolicy.ID)
+        return found.mentee_cap if found else DEFAULT_MENTEE_CAP
+
+    def policy(self) -> CareersPolicy:
+        found = self.find(CareersPolicy, CareersPolicy.ID)
+        return found or self.add(CareersPolicy.start())
+
+
+class _LazyMentors(Mapping[str, Mentor]):
+    def __init__(self, unit: UnitOfWork, user_ids: list[str]) -> None:
+        self._unit = unit
+        self._user_ids = list(dict.fromkeys(user_ids))
+
+    def __getitem__(self, user_id: str) -> Mentor:
+        if user_id not in self._user_ids:
+            raise KeyError(user_id)
+        return self._unit.mentor(user_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._user_ids)
+
+    def __len__(self) -> int:
+        return len(self._user_ids)
 
 
 def run(

@@ -1,14 +1,15 @@
 """The careers context's handlers: exactly one per message in ``messages.py``.
 
 The handler functions live beside this table, one module per resource:
-``candidate_handlers`` (career profiles, assessments, erasure),
-``suggestion_handlers`` (a mentor's suggestions). The composition root gives
-``HANDLERS`` to the dispatcher.
+``candidate_handlers`` (career profiles, assessments, erasure), ``mentor_handlers``
+(mentor profiles, caps, leaving, finishing) and ``suggestion_handlers`` (a mentor's
+suggestions). The composition root gives ``HANDLERS`` to the dispatcher.
 """
 
 from __future__ import annotations
 
 from commands.careers import candidate_handlers as candidates
+from commands.careers import mentor_handlers as mentors
 from commands.careers import messages as m
 from commands.careers import suggestion_handlers as suggestions
 from commands.careers.application import CareersApplication
@@ -23,5 +24,11 @@ HANDLERS = HandlerTable(
         m.EraseCandidate: candidates.erase_candidate,
         # Suggestions from the mentor (CM4)
         m.SuggestOffering: suggestions.suggest_offering,
+        # Mentors (CM2)
+        m.SaveMentorProfile: mentors.save_mentor_profile,
+        m.SetMentorCap: mentors.set_mentor_cap,
+        m.SetCareersPolicy: mentors.set_careers_policy,
+        m.RetireMentor: mentors.retire_mentor,
+        m.FinishMentoring: mentors.finish_mentoring,
     },
 )

@@ -1,4 +1,4 @@
-"""The careers process manager: other contexts' events become careers commands.
+"""The careers process manager: identity's events become careers commands.
 
 A projection of the identity log (in order, from its tracked position; never
 failing a command of identity's), matching events by the end of their topic
@@ -6,33 +6,45 @@ failing a command of identity's), matching events by the end of their topic
 event into the commands it calls for, sent through the dispatch callable
 ``careers_process_manager_for`` is given, as the platform under the triggering
 event's correlation id. Every command it sends is idempotent (erasing an erased
-record changes nothing), so a batch applied again has no second effect. It keeps
-no state of its own.
+record, retiring a retired mentor change nothing), so a batch applied again has no
+second effect. It keeps no state of its own.
 
-=============================  =====================================================
-event (topic suffix)           commands
-=============================  =====================================================
-``User.Erased`` (identity)     ``EraseCandidate``: the career record is erased too
-                               (nothing for a user with none), freeing their
-                               mentor's slot or their place in the queue
-=============================  =====================================================
+=======================================  =============================================
+event (topic suffix)                     commands
+=======================================  =============================================
+``User.RoleRevoked`` (CAREER_MENTOR)     ``RetireMentor``: every mentee reassigned or
+                                         queued, keeping their place
+``User.Disabled``                        ``RetireMentor`` (if a mentor)
+``User.Erased``                          ``RetireMentor`` (if a mentor), then
+                                         ``EraseCandidate``: the career record is
+                                         erased too (nothing for a user with none),
+                                         freeing their mentor's slot or their place
+                                         in the queue
+=======================================  =============================================
 
-A further reaction is a function of the event and the acting platform returning
-the commands to send, listed under its event in ``REACTIONS``.
+A mentor disabled and enabled again, or given the role back, returns by saving their
+mentor profile. Each reaction is a function from the event and the acting platform
+to the commands it sends; ``REACTIONS`` lists them per topic suffix, in order.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
 from commands.base import Actor, Command, ConcurrencyConflictError
 from commands.careers.application import CareersApplication
-from commands.careers.messages import EraseCandidate
+from commands.careers.mentoring import (
+    MENTOR_DISABLED,
+    MENTOR_ERASED,
+    MENTOR_ROLE_REVOKED,
+)
+from commands.careers.messages import EraseCandidate, MentorLeaving, RetireMentor
 from domain.base import DomainError
+from domain.careers.values import ROLE_CAREER_MENTOR
 from ports.relational import SqlSession
 from projections.contracts import ProjectedEvent, Projection
 
@@ -44,21 +56,41 @@ TRIGGER_SOURCES = ("identity",)
 # How the process manager sends a command: the composition root's dispatcher.
 SendCommand = Callable[[Command[Any]], Any]
 # What one event calls for: the commands to send, as the given actor.
-Reaction = Callable[[ProjectedEvent, Actor], Sequence[Command[Any]]]
+Reaction = Callable[[ProjectedEvent, Actor], Iterable[Command[Any]]]
 
 
 def _actor(item: ProjectedEvent) -> Actor:
-    """The platform, under the correlation id of the event that triggered it."""
+    """The platform, acting in the correlation of the event that triggered it."""
     return Actor.system(str(getattr(item.event, "correlation_id", "") or "-"))
 
 
-def erase_candidate(item: ProjectedEvent, actor: Actor) -> Sequence[Command[Any]]:
-    return [EraseCandidate(actor=actor, candidate_id=str(item.originator_id))]
+# -- Mentors (CM2) ---------------------------------------------------------------------
+
+
+def _retire(reason: MentorLeaving) -> Reaction:
+    def react(item: ProjectedEvent, actor: Actor) -> Iterable[Command[Any]]:
+        yield RetireMentor(actor=actor, user_id=str(item.originator_id), reason=reason)
+
+    return react
+
+
+def _role_revoked(item: ProjectedEvent, actor: Actor) -> Iterable[Command[Any]]:
+    if getattr(item.event, "role", None) == ROLE_CAREER_MENTOR:
+        yield from _retire(MENTOR_ROLE_REVOKED)(item, actor)
+
+
+# -- Candidates (C1) -------------------------------------------------------------------
+
+
+def _erase_candidate(item: ProjectedEvent, actor: Actor) -> Iterable[Command[Any]]:
+    yield EraseCandidate(actor=actor, candidate_id=str(item.originator_id))
 
 
 # Event (``Aggregate.Event`` topic suffix) -> its reactions, in order.
 REACTIONS: dict[str, tuple[Reaction, ...]] = {
-    "User.Erased": (erase_candidate,),
+    "User.RoleRevoked": (_role_revoked,),
+    "User.Disabled": (_retire(MENTOR_DISABLED),),
+    "User.Erased": (_retire(MENTOR_ERASED), _erase_candidate),
 }
 
 

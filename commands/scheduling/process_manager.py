@@ -25,6 +25,8 @@ event (topic suffix)           commands
                                the series; dispatch: members are told
 ``Candidate.MentorAssigned``   intro candidate + mentor; biweekly 1:1 series;
                                dispatch: welcome (the mentor)
+``Candidate.WaitingForMentor`` dispatch: an alert to the admins
+``Candidate.MentorUnassigned`` the candidate leaves the 1:1 series with that mentor
 ``User.Erased`` (identity)     forget the user: availability cleared, feed revoked,
                                views drop their rows
 =============================  =====================================================
@@ -387,6 +389,27 @@ class SchedulingProcessManager(Projection):
             )
         )
 
+    def _candidate_waiting(self, session: SqlSession, item: ProjectedEvent) -> None:
+        self._request_dispatch(
+            item,
+            "admin-alert",
+            DispatchKind.ADMIN_ALERT_WAITING_CANDIDATE,
+            [ADMINS],
+            candidate_id=str(item.originator_id),
+        )
+
+    def _mentor_unassigned(self, session: SqlSession, item: ProjectedEvent) -> None:
+        candidate = one_id(item.event, "candidate_id") or str(item.originator_id)
+        mentor = one_id(item.event, "mentor_id")
+        if mentor is not None:
+            self._send(
+                LeaveSeries(
+                    actor=_actor(item),
+                    series_key=f"mentoring:{candidate}:{mentor}",
+                    user_ids=[candidate],
+                )
+            )
+
 
 _HANDLERS: dict[str, Callable[[SchedulingProcessManager, SqlSession, Any], None]] = {
     "User.Erased": SchedulingProcessManager._user_erased,
@@ -398,6 +421,8 @@ _HANDLERS: dict[str, Callable[[SchedulingProcessManager, SqlSession, Any], None]
     "Npo.LeaderUnassigned": SchedulingProcessManager._leader_unassigned,
     "Npo.Deleted": SchedulingProcessManager._npo_deleted,
     "Candidate.MentorAssigned": SchedulingProcessManager._mentor_assigned,
+    "Candidate.WaitingForMentor": SchedulingProcessManager._candidate_waiting,
+    "Candidate.MentorUnassigned": SchedulingProcessManager._mentor_unassigned,
 }
 
 

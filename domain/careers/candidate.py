@@ -25,6 +25,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import (
+    ConflictError,
     GoneError,
     InvalidFieldError,
     NotFoundError,
@@ -41,6 +42,12 @@ from domain.careers.values import (
 )
 from domain.personal_data import CarriesPersonalData, is_erased
 from domain.text import SHORT_TEXT
+
+# Reasons a mentor is unassigned because of the mentor (they left, lost the role,
+# were disabled or erased) start with this: the candidate keeps their place in the
+# queue (when they first asked). Any other reason (finished, the candidate left)
+# ends the request.
+MENTOR_SIDE = "mentor_"
 
 
 class Candidate(SpotlightAggregate):
@@ -59,6 +66,7 @@ class Candidate(SpotlightAggregate):
         self.assessed_at: str | None = None
         self.mentor_id: str | None = None
         self.waiting_since: str | None = None
+        self.mentor_asked_at: str | None = None
         self.erased = False
         # The career profile as ``CareerProfile.to_state()`` (None until given;
         # ``ERASED`` once the person's key is gone), and who may see it.
@@ -168,6 +176,101 @@ class Candidate(SpotlightAggregate):
         self.erased = True
         self.profile_state = None
         self.assessments = []
+
+    # -- Mentoring (CM2): assigned, waiting, unassigned -------------------------------
+    # ``commands.careers.mentoring`` decides, with the mentor pool and the mentor
+    # (``domain.careers.mentor_assignment``); these record the outcome. ``since`` is
+    # when the candidate asked for a mentor (the completion of their assessment):
+    # their place in the queue, kept when a mentor leaves.
+
+    class MentorAssigned(SpotlightAggregate.Event):
+        candidate_id: str
+        mentor_id: str
+        reason: str
+        since: str
+
+    class WaitingForMentor(SpotlightAggregate.Event):
+        since: str
+
+    class StoppedWaitingForMentor(SpotlightAggregate.Event):
+        reason: str
+
+    class MentorUnassigned(SpotlightAggregate.Event):
+        candidate_id: str
+        mentor_id: str
+        reason: str
+
+    @property
+    def needs_mentor(self) -> bool:
+        """Assessed, not erased, with neither a mentor nor a place in the queue."""
+        return (
+            not self.erased
+            and bool(self.assessments)
+            and self.mentor_id is None
+            and self.waiting_since is None
+        )
+
+    def mentor_queue_time(self) -> str:
+        """When they asked for a mentor: their place in the mentors' queue."""
+        if self.waiting_since is not None:
+            return self.waiting_since
+        if self.mentor_asked_at is not None:
+            return self.mentor_asked_at
+        return self.modified_on.isoformat(timespec="microseconds")
+
+    def assign_mentor(self, mentor_id: str, reason: str, since: str) -> None:
+        self._require_not_erased()
+        if self.mentor_id is not None:
+            raise ConflictError("The candidate already has a mentor.")
+        self._assign_mentor(
+            candidate_id=str(self.id), mentor_id=mentor_id, reason=reason, since=since
+        )
+
+    @event(MentorAssigned)
+    def _assign_mentor(
+        self, candidate_id: str, mentor_id: str, reason: str, since: str
+    ) -> None:
+        self.mentor_id = mentor_id
+        self.mentor_asked_at = since
+        self.waiting_since = None
+        self.status = CandidateStatus.MENTORED
+
+    def start_waiting(self, since: str) -> None:
+        self._require_not_erased()
+        if self.mentor_id is not None:
+            raise ConflictError("The candidate already has a mentor.")
+        if self.waiting_since is None:
+            self._start_waiting(since=since)
+
+    @event(WaitingForMentor)
+    def _start_waiting(self, since: str) -> None:
+        self.waiting_since = since
+        self.mentor_asked_at = since
+        self.status = CandidateStatus.WAITING_FOR_MENTOR
+
+    def stop_waiting(self, reason: str) -> None:
+        if self.waiting_since is not None:
+            self._stop_waiting(reason=reason)
+
+    @event(StoppedWaitingForMentor)
+    def _stop_waiting(self, reason: str) -> None:
+        self.waiting_since = None
+        self.mentor_asked_at = None
+        self.status = CandidateStatus.ASSESSED
+
+    def unassign_mentor(self, reason: str) -> None:
+        if self.mentor_id is not None:
+            self._unassign_mentor(
+                candidate_id=str(self.id), mentor_id=self.mentor_id, reason=reason
+            )
+
+    @event(MentorUnassigned)
+    def _unassign_mentor(self, candidate_id: str, mentor_id: str, reason: str) -> None:
+        self.mentor_id = None
+        self.status = CandidateStatus.ASSESSED
+        if not reason.startswith(MENTOR_SIDE):
+            # Finished or left: a later request for a mentor queues anew.
+            self.mentor_asked_at = None
 
     # -- Guards ----------------------------------------------------------------------
 

@@ -11,7 +11,8 @@ first served), so an NPO whose leader left goes back ahead of NPOs that complete
 after it.
 
 Lifecycle: opened with its community; leaders join and leave; NPOs are assigned,
-released, queued and dequeued (``domain.onboarding.round_robin`` decides which).
+released, queued and dequeued (``domain.onboarding.round_robin`` decides which,
+with the machinery leaders and mentors share: ``domain.assignment``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
+from domain.assignment import enqueue, pointer_after_leaving
 from domain.base import ConflictError, SpotlightAggregate
 from domain.onboarding import values as v
 
@@ -51,6 +53,11 @@ class LeaderRoster(SpotlightAggregate):
         )
         return roster
 
+    @property
+    def members(self) -> list[str]:
+        """The pool's members (``domain.assignment.Pool``): its leaders."""
+        return self.leaders
+
     # -- Leaders --------------------------------------------------------------------
 
     class LeaderJoined(SpotlightAggregate.Event):
@@ -76,13 +83,11 @@ class LeaderRoster(SpotlightAggregate):
 
     @event(LeaderLeft)
     def _remove_leader(self, leader_id: str) -> None:
-        index = self.leaders.index(leader_id)
-        if self.last_assigned == leader_id:
-            # Keep the rotation where it was: the pointer moves to the one before.
-            self.last_assigned = self.leaders[index - 1] if index > 0 else None
+        # Keep the rotation where it was: the pointer moves to the one before.
+        self.last_assigned = pointer_after_leaving(
+            self.leaders, self.last_assigned, leader_id
+        )
         self.leaders.remove(leader_id)
-        if self.last_assigned == leader_id:
-            self.last_assigned = None
 
     # -- Assignments and the queue --------------------------------------------------
 
@@ -130,8 +135,7 @@ class LeaderRoster(SpotlightAggregate):
 
     @event(NpoQueued)
     def _queue(self, npo_id: str, since: str) -> None:
-        self.waiting.append([npo_id, since])
-        self.waiting.sort(key=lambda w: (w[1], w[0]))
+        enqueue(self.waiting, npo_id, since)
 
     def dequeue(self, npo_id: str) -> None:
         if self.is_waiting(npo_id):

@@ -57,6 +57,7 @@ class DispatchKind(StrEnum):
     ADMIN_ALERT_WAITING_NPO = "admin_alert_waiting_npo"
     NPO_DELETED = "npo_deleted"
     WELCOME_MENTOR = "welcome_mentor"  # introduces the candidate's career mentor
+    ADMIN_ALERT_WAITING_CANDIDATE = "admin_alert_waiting_candidate"
 
 
 @dataclass(frozen=True, order=True)

@@ -3,8 +3,9 @@
 Scheduling events (a meeting booked, not booked, cancelled; a series joined or
 cancelled) and, when those contexts run in this service, onboarding and careers
 events (a leader assigned, an NPO waiting for a leader, an NPO deleted, a mentor
-assigned). Events are matched by the end of their topic (``Aggregate.Event``), so
-nothing of the other contexts is imported. Payloads hold ids only.
+assigned, a candidate waiting for a mentor). Events are matched by the end of their
+topic (``Aggregate.Event``), so nothing of the other contexts is imported. Payloads
+hold ids only.
 
 A recipient is a user id, or ``role:ADMIN`` for the admins' shared list. A notice's
 id derives from (originator id, version, recipient): stable across rebuilds, so
@@ -135,6 +136,11 @@ def _mentor_assigned(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notic
         yield Notice((mentor,), "candidate_assigned", {"candidate_id": candidate})
 
 
+def _candidate_waiting(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
+    candidate = str(item.originator_id)
+    yield Notice((ADMINS,), "candidate_waiting_for_mentor", {"candidate_id": candidate})
+
+
 RULES: dict[str, Rule] = {
     "Meeting.Booked": _meeting_booked,
     "Meeting.NoCommonSlot": _meeting_not_booked,
@@ -149,4 +155,5 @@ RULES: dict[str, Rule] = {
     "Npo.Deleted": _npo_deleted,
     # Careers.
     "Candidate.MentorAssigned": _mentor_assigned,
+    "Candidate.WaitingForMentor": _candidate_waiting,
 }

@@ -15,10 +15,10 @@ S3) by the real-service suites, ``tests/integration/test_*_http_real.py`` and
 ``tests/integration/test_identity_real.py``.
 
 Callers are real users signed in through the development issuer: an admin, an NPO
-user, a community leader and a candidate. Each case is sent as one of them, chosen
-from the case itself (so a replayed case is sent the same way): mostly someone the
-permission matrix lets through, sometimes someone it refuses (403). Schemathesis
-itself sends cases without and with a made-up token (401).
+user, a community leader, a candidate and a career mentor. Each case is sent as one
+of them, chosen from the case itself (so a replayed case is sent the same way):
+mostly someone the permission matrix lets through, sometimes someone it refuses
+(403). Schemathesis itself sends cases without and with a made-up token (401).
 
 Longer runs: ``SPOTLIGHT_SCHEMATHESIS_EXAMPLES`` (examples per operation in the
 fuzzing phase, default 12), ``SPOTLIGHT_SCHEMATHESIS_SCENARIOS`` (stateful scenarios,
@@ -238,16 +238,12 @@ def _world(client: TestClient) -> World:
         BootstrapAdmin(actor=Actor.system("schemathesis"), email=email)
     )
     admin = sign_in(client, email)
-    leader = sign_in(client)
-    granted = client.put(
-        f"/users/{leader.user_id}/roles/COMMUNITY_LEADER", headers=admin.headers
-    )
-    assert granted.status_code == 200, granted.text
-    mentor = sign_in(client)
-    granted = client.put(
-        f"/users/{mentor.user_id}/roles/CAREER_MENTOR", headers=admin.headers
-    )
-    assert granted.status_code == 200, granted.text
+    leader, mentor = sign_in(client), sign_in(client)
+    for user, role in ((leader, "COMMUNITY_LEADER"), (mentor, "CAREER_MENTOR")):
+        granted = client.put(
+            f"/users/{user.user_id}/roles/{role}", headers=admin.headers
+        )
+        assert granted.status_code == 200, granted.text
     reached = granted.json()["consistency_token"]
     seen = client.get("/users", headers=admin.headers, params={"after": reached})
     assert seen.status_code == 200, seen.text

@@ -53,6 +53,8 @@ def roles(*allowed: Role, sample: tuple[tuple[str, str], ...] = ()) -> Access:
 ADMIN = roles(Role.ADMIN)
 NPO = roles(Role.NPO)
 LEADER = roles(Role.COMMUNITY_LEADER)
+MENTOR = roles(Role.CAREER_MENTOR)
+CANDIDATE = roles(Role.CANDIDATE)
 
 MATRIX: dict[str, Access] = {
     # Health, public keys, the development issuer: public by nature.
@@ -134,8 +136,18 @@ MATRIX: dict[str, Access] = {
     # Careers: recommendations (own only) and a mentor's suggestions (own mentees).
     "GET /me/recommendations": roles(Role.CANDIDATE),
     "POST /candidates/{candidate_id}/suggestions": roles(Role.CAREER_MENTOR),
-    # Late: it gives whoever is let through the CANDIDATE role, which routes for
-    # candidates only (above) must not see yet.
+    # Careers: mentors (CM2); a mentor reads only their own mentees.
+    "PUT /me/mentor-profile": MENTOR,
+    "GET /me/mentor-profile": MENTOR,
+    "GET /me/mentees": MENTOR,
+    "DELETE /me/mentees/{candidate_id}": MENTOR,
+    "GET /mentors": ADMIN,
+    "GET /mentors/queue": ADMIN,
+    "PUT /mentors/{user_id}/cap": ADMIN,
+    "GET /careers-policy": ADMIN,
+    "PUT /careers-policy": ADMIN,
+    # Late: it makes whoever is let through a CANDIDATE (CANDIDATE-only routes
+    # come before it).
     "PUT /me/roles/{role}": Access(SIGNED_IN.allowed, (("role", "CANDIDATE"),)),
     # Last: it erases whoever is let through (an admin may not erase themselves).
     "DELETE /me": Access(SIGNED_IN.allowed - {Role.ADMIN.value}),

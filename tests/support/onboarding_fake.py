@@ -1,9 +1,9 @@
-"""Stand-ins for the onboarding and careers contexts, emitting the events the
+"""Stand-ins for the onboarding and identity contexts, emitting the events the
 scheduling process manager and the notifications projection react to.
 
 Only the topic suffixes (``Npo.LeaderAssigned``...) and the field names matter; they
-mirror ``domain.onboarding.npo.Npo``. The careers event is a guess until that
-context emits its own.
+mirror ``domain.onboarding.npo.Npo``. Careers' events come from the real careers
+application (``tests.support.mentoring``).
 """
 
 from __future__ import annotations
@@ -72,20 +72,6 @@ class FakeOnboarding(SpotlightApplication):
 
     def change(self, npo: Npo) -> CommandResult:
         return self.save_changes(npo)
-
-
-class Candidate(SpotlightAggregate):
-    @event("Registered")
-    def __init__(self, id: UUID) -> None:
-        pass
-
-    @event("MentorAssigned")
-    def assign_mentor(self, candidate_id: str, mentor_id: str) -> None:
-        pass
-
-
-class FakeCareers(SpotlightApplication):
-    name = "careers"
 
 
 class User(SpotlightAggregate):

@@ -88,7 +88,8 @@ def test_the_candidate_story_from_profile_to_history(careers: Careers) -> None:
     )
     careers.catch_up()
     record = own_record(careers.views, ada.user_id)
-    assert record.status is CandidateStatus.ASSESSED
+    # No mentor has a profile yet: assessed, and waiting for one.
+    assert record.status is CandidateStatus.WAITING_FOR_MENTOR
     assert record.onboarding is OnboardingStatus.COMPLETE
     assert [b.kind for b in record.badges] == [BadgeKind.ASSESSMENT_COMPLETED]
     assert record.engagement.assessments_taken == 2

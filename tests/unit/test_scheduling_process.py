@@ -10,6 +10,8 @@ import pytest
 
 from adapters.embedded.views import SqliteRelationalStore
 from commands.base import Actor
+from commands.careers.application import CareersApplication
+from commands.careers.messages import RetireMentor, SetCareersPolicy
 from commands.scheduling.application import SchedulingApplication
 from commands.scheduling.messages import RotateCalendarToken
 from commands.scheduling.process_manager import PROCESS_MANAGER, process_manager_for
@@ -17,9 +19,9 @@ from domain.base import acting_as
 from domain.scheduling.values import MeetingStatus
 from queries.scheduling.meetings import availability_of, list_meetings, meetings_of
 from queries.scheduling.notifications import list_notifications
+from tests.support.mentoring import Careers
+from tests.support.mentoring import admin as mentoring_admin
 from tests.support.onboarding_fake import (
-    Candidate,
-    FakeCareers,
     FakeIdentity,
     FakeOnboarding,
     User,
@@ -32,10 +34,11 @@ EVERY_DAY = [(d, "08:00", "18:00") for d in range(7)]
 @pytest.fixture
 def world() -> Iterator[SchedulingWorld]:
     env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    helper = Careers()
     apps = [
         SchedulingApplication(env=env),
         FakeOnboarding(env=env),
-        FakeCareers(env=env),
+        helper.app,
         FakeIdentity(env=env),
     ]
     store = SqliteRelationalStore(None)
@@ -46,9 +49,17 @@ def world() -> Iterator[SchedulingWorld]:
         {"onboarding": onboarding, "careers": careers, "identity": identity},
         store,
     )
-    for app in apps:
+    for app in apps[:2] + apps[3:]:
         app.close()
+    helper.close()
     store.close()
+
+
+def careers_of(world: SchedulingWorld) -> Careers:
+    """The real careers application of the world, with its test helpers."""
+    app = world.others["careers"]
+    assert isinstance(app, CareersApplication)
+    return Careers(app)
 
 
 def onboarding_of(world: SchedulingWorld) -> FakeOnboarding:
@@ -220,15 +231,17 @@ def test_no_common_slot_for_the_intro_is_told(world: SchedulingWorld) -> None:
 def test_a_mentor_assignment_books_an_intro_and_biweekly_one_to_ones(
     world: SchedulingWorld,
 ) -> None:
-    world.free("cand", "Europe/Berlin", [(2, "10:00", "12:00")])
-    world.free("mentor", "Europe/Berlin", [(2, "11:00", "13:00")])
-    careers = world.others["careers"]
-    candidate = Candidate(id=uuid4())
-    candidate.assign_mentor("cand", "mentor")
-    careers.save(candidate)
+    cand, mentor = str(uuid4()), str(uuid4())
+    world.free(cand, "Europe/Berlin", [(2, "10:00", "12:00")])
+    world.free(mentor, "Europe/Berlin", [(2, "11:00", "13:00")])
+    careers = careers_of(world)
+    careers.mentor(["resume_writing"], user_id=mentor)
+    careers.candidate(["resume_writing"], user_id=cand)
     world.settle()
 
-    meetings = {m.kind: m for m in meetings_of(world.store, "cand")}
+    # Check the real Candidate.MentorAssigned booked the intro on both calendars,
+    # the biweekly 1:1 series, and welcomed the candidate.
+    meetings = {m.kind: m for m in meetings_of(world.store, cand)}
     assert set(meetings) == {"intro", "mentoring"}
     assert meetings["mentoring"].rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE"
     assert meetings["mentoring"].local_start is not None
@@ -236,6 +249,49 @@ def test_a_mentor_assignment_books_an_intro_and_biweekly_one_to_ones(
     first = meetings["intro"].starts_at
     assert first is not None
     assert first.astimezone(UTC).weekday() == 2
+    assert meetings["intro"].attendees == tuple(sorted((cand, mentor)))
+    assert {m.kind for m in meetings_of(world.store, mentor)} == {"intro", "mentoring"}
+    kinds = {n.kind for n in list_notifications(world.store, cand).items}
+    assert {"mentor_assigned", "meeting_booked"} <= kinds
+    mentor_kinds = {n.kind for n in list_notifications(world.store, mentor).items}
+    assert "candidate_assigned" in mentor_kinds
+
+
+def test_waiting_candidates_alert_the_admins_and_a_leaving_mentor_ends_the_1_to_1s(
+    world: SchedulingWorld,
+) -> None:
+    careers = careers_of(world)
+    cand, mentor = str(uuid4()), str(uuid4())
+    for user in (cand, mentor):
+        world.free(user, "UTC", EVERY_DAY)
+    careers.mentor(user_id=mentor)
+    careers.candidate(user_id=cand)
+    waiting = careers.candidate()  # a second mentee (the default cap is 5)
+    world.settle()
+    assert careers.get_candidate(waiting).mentor_id == mentor
+    careers.send(SetCareersPolicy(actor=mentoring_admin(), mentee_cap=1))
+    late = careers.candidate()
+    careers.send(
+        RetireMentor(actor=Actor.system("c"), user_id=mentor, reason="mentor_left")
+    )
+    world.settle()
+
+    # Check the admins are alerted (a notice and a dispatch) for each waiting one.
+    admin = list_notifications(world.store, "admin", audiences=["role:ADMIN"])
+    alerted = {
+        n.payload["candidate_id"]
+        for n in admin.items
+        if n.kind == "candidate_waiting_for_mentor"
+    }
+    assert alerted == {cand, waiting, late}
+    alerts = [
+        d for d in dispatches(world) if d["kind"] == "admin_alert_waiting_candidate"
+    ]
+    assert {a["candidate_id"] for a in alerts} == {cand, waiting, late}
+    assert all(a["recipient_ids"] == ["role:ADMIN"] for a in alerts)
+    # Check the candidate left the 1:1 series with the mentor who left.
+    series = {m.kind: m for m in meetings_of(world.store, mentor)}["mentoring"]
+    assert cand not in series.attendees
 
 
 def test_without_triggering_contexts_there_is_no_process_manager() -> None:
@@ -317,9 +373,9 @@ def test_a_refused_command_does_not_stop_the_process_manager(
     world: SchedulingWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Nobody entered availability: the mentoring series cannot be planned.
-    candidate = Candidate(id=uuid4())
-    candidate.assign_mentor("cand", "mentor")
-    world.others["careers"].save(candidate)
+    careers = careers_of(world)
+    careers.mentor(user_id="00000000-0000-0000-0000-00000000000a")
+    cand = careers.candidate(user_id="00000000-0000-0000-0000-00000000000b")
     world.free("creator", "UTC", EVERY_DAY)
     world.free("leader", "UTC", EVERY_DAY)
     onboarding = onboarding_of(world)
@@ -330,7 +386,7 @@ def test_a_refused_command_does_not_stop_the_process_manager(
     world.settle()
 
     assert "scheduling refused MentorAssigned" in caplog.text
-    assert {m.kind for m in meetings_of(world.store, "cand")} == {"intro"}
+    assert {m.kind for m in meetings_of(world.store, cand)} == {"intro"}
     assert {m.kind for m in meetings_of(world.store, "creator")} == {
         "intro",
         "community",

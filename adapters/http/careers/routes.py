@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from adapters.http.careers import candidates, recommendations
+from adapters.http.careers import candidates, mentors, recommendations
 
 ROUTERS: tuple[APIRouter, ...] = (
     candidates.me_router,
     candidates.router,
+    mentors.me_router,
+    mentors.router,
+    mentors.policy_router,
     recommendations.router,
 )
