@@ -79,7 +79,8 @@ class MentoringClient:
                 "/me/assessments",
                 json=assessment_body(urgent),
                 headers=candidate.headers,
-            )
+            ),
+            201,
         )
         token: str = accepted["consistency_token"]
         return token
