@@ -32,6 +32,7 @@ from ports.cache import Cache
 from ports.documents import DocumentStore
 from ports.health import Pingable
 from ports.messages import MessageBus
+from ports.offering_search import OfferingSearch
 from ports.relational import RelationalStore
 from projections.contracts import Projection, ViewPorts
 from projections.engine import (
@@ -43,6 +44,7 @@ from projections.identity.integration_events import IdentityIntegrationEvents
 from projections.identity.user_cache import UserCacheView
 from projections.identity.users_view import UsersView
 from projections.onboarding.integration_events import onboarding_projections
+from projections.onboarding.offering_search_reader import offering_search_for
 from projections.scheduling.integration_events import SchedulingIntegrationEvents
 from projections.scheduling.meetings import MeetingsProjection
 from projections.scheduling.notifications import notification_projections
@@ -113,6 +115,8 @@ class Container:
     identity: IdentityServices
     # The one way in for commands, from HTTP, inbound messages and the CLI.
     dispatcher: Dispatcher
+    # The offering search view's reader (the port careers' queries use).
+    offering_search: OfferingSearch
     # Each configured backend by name, for the readiness probe.
     backends: dict[str, Pingable] = field(default_factory=dict)
     # Each real backend's circuit breaker, by name (fail fast while it is down).
@@ -225,6 +229,7 @@ def build_container(
         engine=engine,
         identity=identity,
         dispatcher=dispatcher,
+        offering_search=offering_search_for(views),
         breakers=breakers,
     )
     container._closers.append(views.close)
