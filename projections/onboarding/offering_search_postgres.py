@@ -155,7 +155,8 @@ class PostgresOfferingSearch(SearchIndexReader):
             f"   (ts_rank('{RANK_WEIGHTS}', o.document, q.query) "
             f"    + ts_rank('{RANK_WEIGHTS}', o.document, x.exact))::float8 AS score "
             f"  FROM {offerings} o, "
-            "   to_tsquery('simple', %s) AS q(query), to_tsquery('simple', %s) AS x(exact) "
+            "   to_tsquery('simple', %s) AS q(query), "
+            "   to_tsquery('simple', %s) AS x(exact) "
             f"  WHERE o.document @@ q.query AND {where.sql}) "
         )
         params = (tsquery, " | ".join(terms), *where.params)

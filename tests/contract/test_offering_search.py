@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -25,7 +26,7 @@ from domain.onboarding.offering_content import (
     OfferingDeadline,
     OfferingLocation,
 )
-from ports.offering_search import OfferingQuery, OfferingSearch
+from ports.offering_search import OfferingPage, OfferingQuery, OfferingSearch
 from ports.relational import RelationalStore
 from projections.contracts import ViewNames
 from projections.engine.tracking import ensure_tracking_schema
@@ -58,7 +59,11 @@ class Index:
         return offering_search_for(self.store)
 
     def npo(
-        self, name: str = "Helping Hands", *, approved: bool = True, communities=()
+        self,
+        name: str = "Helping Hands",
+        *,
+        approved: bool = True,
+        communities: Sequence[str] = (),
     ) -> str:
         npo_id = str(uuid4())
         with self.store.transaction() as session:
@@ -81,7 +86,9 @@ class Index:
         with self.store.transaction() as session:
             self.writer.npo_renamed(session, npo_id, name)
 
-    def offering(self, npo_id: str, title: str = "Resume writing", **content) -> str:
+    def offering(
+        self, npo_id: str, title: str = "Resume writing", **content: Any
+    ) -> str:
         offering_id = str(uuid4())
         published_at = f"2027-01-01T00:00:{next(self.clock):09.6f}+00:00"
         with self.store.transaction() as session:
@@ -98,7 +105,7 @@ class Index:
             )
         return offering_id
 
-    def update(self, offering_id: str, title: str, **content) -> None:
+    def update(self, offering_id: str, title: str, **content: Any) -> None:
         with self.store.transaction() as session:
             self.writer.offering_updated(
                 session, offering_id, _content(title, **content)
@@ -112,15 +119,15 @@ class Index:
 def _content(
     title: str,
     *,
-    categories=("resume_writing",),
-    tags=(),
-    summary=None,
-    description="",
-    region=None,
-    country=None,
-    remote=False,
-    address=None,
-    deadlines=(),
+    categories: Sequence[str] = ("resume_writing",),
+    tags: Sequence[str] = (),
+    summary: str | None = None,
+    description: str = "",
+    region: str | None = None,
+    country: str | None = None,
+    remote: bool = False,
+    address: str | None = None,
+    deadlines: Sequence[str] = (),
 ) -> IndexedContent:
     return IndexedContent.of(
         OfferingContent.of(
@@ -137,11 +144,11 @@ def _content(
     )
 
 
-def ids(page) -> list[str]:
+def ids(page: OfferingPage) -> list[str]:
     return [hit.offering.offering_id for hit in page.hits]
 
 
-def find(index: Index, text: str | None = None, **filters) -> list[str]:
+def find(index: Index, text: str | None = None, **filters: Any) -> list[str]:
     return ids(index.search.search(OfferingQuery(text=text, **filters)))
 
 
