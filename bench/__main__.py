@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import sys
 
-from bench import identity_me, onboarding_flow, replay
+from bench import identity_me, onboarding_flow, replay, search
 
 
 def main() -> int:
     failures = 0
-    for run in (replay.main, identity_me.main, onboarding_flow.main):
+    for run in (replay.main, identity_me.main, onboarding_flow.main, search.main):
         failures += 1 if run([]) else 0
     return 1 if failures else 0
 
