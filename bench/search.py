@@ -97,7 +97,6 @@ _CAREER_TEXT = (
     "reentry disability accessibility remote online evening weekend free discounted"
 )
 CAREER_WORDS = _CAREER_TEXT.split()
-_SYLLABLES = "ka lo mi ne ra su ti vo wen dar bel cor fin gra hol jun mar pel"
 COUNTRIES = ("US", "CA", "GB", "NG", "IN", "MX", "DE", "BR")
 REGIONS = ("Bay Area", "Lagos", "Ontario", "Texas", "London", "Bavaria", "Delhi")
 NPOS = 1000
