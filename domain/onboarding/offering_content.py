@@ -230,18 +230,25 @@ class OfferingContent:
                 }
                 for m in self.modules
             ],
-            "location": {
-                "region": self.location.region,
-                "address": self.location.address,
-                "remote": self.location.remote,
-                "country": self.location.country,
-            },
+            "location": self._location_state(),
             "eligibility": self.eligibility,
             "attributes": {
                 key: list(value) if isinstance(value, list) else value
                 for key, value in self.attributes.items()
             },
         }
+
+    def _location_state(self) -> dict[str, Any]:
+        where = self.location
+        state: dict[str, Any] = {
+            "region": where.region,
+            "address": where.address,
+            "remote": where.remote,
+        }
+        # Content without a country is recorded as it was before offerings had one.
+        if where.country is not None:
+            state["country"] = where.country
+        return state
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> OfferingContent:
