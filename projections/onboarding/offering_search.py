@@ -265,48 +265,49 @@ class SearchIndexWriter:
     def offerings_published(
         self, session: SqlSession, offerings: Sequence[IndexedOffering]
     ) -> None:
-        """Enter offerings (a bulk load passes many): visible if their NPO is
-        approved; an offering entered again is replaced."""
+        """Enter offerings (a bulk load passes many), visible if active and their
+        NPO is approved; an offering entered again is replaced."""
         if not offerings:
             return
         columns = (
             "offering_id",
             "npo_id",
             "status",
+            "visible",
             "npo_name",
             "w_npo",
             "published_at",
             *_CONTENT_COLUMNS,
         )
-        names = self._npo_names(session, {o.npo_id for o in offerings})
-        offering_table = self.t(OFFERINGS)
+        npos = self._npos(session, {o.npo_id for o in offerings})
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
-        session.executemany(
-            f"INSERT INTO {offering_table} ({', '.join(columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(columns))}) "
-            f"ON CONFLICT (offering_id) DO UPDATE SET {updates}",
-            [
+        rows = []
+        for o in offerings:
+            name, shown = npos.get(o.npo_id, ("", False))
+            visible = shown and o.status == OfferingStatus.ACTIVE.value
+            rows.append(
                 (
                     o.offering_id,
                     o.npo_id,
                     o.status,
-                    names.get(o.npo_id, ""),
-                    _joined(names.get(o.npo_id, "")),
+                    1 if visible else 0,
+                    name,
+                    _joined(name),
                     o.published_at,
                     *o.content.values(),
                 )
-                for o in offerings
-            ],
+            )
+        session.executemany(
+            f"INSERT INTO {self.t(OFFERINGS)} ({', '.join(columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(columns))}) "
+            f"ON CONFLICT (offering_id) DO UPDATE SET {updates}",
+            rows,
         )
         self._replace_labels(session, [(o.offering_id, o.content) for o in offerings])
         found: set[str] = set()
         for o in offerings:
             found |= o.content.words()
         self.add_words(session, found)
-        npo_ids = sorted({o.npo_id for o in offerings})
-        for start in range(0, len(npo_ids), 500):
-            chunk = npo_ids[start : start + 500]
-            self._refresh_visibility_of_npos(session, chunk)
 
     def offering_updated(
         self, session: SqlSession, offering_id: str, content: IndexedContent
@@ -338,17 +339,22 @@ class SearchIndexWriter:
 
     # -- Helpers ----------------------------------------------------------------------
 
-    def _npo_names(self, session: SqlSession, npo_ids: set[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
+    def _npos(
+        self, session: SqlSession, npo_ids: set[str]
+    ) -> dict[str, tuple[str, bool]]:
+        """Each NPO's name, and whether its offerings may be shown."""
+        found: dict[str, tuple[str, bool]] = {}
         ordered = sorted(npo_ids)
         for start in range(0, len(ordered), 500):
             chunk = ordered[start : start + 500]
             rows = session.fetchall(
-                f"SELECT npo_id, name FROM {self.t(NPOS)} "
+                f"SELECT npo_id, name, approved, deleted FROM {self.t(NPOS)} "
                 f"WHERE npo_id IN ({', '.join(['%s'] * len(chunk))})",
                 chunk,
             )
-            found.update({str(r[0]): str(r[1]) for r in rows})
+            found.update(
+                {str(r[0]): (str(r[1]), bool(r[2]) and not r[3]) for r in rows}
+            )
         return found
 
     def _replace_labels(
@@ -377,28 +383,18 @@ class SearchIndexWriter:
                 ],
             )
 
-    def _visible_when(self) -> str:
-        return (
-            "CASE WHEN status = 'ACTIVE' AND EXISTS ("
-            f"SELECT 1 FROM {self.t(NPOS)} n WHERE n.npo_id = "
-            f"{self.t(OFFERINGS)}.npo_id AND n.approved = 1 AND n.deleted = 0"
-            ") THEN 1 ELSE 0 END"
-        )
-
     def _refresh_visibility(self, session: SqlSession, column: str, value: str) -> None:
-        session.execute(
-            f"UPDATE {self.t(OFFERINGS)} SET visible = {self._visible_when()} "
-            f"WHERE {column} = %s",
-            (value,),
+        """Recompute ``visible`` where it changes (so nothing else is rewritten)."""
+        offerings = self.t(OFFERINGS)
+        visible = (
+            "CASE WHEN status = 'ACTIVE' AND EXISTS ("
+            f"SELECT 1 FROM {self.t(NPOS)} n WHERE n.npo_id = {offerings}.npo_id "
+            "AND n.approved = 1 AND n.deleted = 0) THEN 1 ELSE 0 END"
         )
-
-    def _refresh_visibility_of_npos(
-        self, session: SqlSession, npo_ids: Sequence[str]
-    ) -> None:
         session.execute(
-            f"UPDATE {self.t(OFFERINGS)} SET visible = {self._visible_when()} "
-            f"WHERE npo_id IN ({', '.join(['%s'] * len(npo_ids))})",
-            npo_ids,
+            f"UPDATE {offerings} SET visible = {visible} "
+            f"WHERE {column} = %s AND visible <> {visible}",
+            (value,),
         )
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 from ports.relational import SqlSession
 from projections.contracts import ViewNames
 from projections.onboarding.offering_search import (
-    CATEGORIES,
     OFFERINGS,
     WORDS,
     SearchIndexWriter,
@@ -147,39 +146,35 @@ class PostgresOfferingSearch(SearchIndexReader):
         # Words are letters and digits only (``search_text.words``): safe in tsquery.
         tsquery = " & ".join("(" + " | ".join(alternatives[t]) + ")" for t in terms)
         offerings = names.table(OFFERINGS.base)
-        # The score: the whole query's rank, plus that of the terms as typed (so an
-        # exact word ranks above a similar one).
-        matches = (
+        # One statement: the matches ranked once, then the page, the facets and the
+        # total from them. The score: the whole query's rank, plus that of the terms
+        # as typed (so an exact word ranks above a similar one).
+        page_where = ""
+        page_params: tuple[object, ...] = ()
+        if after is not None:
+            page_where = "WHERE (score, published_at, offering_id) < (%s, %s, %s)"
+            page_params = (after.score, after.published_at, after.offering_id)
+        rows = session.fetchall(
             "WITH m AS MATERIALIZED ("
-            "  SELECT o.offering_id, o.published_at, "
+            "  SELECT o.offering_id, o.published_at, o.categories, "
             f"   (ts_rank('{RANK_WEIGHTS}', o.document, q.query) "
             f"    + ts_rank('{RANK_WEIGHTS}', o.document, x.exact))::float8 AS score "
             f"  FROM {offerings} o, "
             "   to_tsquery('simple', %s) AS q(query), "
             "   to_tsquery('simple', %s) AS x(exact) "
-            f"  WHERE o.document @@ q.query AND {where.sql}) "
+            f"  WHERE o.document @@ q.query AND {where.sql}), "
+            "page AS ("
+            f"  SELECT offering_id, published_at, score FROM m {page_where} "
+            "   ORDER BY score DESC, published_at DESC, offering_id DESC LIMIT %s) "
+            "SELECT 0 AS part, offering_id, published_at, score FROM page "
+            "UNION ALL SELECT 1, c.value, NULL, count(*) "
+            "  FROM m, json_array_elements_text(m.categories::json) AS c "
+            "  GROUP BY c.value "
+            "UNION ALL SELECT 2, NULL, NULL, count(*) FROM m "
+            "ORDER BY 1, 4 DESC, 3 DESC, 2 DESC",
+            (tsquery, " | ".join(terms), *where.params, *page_params, size + 1),
         )
-        params = (tsquery, " | ".join(terms), *where.params)
-        page = "SELECT offering_id, published_at, score FROM m"
-        page_params: tuple[object, ...] = params
-        if after is not None:
-            page += " WHERE (score, published_at, offering_id) < (%s, %s, %s)"
-            page_params += (after.score, after.published_at, after.offering_id)
-        rows = session.fetchall(
-            f"{matches}{page} "
-            "ORDER BY score DESC, published_at DESC, offering_id DESC LIMIT %s",
-            (*page_params, size + 1),
-        )
-        counts = session.fetchall(
-            f"{matches}SELECT NULL, count(*) FROM m UNION ALL "
-            f"SELECT l.category, count(*) FROM m "
-            f"JOIN {names.table(CATEGORIES.base)} l ON l.offering_id = m.offering_id "
-            "GROUP BY l.category",
-            params,
-        )
-        total = next((int(n) for c, n in counts if c is None), 0)
-        return RankedPage(
-            keys=[SortKey(float(r[2]), str(r[1]), str(r[0])) for r in rows],
-            total=total,
-            facets={str(c): int(n) for c, n in counts if c is not None},
-        )
+        keys = [SortKey(float(r[3]), str(r[2]), str(r[1])) for r in rows if r[0] == 0]
+        facets = {str(r[1]): int(r[3]) for r in rows if r[0] == 1}
+        total = next((int(r[3]) for r in rows if r[0] == 2), 0)
+        return RankedPage(keys=keys, total=total, facets=facets)
