@@ -10,7 +10,11 @@ from fastapi import APIRouter, Depends, Query
 
 from adapters.http.auth import ContainerDep, CurrentUserDep, current_user
 from adapters.http.consistency import read_your_writes
+from adapters.http.onboarding.schemas_npos import Tag
+from adapters.http.onboarding.schemas_offerings import Slug
 from adapters.http.onboarding.schemas_search import OfferingSearchPage
+from adapters.http.text import OptionalCountryCode, OptionalName, TextField
+from domain.text import TITLE
 from projections.onboarding.offering_search import SEARCH_PROJECTION
 from queries.cursors import CURSOR_PATTERN, MAX_CURSOR_LENGTH
 from queries.onboarding.offering_search import (
@@ -22,6 +26,9 @@ from queries.onboarding.offering_search import (
 
 router = APIRouter(prefix="/offerings", tags=["offerings"])
 
+# What a search may say: text as a title may hold (checked by the query, naming q).
+SearchText = Annotated[str, TextField(TITLE, required=False)]
+
 FRESH_SEARCH = Depends(read_your_writes(SEARCH_PROJECTION, authorized_by=current_user))
 
 
@@ -31,22 +38,21 @@ def search(
     user: CurrentUserDep,
     container: ContainerDep,
     q: Annotated[
-        str | None,
+        SearchText | None,
         Query(
-            max_length=200,
             description="Words of the title, summary, description or NPO name; "
             "a typo still finds the word meant",
         ),
     ] = None,
     category: Annotated[
-        list[str] | None, Query(description="Any of these category slugs")
+        list[Slug] | None, Query(description="Any of these category slugs")
     ] = None,
-    tag: Annotated[list[str] | None, Query(description="Any of these tags")] = None,
+    tag: Annotated[list[Tag] | None, Query(description="Any of these tags")] = None,
     npo_id: UUID | None = None,
     community_id: UUID | None = None,
-    region: Annotated[str | None, Query(max_length=100)] = None,
+    region: OptionalName | None = None,
     country: Annotated[
-        str | None, Query(description="ISO 3166 alpha-2 code", max_length=2)
+        OptionalCountryCode | None, Query(description="ISO 3166 alpha-2 code")
     ] = None,
     format: Annotated[
         Literal["online", "in_person", "either"] | None,
