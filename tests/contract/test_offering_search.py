@@ -36,7 +36,9 @@ from projections.onboarding.offering_search import (
     IndexedOffering,
     writer_for,
 )
+from projections.onboarding.offering_search_postgres import trigram_schema
 from projections.onboarding.offering_search_reader import offering_search_for
+from projections.onboarding.search_text import similarity
 
 TODAY = "2027-03-01"
 
@@ -446,3 +448,29 @@ class TestPostgresOfferingSearch(OfferingSearchContract):
             )
         assert row is not None
         assert row[0] != postgres_schema
+
+    def test_the_similarity_sqlite_computes_is_pg_trgm_s(
+        self, store: RelationalStore, index: Index
+    ) -> None:
+        # SQLite finds similar words with ``search_text.similarity``: the same
+        # figure PostgreSQL's extension gives, so both stores tolerate one typo
+        # alike.
+        pairs = [
+            ("resme", "resume"),
+            ("writting", "writing"),
+            ("write", "writing"),
+            ("interviw", "interview"),
+            ("cv", "cvs"),
+            ("a", "b"),
+            ("xylophone", "resume"),
+            ("daycare", "childcare"),
+        ]
+        with store.transaction() as session:
+            schema = trigram_schema(session)
+            assert schema is not None
+            for a, b in pairs:
+                row = session.fetchone(
+                    f'SELECT "{schema}".similarity(%s, %s)::float8', (a, b)
+                )
+                assert row is not None
+                assert similarity(a, b) == pytest.approx(row[0], abs=1e-6), (a, b)
