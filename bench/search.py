@@ -18,6 +18,8 @@ dropped at the end), FerretDB, Redis, Kafka and S3.
   kind: a scan takes about a second) as a plain ``ILIKE`` scan of the same table
   (each word as typed, over title, NPO name, summary and description; a page and a
   count).
+- *Browse*: ``--queries`` / 10 searches without text (newest first, a third
+  filtered), against the same plain SQL without the facets.
 - *Publish → found*: ``--published`` offerings created one at a time through
   ``CreateOffering`` for an NPO approved through the commands; from just before the
   command until a search for its title's unique word finds it (the engine woken by
@@ -203,9 +205,10 @@ def typo(rng: random.Random, word: str) -> str:
 
 
 def queries(rng: random.Random, count: int, pool: list[str]) -> list[OfferingQuery]:
+    """Searches of one or two words of ``pool`` (none if it is empty)."""
     found = []
     for _ in range(count):
-        terms = [rng.choice(pool) for _ in range(rng.randint(1, 2))]
+        terms = [rng.choice(pool) for _ in range(rng.randint(1, 2))] if pool else []
         if rng.random() < 0.5:
             terms = [typo(rng, t) for t in terms]
         filters: dict[str, object] = {}
@@ -216,7 +219,8 @@ def queries(rng: random.Random, count: int, pool: list[str]) -> list[OfferingQue
             filters["country"] = rng.choice(COUNTRIES)
         elif pick < 0.3:
             filters["format"] = "online"
-        found.append(OfferingQuery(text=" ".join(terms), **filters))  # type: ignore[arg-type]
+        text = " ".join(terms) or None
+        found.append(OfferingQuery(text=text, **filters))  # type: ignore[arg-type]
     return found
 
 
@@ -386,6 +390,11 @@ def main(argv: list[str]) -> int:
             share = max(1, args.baseline_queries // 2)
             scanned = timed(baseline, broad[:share] + selective[:share])
             scan_cut = min(share, cut)
+            # Browsing: no text, newest first (a third filtered), facets and total
+            # over every visible offering.
+            browse = queries(rng, max(10, args.queries // 10), [])
+            browsed = timed(search, browse)
+            browse_scanned = timed(baseline, browse)
             npo_id = approved_npo(container, owner)
             found, documents = publish_to_found(
                 container, owner, npo_id, args.published
@@ -399,6 +408,7 @@ def main(argv: list[str]) -> int:
     kinds = {
         "broad": (figures_of(searched[:cut]), figures_of(scanned[:scan_cut])),
         "selective": (figures_of(searched[cut:]), figures_of(scanned[scan_cut:])),
+        "browse": (figures_of(browsed), figures_of(browse_scanned)),
     }
     found_p50, found_p99 = figures_of(found)
     doc_p50, doc_p99 = figures_of(documents)
@@ -418,7 +428,7 @@ def main(argv: list[str]) -> int:
             f"  {kind}",
             f"{p50:.2f}",
             f"{p99:.2f}",
-            "ILIKE scan",
+            "plain SQL" if kind == "browse" else "ILIKE scan",
             f"{b50:.2f}",
             f"{b99:.2f}",
         )
