@@ -34,12 +34,7 @@ from ports.cache import Cache
 from ports.documents import DocumentStore
 from ports.health import Pingable
 from ports.messages import MessageBus
-from ports.offering_search import (
-    OfferingPage,
-    OfferingQuery,
-    OfferingSearch,
-    OfferingSummary,
-)
+from ports.offering_search import OfferingSearch
 from ports.relational import RelationalStore
 from projections.careers.views import careers_projections
 from projections.contracts import Projection, ViewPorts
@@ -52,6 +47,7 @@ from projections.identity.integration_events import IdentityIntegrationEvents
 from projections.identity.user_cache import UserCacheView
 from projections.identity.users_view import UsersView
 from projections.onboarding.integration_events import onboarding_projections
+from projections.onboarding.offering_search_reader import offering_search_for
 from projections.scheduling.integration_events import SchedulingIntegrationEvents
 from projections.scheduling.meetings import MeetingsProjection
 from projections.scheduling.notifications import notification_projections
@@ -119,21 +115,6 @@ class SearchedOfferings:
         return frozenset(self._search.get(offering_ids))
 
 
-class NoOfferingSearch:
-    """Finds nothing: stands in until the offering search view is composed."""
-
-    def search(self, query: OfferingQuery) -> OfferingPage:
-        return OfferingPage(hits=())
-
-    def matching(
-        self, categories: Sequence[str], tags: Sequence[str], limit: int
-    ) -> list[OfferingSummary]:
-        return []
-
-    def get(self, offering_ids: Sequence[str]) -> dict[str, OfferingSummary]:
-        return {}
-
-
 @dataclass
 class Container:
     """Everything the entry points need, built once per process."""
@@ -150,6 +131,9 @@ class Container:
     identity: IdentityServices
     # The one way in for commands, from HTTP, inbound messages and the CLI.
     dispatcher: Dispatcher
+    # The offering search view's reader (what candidates may find; the port
+    # careers' queries use).
+    offering_search: OfferingSearch
     # Each configured backend by name, for the readiness probe.
     backends: dict[str, Pingable] = field(default_factory=dict)
     # Each real backend's circuit breaker, by name (fail fast while it is down).
@@ -164,9 +148,7 @@ class Container:
     _workers: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
     # Inbound message consumers running in this process, by name (status, tests).
     consumers: dict[str, InboundConsumer] = field(default_factory=dict)
-    # The offering search view's reader (what candidates may find) and the model
-    # ranking recommendations over it.
-    offering_search: OfferingSearch = field(default_factory=NoOfferingSearch)
+    # The model ranking recommendations over the offering search.
     recommender: Recommender = field(default_factory=NeedsMatch)
 
     def application(self, application_type: type[TApplication]) -> TApplication:
@@ -238,7 +220,7 @@ def build_container(
         onboarding.offerings_topic = settings.onboarding_offerings_topic
         onboarding.users = ActiveUserRoles(identity)
         onboarding.blobs = blobs
-    search = offering_search or NoOfferingSearch()
+    search = offering_search or offering_search_for(views)
     careers = applications.get(CareersApplication.name)
     if isinstance(careers, CareersApplication):
         careers.users = ActiveUserRoles(identity)
@@ -270,8 +252,8 @@ def build_container(
         engine=engine,
         identity=identity,
         dispatcher=dispatcher,
-        breakers=breakers,
         offering_search=search,
+        breakers=breakers,
         recommender=recommender or NeedsMatch(),
     )
     container._closers.append(views.close)

@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import sys
 
-from bench import identity_me, onboarding_flow, recommend, replay
+from bench import identity_me, onboarding_flow, recommend, replay, search
 
 
 def main() -> int:
     failures = 0
-    for run in (replay.main, identity_me.main, onboarding_flow.main, recommend.main):
+    for run in (
+        replay.main,
+        identity_me.main,
+        onboarding_flow.main,
+        search.main,
+        recommend.main,
+    ):
         failures += 1 if run([]) else 0
     return 1 if failures else 0
 

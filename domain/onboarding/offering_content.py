@@ -26,7 +26,15 @@ from uuid import uuid4
 from domain.base import InvalidFieldError
 from domain.onboarding import values as v
 from domain.onboarding.richtext import sanitise_html
-from domain.text import LONG_TEXT, NAME, RICH_TEXT, SHORT_TEXT, TITLE, TextFormat
+from domain.text import (
+    COUNTRY_CODE,
+    LONG_TEXT,
+    NAME,
+    RICH_TEXT,
+    SHORT_TEXT,
+    TITLE,
+    TextFormat,
+)
 
 MAX_CATEGORIES = 10
 MAX_LINKS = 30
@@ -95,9 +103,14 @@ class OfferingModule:
 
 @dataclass(frozen=True)
 class OfferingLocation:
+    """Where an offering takes place: remote (online), at an address (in person),
+    or both; ``country`` is an ISO 3166 alpha-2 code in capitals (events stored
+    before offerings had one read as None)."""
+
     region: str | None = None
     address: str | None = None
     remote: bool = False
+    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +168,7 @@ class OfferingContent:
         where = location or OfferingLocation()
         if not isinstance(where.remote, bool):
             raise InvalidFieldError("location.remote", "must be true or false")
+        country = COUNTRY_CODE.optional(where.country, "location.country")
         return cls(
             title=TITLE.required(title, "title"),
             summary=SHORT_TEXT.optional(summary, "summary"),
@@ -168,6 +182,7 @@ class OfferingContent:
                 region=NAME.optional(where.region, "location.region"),
                 address=SHORT_TEXT.optional(where.address, "location.address"),
                 remote=where.remote,
+                country=country.upper() if country else None,
             ),
             eligibility=LONG_TEXT.optional(eligibility, "eligibility"),
             attributes=_attributes(attributes),
@@ -215,17 +230,25 @@ class OfferingContent:
                 }
                 for m in self.modules
             ],
-            "location": {
-                "region": self.location.region,
-                "address": self.location.address,
-                "remote": self.location.remote,
-            },
+            "location": self._location_state(),
             "eligibility": self.eligibility,
             "attributes": {
                 key: list(value) if isinstance(value, list) else value
                 for key, value in self.attributes.items()
             },
         }
+
+    def _location_state(self) -> dict[str, Any]:
+        where = self.location
+        state: dict[str, Any] = {
+            "region": where.region,
+            "address": where.address,
+            "remote": where.remote,
+        }
+        # Content without a country is recorded as it was before offerings had one.
+        if where.country is not None:
+            state["country"] = where.country
+        return state
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> OfferingContent:
@@ -260,6 +283,7 @@ class OfferingContent:
                 region=location.get("region"),
                 address=location.get("address"),
                 remote=bool(location.get("remote", False)),
+                country=location.get("country"),
             ),
             eligibility=state.get("eligibility"),
             attributes=dict(state.get("attributes") or {}),

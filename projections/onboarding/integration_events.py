@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from domain.onboarding.offering import Offering
 from projections.contracts import Projection
 from projections.integration_events import IntegrationEventsProjection, Outbound
+from projections.onboarding.offering_search import OfferingSearchView
 from projections.onboarding.offerings import OfferingDocuments
 from projections.onboarding.relational import NposView
 
@@ -61,7 +62,8 @@ def integration_events_for(topic: str) -> type[IntegrationEventsProjection]:
 def onboarding_projections(
     applications: Mapping[str, Any],
 ) -> Sequence[type[Projection]]:
-    """The onboarding views and publisher, when the onboarding context runs here.
+    """The onboarding views (NPOs, offering documents, the offering search) and
+    publisher, when the onboarding context runs here.
 
     The composition root configures the topic on the application
     (``offerings_topic``); the consumer reads the same attribute.
@@ -70,4 +72,9 @@ def onboarding_projections(
     if app is None:
         return ()
     topic = getattr(app, "offerings_topic", OFFERINGS_TOPIC)
-    return (NposView, OfferingDocuments, integration_events_for(topic))
+    return (
+        NposView,
+        OfferingDocuments,
+        OfferingSearchView,
+        integration_events_for(topic),
+    )

@@ -123,6 +123,7 @@ MATRIX: dict[str, Access] = {
     "POST /npos/{npo_id}/verification": LEADER,
     "GET /offering-categories": SIGNED_IN,
     "POST /offering-categories": ADMIN,
+    "GET /offerings": SIGNED_IN,  # published offerings of approved NPOs only
     "GET /offerings/{offering_id}": SIGNED_IN,
     "PUT /offerings/{offering_id}": NPO,
     "DELETE /offerings/{offering_id}": NPO,

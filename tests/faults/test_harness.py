@@ -88,6 +88,7 @@ def test_a_rebuild_leaves_out_publishers_and_process_managers() -> None:
         "meetings",
         "notifications",
         "onboarding_npos",
+        "onboarding_offering_search",
         "onboarding_offerings",
         "user_cache",
         "users",

@@ -172,6 +172,7 @@ def content_of(fields: Mapping[str, Any]) -> OfferingContent:
             region=location.get("region"),
             address=location.get("address"),
             remote=location.get("remote", False),
+            country=location.get("country"),
         ),
         eligibility=fields.get("eligibility"),
         attributes=fields.get("attributes") or {},

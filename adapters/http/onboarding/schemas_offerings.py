@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, WithJsonSchema
 from adapters.http.onboarding.schemas_npos import STRICT, NpoOut, Tag
 from adapters.http.text import (
     Name,
+    OptionalCountryCode,
     OptionalLongText,
     OptionalName,
     OptionalRichText,
@@ -166,10 +167,16 @@ class OfferingLocationIn(BaseModel):
     region: OptionalName | None = None
     address: OptionalShortText | None = None
     remote: StrictBool = False
+    country: OptionalCountryCode | None = Field(
+        default=None, description="ISO 3166 alpha-2 code"
+    )
 
     def to_value(self) -> OfferingLocation:
         return OfferingLocation(
-            region=self.region, address=self.address, remote=self.remote
+            region=self.region,
+            address=self.address,
+            remote=self.remote,
+            country=self.country,
         )
 
 
@@ -297,6 +304,7 @@ class OfferingLocationOut(BaseModel):
     region: str | None
     address: str | None
     remote: bool
+    country: str | None
 
 
 class OfferingOut(BaseModel):
@@ -354,6 +362,7 @@ class OfferingOut(BaseModel):
                 region=content.location.region,
                 address=content.location.address,
                 remote=content.location.remote,
+                country=content.location.country,
             ),
             eligibility=content.eligibility,
             attributes=dict(content.attributes),
