@@ -158,7 +158,7 @@ def _start_series(app: SchedulingApplication, command: JoinSeries) -> MeetingSer
         )
         if planned is None:
             raise ConflictError(
-                "No common slot 1-2 weeks out for the mentoring series."
+                "No common slot 2-3 weeks out for the mentoring series."
             )
         rule, local_start, time_zone = planned
     return MeetingSeries.start(

@@ -4,7 +4,8 @@
   is free for, inside a window after a trigger (by default 7 to 14 days later).
 - ``plan_monthly_series``: a community's monthly meeting, on the organiser's first
   weekly range long enough for it.
-- ``plan_biweekly_series``: mentor 1:1s every two weeks from the first common slot.
+- ``plan_biweekly_series``: mentor 1:1s every two weeks from the first common slot
+  after the introduction's window.
 """
 
 from __future__ import annotations
@@ -117,6 +118,10 @@ def plan_monthly_series(
     return rule, first, time_zone
 
 
+# How much later than the introduction's window a mentoring series starts.
+AFTER_THE_INTRODUCTION = timedelta(weeks=1)
+
+
 def plan_biweekly_series(
     parties: Sequence[Sequence[WeeklyAvailability]],
     organiser_zone: str,
@@ -124,9 +129,15 @@ def plan_biweekly_series(
     *,
     duration: timedelta = DEFAULT_INTRO_DURATION,
 ) -> PlannedSeries | None:
-    """Mentor 1:1s every two weeks, at the first common slot 1-2 weeks out, kept at
-    the same wall-clock time in the organiser's zone."""
-    slot = find_first_common_slot(parties, trigger, duration=duration)
+    """Mentor 1:1s every two weeks, from the first common slot 2-3 weeks out, kept
+    at the same wall-clock time in the organiser's zone.
+
+    A week later than the introduction's window (1-2 weeks out), so the first 1:1
+    follows the introduction instead of falling on the same slot.
+    """
+    slot = find_first_common_slot(
+        parties, trigger + AFTER_THE_INTRODUCTION, duration=duration
+    )
     if slot is None:
         return None
     local = slot.start.astimezone(zone(organiser_zone)).replace(tzinfo=None)

@@ -189,8 +189,9 @@ def test_mentoring_series_is_biweekly_from_the_first_common_slot(
 
     (series,) = meetings_of(world.store, "cand")
     assert series.rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"
-    # Tuesday 11 March 2031 (after the US DST change): 15:30 UTC is 11:30 EDT.
-    assert series.local_start == "2031-03-11T11:30"
+    # The first common slot 2-3 weeks out, a week after the introduction's window:
+    # Tuesday 18 March 2031 (after the US DST change), 15:30 UTC is 11:30 EDT.
+    assert series.local_start == "2031-03-18T11:30"
     assert series.time_zone == "America/New_York"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -249,6 +250,11 @@ def test_a_mentor_assignment_books_an_intro_and_biweekly_one_to_ones(
     first = meetings["intro"].starts_at
     assert first is not None
     assert first.astimezone(UTC).weekday() == 2
+    # Check the first 1:1 comes after the introduction, not on the same slot.
+    first_one_to_one = meetings["mentoring"].local_start
+    assert first_one_to_one > first.astimezone(ZoneInfo("Europe/Berlin")).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
     assert meetings["intro"].attendees == tuple(sorted((cand, mentor)))
     assert {m.kind for m in meetings_of(world.store, mentor)} == {"intro", "mentoring"}
     kinds = {n.kind for n in list_notifications(world.store, cand).items}
