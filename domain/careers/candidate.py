@@ -122,20 +122,24 @@ class Candidate(SpotlightAggregate):
         assessment: dict[str, Any]
         number: int
 
+        def apply(self, aggregate: Any) -> None:
+            # Applied explicitly (not through ``@event``) to know its own time:
+            # when the candidate asked for a mentor, their place in the queue.
+            aggregate.assessments.append(self.assessment)
+            aggregate.assessed_at = self.timestamp.isoformat(timespec="microseconds")
+            aggregate.onboarding = OnboardingStatus.COMPLETE
+            if aggregate.status == CandidateStatus.REGISTERED:
+                aggregate.status = CandidateStatus.ASSESSED
+
     def complete_assessment(self, assessment: NeedsAssessment) -> None:
         """Record a completed assessment; earlier ones stay in the history."""
         self._require_not_erased()
-        self._complete_assessment(
-            assessment=assessment.to_state(), number=len(self.assessments) + 1
+        self.trigger_event(
+            self.AssessmentCompleted,
+            assessment=assessment.to_state(),
+            number=len(self.assessments) + 1,
         )
         self.earn_badge(BadgeKind.ASSESSMENT_COMPLETED)
-
-    @event(AssessmentCompleted)
-    def _complete_assessment(self, assessment: dict[str, Any], number: int) -> None:
-        self.assessments.append(assessment)
-        self.onboarding = OnboardingStatus.COMPLETE
-        if self.status == CandidateStatus.REGISTERED:
-            self.status = CandidateStatus.ASSESSED
 
     @property
     def latest_assessment(self) -> NeedsAssessment | None:
@@ -216,7 +220,7 @@ class Candidate(SpotlightAggregate):
             return self.waiting_since
         if self.mentor_asked_at is not None:
             return self.mentor_asked_at
-        return self.modified_on.isoformat(timespec="microseconds")
+        return self.assessed_at or self.modified_on.isoformat(timespec="microseconds")
 
     def assign_mentor(self, mentor_id: str, reason: str, since: str) -> None:
         self._require_not_erased()
