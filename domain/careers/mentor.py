@@ -110,7 +110,8 @@ class Mentor(SpotlightAggregate):
     @event(Enrolled)
     def __init__(self, *, user_id: str, profile: dict[str, Any]) -> None:
         self.user_id = user_id
-        self.profile = MentorProfile.from_state(profile)
+        # As ``MentorProfile.to_state()``: a snapshot holds JSON values only.
+        self.profile_state = profile
         self.mentee_cap: int | None = None
         # candidate id -> the reason they were assigned, in assignment order.
         self.mentees: dict[str, str] = {}
@@ -157,7 +158,11 @@ class Mentor(SpotlightAggregate):
 
     @event(ProfileUpdated)
     def _update_profile(self, profile: dict[str, Any]) -> None:
-        self.profile = MentorProfile.from_state(profile)
+        self.profile_state = profile
+
+    @property
+    def profile(self) -> MentorProfile:
+        return MentorProfile.from_state(self.profile_state)
 
     @event(Rejoined)
     def _rejoin(self) -> None:

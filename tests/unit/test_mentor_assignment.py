@@ -15,8 +15,9 @@ from commands.careers.messages import (
     SetMentorCap,
 )
 from domain.base import InvalidFieldError, NotAllowedError, NotFoundError
-from domain.careers.mentor import MentorProfile
+from domain.careers.mentor import Mentor, MentorProfile
 from domain.careers.mentor_assignment import ANY_MENTOR, EXPERTISE, PARTIAL_EXPERTISE
+from domain.careers.mentor_pool import MentorPool
 from domain.careers.values import CandidateStatus
 from tests.support.mentoring import Careers, actor, admin
 
@@ -184,6 +185,29 @@ def test_a_re_taken_assessment_keeps_the_mentor(careers: Careers) -> None:
     found = careers.get_candidate(candidate)
     assert found.mentor_id == mentor
     assert len(found.assessments) == 2
+
+
+def test_the_pool_and_a_mentor_load_from_their_snapshots(careers: Careers) -> None:
+    mentor = careers.mentor(["resume_writing", "interview_prep"])
+    candidate = careers.candidate()
+    app = careers.app
+    # Check every type the application snapshots can be snapshotted.
+    assert set(app.snapshotting_intervals or {}) == {Mentor, MentorPool}
+    for aggregate_id in (Mentor.id_for(mentor), MentorPool.ID):
+        app.take_snapshot(aggregate_id)
+    # Check an event recorded after the snapshot loads on top of it.
+    careers.send(
+        SaveMentorProfile(
+            actor=actor("CAREER_MENTOR", user_id=mentor),
+            profile=MentorProfile.of(categories=["child_care"]),
+        )
+    )
+    assert app.snapshots is not None
+    assert len(list(app.snapshots.get(Mentor.id_for(mentor)))) == 1
+    loaded = careers.get_mentor(mentor)
+    assert loaded.profile == MentorProfile.of(categories=["child_care"])
+    assert loaded.mentees == {candidate: EXPERTISE}
+    assert careers.pool().assignments == {candidate: mentor}
 
 
 def test_who_may_do_what(careers: Careers) -> None:
