@@ -89,6 +89,8 @@ def retire_mentor(app: CareersApplication, command: RetireMentor) -> CommandResu
         mentor = unit.find_mentor(command.user_id)
         if mentor is None or not mentor.active:
             return  # never a mentor, or gone already: nothing to do
+        if command.triggered_at and command.triggered_at < mentor.active_since():
+            return  # they came back after what made them leave
         retire(unit, mentor, command.reason)
 
     return run(app, actor, decide, assignment=True)

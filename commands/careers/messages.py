@@ -9,6 +9,7 @@ from.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -91,6 +92,9 @@ class RetireMentor(Command[CommandResult]):
 
     user_id: str
     reason: MentorLeaving
+    # When what made them leave happened (identity's event): a mentor who came back
+    # since (a late trigger, or one a rebuild replays) is left alone.
+    triggered_at: datetime | None = None
 
 
 class FinishMentoring(Command[CommandResult]):

@@ -6,8 +6,9 @@ failing a command of identity's), matching events by the end of their topic
 event into the commands it calls for, sent through the dispatch callable
 ``careers_process_manager_for`` is given, as the platform under the triggering
 event's correlation id. Every command it sends is idempotent (erasing an erased
-record, retiring a retired mentor change nothing), so a batch applied again has no
-second effect. It keeps no state of its own.
+record, retiring a retired mentor change nothing, and ``RetireMentor`` carries the
+trigger's time, so a mentor who came back since stays), so a batch applied again,
+or a rebuild, has no second effect. It keeps no state of its own.
 
 =======================================  =============================================
 event (topic suffix)                     commands
@@ -69,7 +70,12 @@ def _actor(item: ProjectedEvent) -> Actor:
 
 def _retire(reason: MentorLeaving) -> Reaction:
     def react(item: ProjectedEvent, actor: Actor) -> Iterable[Command[Any]]:
-        yield RetireMentor(actor=actor, user_id=str(item.originator_id), reason=reason)
+        yield RetireMentor(
+            actor=actor,
+            user_id=str(item.originator_id),
+            reason=reason,
+            triggered_at=getattr(item.event, "timestamp", None),
+        )
 
     return react
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -116,6 +117,8 @@ class Mentor(SpotlightAggregate):
         # candidate id -> the reason they were assigned, in assignment order.
         self.mentees: dict[str, str] = {}
         self.active = True
+        # When a retired mentor came back (ISO), if they did.
+        self.rejoined_at: str | None = None
 
     @classmethod
     def enrol(
@@ -145,7 +148,10 @@ class Mentor(SpotlightAggregate):
         profile: dict[str, Any]
 
     class Rejoined(SpotlightAggregate.Event):
-        pass
+        def apply(self, aggregate: Any) -> None:
+            # Applied explicitly (not through ``@event``) to know its own time.
+            aggregate.active = True
+            aggregate.rejoined_at = self.timestamp.isoformat()
 
     def update_profile(self, user_roles: Iterable[str], profile: MentorProfile) -> None:
         """The mentor changes their profile; a retired mentor holding the role is
@@ -164,9 +170,14 @@ class Mentor(SpotlightAggregate):
     def profile(self) -> MentorProfile:
         return MentorProfile.from_state(self.profile_state)
 
-    @event(Rejoined)
     def _rejoin(self) -> None:
-        self.active = True
+        self.trigger_event(self.Rejoined)
+
+    def active_since(self) -> datetime:
+        """When the mentor last joined the pool: enrolled, or back from retirement."""
+        if self.rejoined_at is not None:
+            return datetime.fromisoformat(self.rejoined_at)
+        return self.created_on
 
     # -- The cap --------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -175,6 +176,51 @@ def test_a_retired_mentors_mentees_go_to_mentors_with_capacity(
     careers.send(RetireMentor(actor=admin(), user_id=leaving, reason="mentor_left"))
     assert careers.get_candidate(first).mentor_id == staying
     assert careers.get_candidate(first).status == CandidateStatus.MENTORED
+
+
+def test_a_trigger_older_than_the_mentors_return_leaves_them_in_the_pool(
+    careers: Careers,
+) -> None:
+    mentor = careers.mentor()
+    before_leaving = datetime.now(UTC)
+    careers.send(
+        RetireMentor(
+            actor=Actor.system("c"),
+            user_id=mentor,
+            reason="mentor_role_revoked",
+            triggered_at=before_leaving,
+        )
+    )
+    assert not careers.get_mentor(mentor).active
+    # The role came back and they saved their profile: back in the pool.
+    careers.send(
+        SaveMentorProfile(
+            actor=actor("CAREER_MENTOR", user_id=mentor),
+            profile=MentorProfile.of(categories=["child_care"]),
+        )
+    )
+    assert careers.get_mentor(mentor).active
+
+    # Check the same revocation, arriving again (a rebuild replays it), changes
+    # nothing, while a later one retires them again.
+    careers.send(
+        RetireMentor(
+            actor=Actor.system("c"),
+            user_id=mentor,
+            reason="mentor_role_revoked",
+            triggered_at=before_leaving,
+        )
+    )
+    assert careers.get_mentor(mentor).active
+    careers.send(
+        RetireMentor(
+            actor=Actor.system("c"),
+            user_id=mentor,
+            reason="mentor_role_revoked",
+            triggered_at=datetime.now(UTC),
+        )
+    )
+    assert not careers.get_mentor(mentor).active
 
 
 def test_a_re_taken_assessment_keeps_the_mentor(careers: Careers) -> None:
