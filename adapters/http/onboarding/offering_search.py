@@ -14,6 +14,8 @@ from adapters.http.onboarding.schemas_npos import Tag
 from adapters.http.onboarding.schemas_offerings import Slug
 from adapters.http.onboarding.schemas_search import OfferingSearchPage
 from adapters.http.text import OptionalCountryCode, OptionalName, TextField
+from domain.onboarding.offering_content import MAX_CATEGORIES
+from domain.tagging import MAX_TAGS
 from domain.text import TITLE
 from projections.onboarding.offering_search import SEARCH_PROJECTION
 from queries.cursors import CURSOR_PATTERN, MAX_CURSOR_LENGTH
@@ -45,9 +47,13 @@ def search(
         ),
     ] = None,
     category: Annotated[
-        list[Slug] | None, Query(description="Any of these category slugs")
+        list[Slug] | None,
+        Query(description="Any of these category slugs", max_length=MAX_CATEGORIES),
     ] = None,
-    tag: Annotated[list[Tag] | None, Query(description="Any of these tags")] = None,
+    tag: Annotated[
+        list[Tag] | None,
+        Query(description="Any of these tags", max_length=MAX_TAGS),
+    ] = None,
     npo_id: UUID | None = None,
     community_id: UUID | None = None,
     region: OptionalName | None = None,
