@@ -18,6 +18,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+# The projection that keeps the index (from onboarding's log): a query reading
+# through this port waits for it on a consistency token (read-your-writes).
+OFFERING_SEARCH_VIEW = "onboarding_offering_search"
+
 
 @dataclass(frozen=True)
 class OfferingSummary:

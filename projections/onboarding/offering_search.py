@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 
 from domain.onboarding.offering import OfferingStatus
 from domain.onboarding.offering_content import OfferingContent
+from ports.offering_search import OFFERING_SEARCH_VIEW
 from ports.relational import SqlSession
 from projections.contracts import ProjectedEvent, Projection, ViewNames
 from projections.onboarding.search_text import (
@@ -44,7 +45,7 @@ from projections.onboarding.search_text import (
 )
 from projections.onboarding.tables import Table, field, when
 
-SEARCH_PROJECTION = "onboarding_offering_search"
+SEARCH_PROJECTION = OFFERING_SEARCH_VIEW
 
 NPOS = Table(
     "srch_npos",

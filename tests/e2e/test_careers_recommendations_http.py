@@ -1,14 +1,15 @@
 """Recommendations and a mentor's suggestions over HTTP, on the composed app.
 
-Real users signed in through the development issuer; the offering search view is an
-in-memory one following the port's contract (``tests.support.offering_search``),
-given to the composition root. The candidate's assessment and their mentor are
-recorded through the careers application (``tests.support.recommendations``).
+Real users signed in through the development issuer; assessments completed and
+mentors assigned over HTTP (a mentor with a profile takes the candidate). The
+offering search view is the embedded one, filled directly
+(``tests.support.offering_search``) and given to the composition root; the whole
+story, offerings published by an approved NPO, is ``test_candidate_story_http``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,16 +24,18 @@ from adapters.settings import Settings
 from commands.base import Actor
 from commands.careers.application import CareersApplication
 from commands.identity.messages import BootstrapAdmin
+from ports.offering_search import OFFERING_SEARCH_VIEW
+from projections.careers.recommendations import RECOMMENDATIONS_PROJECTION
 from tests.support.identity import SignedIn, assert_problem, sign_in
-from tests.support.offering_search import InMemoryOfferingSearch
-from tests.support.recommendations import assess, assign_mentor, summary
+from tests.support.offering_search import SearchIndex
+from tests.support.recommendations import needs, summary
 
 
 @dataclass
 class World:
     client: TestClient
     container: Container
-    search: InMemoryOfferingSearch
+    search: SearchIndex
     admin: SignedIn
 
     @property
@@ -51,7 +54,22 @@ class World:
             headers=self.admin.headers,
         )
         assert "CAREER_MENTOR" in seen.json()["roles"], seen.text
+        profile = self.client.put(
+            "/me/mentor-profile",
+            json={"categories": ["interview_prep"]},
+            headers=user.headers,
+        )
+        assert profile.status_code == 200, profile.text
         return user
+
+    def assess(self, candidate: SignedIn) -> str:
+        """The candidate completes an assessment (``needs()``); its token."""
+        done = self.client.post(
+            "/me/assessments", json=needs(), headers=candidate.headers
+        )
+        assert done.status_code == 201, done.text
+        token: str = done.json()["consistency_token"]
+        return token
 
     def recommendations(
         self, who: SignedIn, after: str | None, **params: object
@@ -68,10 +86,10 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    search = InMemoryOfferingSearch()
+    search = SearchIndex()
     container = build_container(
         Settings(event_store="popo", data_dir=tmp_path, recommendations_limit=5),
-        offering_search=search,
+        offering_search=search.search,
     )
     with TestClient(create_app(container=container)) as client:
         email = f"root-{uuid4().hex[:8]}@example.org"
@@ -80,6 +98,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         )
         yield World(client, container, search, sign_in(client, email))
     container.close()
+    search.close()
 
 
 def test_a_candidate_reads_their_recommendations_with_reasons(world: World) -> None:
@@ -91,7 +110,7 @@ def test_a_candidate_reads_their_recommendations_with_reasons(world: World) -> N
     # Before any assessment: nothing to recommend.
     assert world.recommendations(candidate, None) == []
 
-    token = assess(world.careers, candidate.user_id).consistency_token
+    token = world.assess(candidate)
 
     (item,) = world.recommendations(candidate, token)
     assert item["offering_id"] == interviews.offering_id
@@ -113,7 +132,7 @@ def test_at_most_the_configured_number_are_shown(world: World) -> None:
     candidate = sign_in(world.client, roles=("CANDIDATE",))
     for _ in range(8):
         world.search.publish(summary())
-    token = assess(world.careers, candidate.user_id).consistency_token
+    token = world.assess(candidate)
 
     assert len(world.recommendations(candidate, token)) == 5  # the setting
     assert len(world.recommendations(candidate, None, limit=2)) == 2
@@ -132,7 +151,7 @@ def test_only_candidates_read_recommendations_and_only_their_own(world: World) -
     ada = sign_in(world.client, roles=("CANDIDATE",))
     bob = sign_in(world.client, roles=("CANDIDATE",))
     world.search.publish(summary())
-    token = assess(world.careers, ada.user_id).consistency_token
+    token = world.assess(ada)
     assert len(world.recommendations(ada, token)) == 1
     assert world.recommendations(bob, token) == []
 
@@ -140,8 +159,7 @@ def test_only_candidates_read_recommendations_and_only_their_own(world: World) -
 def test_the_mentor_suggests_and_the_mentee_sees_it_first(world: World) -> None:
     candidate = sign_in(world.client, roles=("CANDIDATE",))
     mentor = world.mentor()
-    assess(world.careers, candidate.user_id)
-    assign_mentor(world.careers, candidate.user_id, mentor.user_id)
+    world.assess(candidate)
     picked = summary()
     attire = summary(categories=("business_attire",), tags=("suit",))
     world.search.publish(picked)
@@ -169,9 +187,9 @@ def test_the_mentor_suggests_and_the_mentee_sees_it_first(world: World) -> None:
 
 def test_suggestions_are_refused_as_problems_naming_the_field(world: World) -> None:
     candidate = sign_in(world.client, roles=("CANDIDATE",))
-    mentor, stranger = world.mentor(), world.mentor()
-    assess(world.careers, candidate.user_id)
-    assign_mentor(world.careers, candidate.user_id, mentor.user_id)
+    mentor = world.mentor()
+    world.assess(candidate)
+    stranger = world.mentor()  # joins once the candidate has their mentor
     offering = summary()
     world.search.publish(offering)
     url = f"/candidates/{candidate.user_id}/suggestions"
@@ -217,3 +235,36 @@ def test_suggestions_are_refused_as_problems_naming_the_field(world: World) -> N
         )
         == {}
     )
+
+
+def test_the_recommendations_wait_for_both_views_they_read(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    candidate = sign_in(world.client, roles=("CANDIDATE",))
+    world.assess(candidate)
+    engine = world.container.engine
+    asked: list[tuple[str, list[str]]] = []
+    wait_for = engine.board.wait_for
+
+    def recorded(
+        source: str, position: int, names: Iterable[str], timeout: float
+    ) -> int:
+        asked.append((source, list(names)))
+        return wait_for(source, position, names, timeout)
+
+    monkeypatch.setattr(engine.board, "wait_for", recorded)
+
+    # Check a careers token waits for careers' view, an onboarding one (an
+    # offering published or taken down) for the offering search view.
+    for source, view in (
+        ("careers", RECOMMENDATIONS_PROJECTION),
+        ("onboarding", OFFERING_SEARCH_VIEW),
+    ):
+        asked.clear()
+        world.recommendations(candidate, f"{source}:{_head(world, source)}")
+        assert asked
+        assert all(names == [view] for _, names in asked), asked
+
+
+def _head(world: World, source: str) -> int:
+    return world.container.engine.head(source)

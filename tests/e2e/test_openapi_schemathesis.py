@@ -102,8 +102,10 @@ UNSTATABLE_RULES = re.compile(
     # Nor can an ECMA pattern without the u flag say "a letter or digit of any
     # script" (what a registration id must hold besides punctuation).
     r"|^registration_id: must contain letters or digits$"
-    # Nor can it know what the platform holds: the categories admins added.
+    # Nor can it know what the platform holds: the categories admins added, the
+    # offerings visible now (what a mentor suggests to their mentee).
     r"|^categories\[\d+\]: is not a known category$"
+    r"|^offering_id: is not a visible offering$"
 )
 
 

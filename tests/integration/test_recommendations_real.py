@@ -1,6 +1,8 @@
 """Recommendations on the composed app against real PostgreSQL: careers' view of
-assessments and suggestions, read with an in-memory offering search view, and the
-person's erasure leaving nothing of theirs in any table."""
+assessments and suggestions (the mentor assigned by the real assignment), read with
+an embedded offering search view filled directly, and the person's erasure leaving
+nothing of theirs in any table. The story with the PostgreSQL search view is
+``test_candidate_story_real``."""
 
 from __future__ import annotations
 
@@ -16,14 +18,14 @@ from adapters.http.app import create_app
 from adapters.settings import Settings
 from commands.base import Actor
 from commands.careers.application import CareersApplication
+from commands.careers.process_manager import PROCESS_MANAGER
 from commands.identity.messages import BootstrapAdmin
 from domain.careers.candidate import Candidate
-from domain.personal_data import ERASED
 from projections.careers.recommendations import RECOMMENDATIONS_PROJECTION
 from tests.integration.test_identity_real import _postgres_tables_containing
 from tests.support.identity import SignedIn, sign_in
-from tests.support.offering_search import InMemoryOfferingSearch
-from tests.support.recommendations import assess, assign_mentor, summary
+from tests.support.offering_search import SearchIndex
+from tests.support.recommendations import needs, summary
 
 pytestmark = pytest.mark.real_services
 
@@ -32,26 +34,29 @@ pytestmark = pytest.mark.real_services
 class Deployment:
     client: TestClient
     container: Container
-    search: InMemoryOfferingSearch
+    search: SearchIndex
 
-    def wait(self, token: str) -> None:
+    def after_erasure(self, token: str) -> None:
+        """Wait until careers reacted to identity's erasure (``token``), and the
+        view applied what careers recorded then."""
+        engine = self.container.engine
         source, position = token.split(":")
-        lag = self.container.engine.wait_for(
-            source, int(position), [RECOMMENDATIONS_PROJECTION], timeout_seconds=30
-        )
-        assert lag == 0
+        assert engine.wait_for(source, int(position), [PROCESS_MANAGER], 30) == 0
+        head = engine.head("careers")
+        assert engine.wait_for("careers", head, [RECOMMENDATIONS_PROJECTION], 30) == 0
 
 
 @pytest.fixture
 def deployment(postgres_url: str, postgres_schema: str) -> Iterator[Deployment]:
-    search = InMemoryOfferingSearch()
+    search = SearchIndex()
     container = build_container(
         Settings(postgres_url=postgres_url, postgres_schema=postgres_schema),
-        offering_search=search,
+        offering_search=search.search,
     )
     with TestClient(create_app(container=container)) as client:
         yield Deployment(client, container, search)
     container.close()
+    search.close()
 
 
 def test_recommendations_and_suggestions_on_postgres_and_erased_with_the_person(
@@ -75,21 +80,31 @@ def test_recommendations_and_suggestions_on_postgres_and_erased_with_the_person(
         params={"after": granted.json()["consistency_token"]},
         headers=admin.headers,
     )
+    profile = client.put(
+        "/me/mentor-profile",
+        json={"categories": ["interview_prep"]},
+        headers=mentor.headers,
+    )
+    assert profile.status_code == 200, profile.text
     interviews = summary(tags=("mock-interview",))
     attire = summary(categories=("business_attire",), tags=("suit",))
     deployment.search.publish(interviews)
     deployment.search.publish(attire)
-    assess(
-        careers,
-        candidate.user_id,
-        needs={
-            "interview_prep": {
-                "level": "urgent",
-                "text": f"Mock interview {needles[0]}",
+    assessed = client.post(
+        "/me/assessments",
+        json=needs(
+            needs={
+                "interview_prep": {
+                    "level": "urgent",
+                    "text": f"Mock interview {needles[0]}",
+                }
             }
-        },
+        ),
+        headers=candidate.headers,
     )
-    assign_mentor(careers, candidate.user_id, mentor.user_id)
+    assert assessed.status_code == 201, assessed.text
+    # Check the mentor with a profile was assigned.
+    assert careers.repository.get(UUID(candidate.user_id)).mentor_id == (mentor.user_id)
     suggested = client.post(
         f"/candidates/{candidate.user_id}/suggestions",
         json={"offering_id": attire.offering_id, "note": f"Wear it {needles[1]}"},
@@ -120,11 +135,13 @@ def test_recommendations_and_suggestions_on_postgres_and_erased_with_the_person(
 
     erased = client.delete("/me", headers=candidate.headers)
     assert erased.status_code == 200, erased.text
-    deployment.wait(erased.json()["consistency_token"])
+    deployment.after_erasure(erased.json()["consistency_token"])
 
     # Check nothing the candidate or their mentor wrote about them is left.
     assert _postgres_tables_containing(postgres_url, needles) == []
-    # Check the careers events still load, their personal fields read as erased.
+    # Check the careers events still load: the record is erased, its assessments
+    # forgotten.
     record: Candidate = careers.repository.get(UUID(candidate.user_id))
-    assert [str(a) for a in record.assessments] == [ERASED]
+    assert record.erased
+    assert record.assessments == []
     assert record.suggestions == {attire.offering_id: mentor.user_id}

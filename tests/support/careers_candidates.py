@@ -5,9 +5,7 @@ the careers process manager on the embedded stores; values to send."""
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID, uuid4
-
-from eventsourcing.domain import event
+from uuid import uuid4
 
 from adapters.embedded.bus import InMemoryMessageBus
 from adapters.embedded.cache import InMemoryCache
@@ -21,7 +19,6 @@ from commands.careers.process_manager import careers_process_manager_for
 from commands.dispatch import Dispatcher
 from commands.identity.application import IdentityApplication
 from commands.identity.handlers import HANDLERS as IDENTITY_HANDLERS
-from domain.base import SpotlightAggregate
 from domain.careers.assessment import NeedsAssessment
 from domain.careers.profile import CareerProfile, Education, WorkExperience
 from projections.careers.candidates import CandidatesView
@@ -162,31 +159,3 @@ ASSESSMENT: dict[str, Any] = {
     "languages": ["en", "es"],
     "availability": "Weekday evenings",
 }
-
-
-# --- A stand-in for the mentor events (until the careers context records them) -----
-
-
-class Candidate(SpotlightAggregate):
-    """Records the mentor events the candidates view follows by name
-    (``Candidate.MentorAssigned``...), with the fields it reads."""
-
-    @event("Registered")
-    def __init__(self, id: UUID, user_id: str) -> None:
-        self.user_id = user_id
-
-    @event("MentorAssigned")
-    def assign_mentor(self, candidate_id: str, mentor_id: str, reason: str) -> None:
-        pass
-
-    @event("WaitingForMentor")
-    def wait_for_mentor(self) -> None:
-        pass
-
-    @event("MentorUnassigned")
-    def unassign_mentor(self, mentor_id: str, reason: str) -> None:
-        pass
-
-
-class StandInCareers(SpotlightApplication):
-    name = "careers"

@@ -1,43 +1,18 @@
-"""Helpers for recommendation tests: assessed candidates, a mentor assigned, and
-visible offerings.
-
-``assign_mentor`` records ``MentorAssignedForTest``, a stand-in for the mentor
-assignment event, on the candidate (setting ``Candidate.mentor_id`` the way the real
-one does); once the real assignment exists, use it instead.
-"""
+"""Helpers for recommendation tests: assessed candidates, their mentors (assigned
+by the real mentor assignment, ``tests.support.mentoring.Careers``), and visible
+offerings as the search view describes them."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID, uuid4
 
-from adapters.embedded.views import SqliteRelationalStore
-from adapters.identity.data_keys import SqlPersonalDataVault
 from commands.base import Actor, CommandResult
-from commands.careers.application import CareersApplication, UnitOfWork, run
-from domain.base import SpotlightAggregate
+from commands.careers.messages import CompleteAssessment
 from domain.careers.assessment import NeedsAssessment
-from domain.careers.candidate import Candidate
-from domain.careers.values import ROLE_CANDIDATE, ROLE_CAREER_MENTOR, CandidateStatus
+from domain.careers.values import ROLE_CANDIDATE, ROLE_CAREER_MENTOR
 from ports.offering_search import OfferingSummary
-
-
-class MentorAssignedForTest(SpotlightAggregate.Event):
-    """Stands in for the mentor assignment: the candidate's mentor is set."""
-
-    mentor_id: str
-
-    def apply(self, aggregate: Any) -> None:
-        aggregate.mentor_id = self.mentor_id
-        aggregate.status = CandidateStatus.MENTORED
-
-
-def careers_application() -> CareersApplication:
-    """The careers application on POPO, its keys in an in-memory SQLite vault."""
-    vault = SqlPersonalDataVault(SqliteRelationalStore(None))
-    return CareersApplication(
-        env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, vault=vault
-    )
+from tests.support.mentoring import Careers
 
 
 def actor(user_id: UUID | str, *roles: str) -> Actor:
@@ -59,34 +34,22 @@ def needs(**changes: Any) -> dict[str, Any]:
     return {**fields, **changes}
 
 
-def assess(
-    app: CareersApplication, candidate_id: UUID | str, **changes: Any
-) -> CommandResult:
-    """The candidate (registered on first use) completes an assessment."""
-    assessment = NeedsAssessment.of(**needs(**changes))
-
-    def decide(unit: UnitOfWork) -> None:
-        found = unit.find(Candidate, candidate_id)
-        if found is None:
-            found = unit.add(Candidate.register(candidate_id, [ROLE_CANDIDATE]))
-        found.complete_assessment(assessment)
-
-    return run(app, actor(candidate_id, ROLE_CANDIDATE), decide)
-
-
-def assign_mentor(
-    app: CareersApplication, candidate_id: UUID | str, mentor_id: UUID | str
-) -> CommandResult:
-    def decide(unit: UnitOfWork) -> None:
-        unit.candidate(candidate_id).trigger_event(
-            MentorAssignedForTest, mentor_id=str(mentor_id)
+def assess(careers: Careers, candidate_id: UUID | str, **changes: Any) -> CommandResult:
+    """The candidate completes an assessment: a mentor with capacity is assigned
+    (the real assignment), or the candidate waits for one."""
+    careers.users.add(str(candidate_id), ROLE_CANDIDATE)
+    return careers.send(
+        CompleteAssessment(
+            actor=actor(candidate_id, ROLE_CANDIDATE),
+            candidate_id=str(candidate_id),
+            assessment=NeedsAssessment.of(**needs(**changes)),
         )
+    )
 
-    return run(app, Actor.system("test"), decide)
 
-
-def mentor() -> tuple[str, Actor]:
-    mentor_id = str(uuid4())
+def mentor(careers: Careers) -> tuple[str, Actor]:
+    """A mentor covering interview practice joins, and serves whoever waits."""
+    mentor_id = careers.mentor(categories=("interview_prep",))
     return mentor_id, actor(mentor_id, ROLE_CAREER_MENTOR)
 
 

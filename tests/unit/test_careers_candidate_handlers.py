@@ -17,12 +17,15 @@ from commands.base import Actor
 from commands.careers.messages import (
     CompleteAssessment,
     EraseCandidate,
+    FinishMentoring,
+    SaveMentorProfile,
     UpdateCareerProfile,
 )
 from commands.identity.messages import EraseUser, SignIn
 from domain.base import NotAllowedError, NotFoundError
 from domain.careers.badges import BadgeKind
 from domain.careers.candidate import Candidate
+from domain.careers.mentor import MentorProfile
 from domain.careers.values import CandidateStatus, OnboardingStatus, Visibility
 from domain.identity.values import Role
 from domain.personal_data import ERASED
@@ -31,16 +34,13 @@ from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
 from queries.careers.candidates import candidate_for, own_assessments, own_record
 from tests.support.careers_candidates import (
-    Candidate as StandInCandidate,
-)
-from tests.support.careers_candidates import (
     Careers,
-    StandInCareers,
     candidate,
     career_profile,
     needs_assessment,
     someone,
 )
+from tests.support.onboarding import KnownUsers
 
 
 @pytest.fixture
@@ -176,45 +176,46 @@ def test_admins_and_the_mentor_allowed_by_visibility_see_a_candidate(
         candidate_for(careers.views, admin.user_id, admin.roles, str(uuid4()))
 
 
-def test_the_view_follows_the_mentor_events() -> None:
-    # A stand-in records the mentor events by the names the view follows, with the
-    # fields it reads, until the careers context records them itself.
-    views = SqliteRelationalStore(None)
-    app = StandInCareers(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    engine = ProjectionEngine(
-        views,
-        {app.name: app},
-        [CandidatesView],
-        ViewPorts(InMemoryDocumentStore(), InMemoryCache(), InMemoryMessageBus()),
+def test_the_view_follows_the_mentor_events(careers: Careers) -> None:
+    users = KnownUsers()
+    careers.app.users = users
+    ada = candidate()
+    users.add(ada.user_id, "CANDIDATE")
+
+    # Check a candidate assessed while no mentor has room waits for one.
+    careers.send(
+        CompleteAssessment(
+            actor=ada, candidate_id=ada.user_id, assessment=needs_assessment()
+        )
     )
-    mentor = str(uuid4())
-    ada = StandInCandidate(id=uuid4(), user_id="ada")
-    app.save(ada)
-    engine.catch_up()
-    reader_id = str(ada.id)
+    careers.catch_up()
+    record = own_record(careers.views, ada.user_id)
+    assert record.status is CandidateStatus.WAITING_FOR_MENTOR
 
-    ada.wait_for_mentor()
-    app.save(ada)
-    engine.catch_up()
-    assert own_record(views, reader_id).status is CandidateStatus.WAITING_FOR_MENTOR
-
-    ada.assign_mentor(candidate_id=reader_id, mentor_id=mentor, reason="expertise")
-    app.save(ada)
-    engine.catch_up()
-    record = own_record(views, reader_id)
-    assert (record.status, record.mentor_id) == (CandidateStatus.MENTORED, mentor)
+    # Check a mentor joining takes them (the real assignment).
+    mentor = someone("CAREER_MENTOR")
+    users.add(mentor.user_id, "CAREER_MENTOR")
+    careers.send(
+        SaveMentorProfile(
+            actor=mentor, profile=MentorProfile.of(categories=["resume_writing"])
+        )
+    )
+    careers.catch_up()
+    record = own_record(careers.views, ada.user_id)
+    assert (record.status, record.mentor_id) == (
+        CandidateStatus.MENTORED,
+        mentor.user_id,
+    )
     assert record.visibility is Visibility.PRIVATE
     # Check a private candidate is hidden from their own mentor.
     with pytest.raises(NotFoundError):
-        candidate_for(views, mentor, frozenset({"CAREER_MENTOR"}), reader_id)
+        candidate_for(careers.views, mentor.user_id, mentor.roles, ada.user_id)
 
-    ada.unassign_mentor(mentor_id=mentor, reason="left")
-    app.save(ada)
-    engine.catch_up()
-    record = own_record(views, reader_id)
+    # Check the mentoring finished leaves them assessed, with no mentor.
+    careers.send(FinishMentoring(actor=mentor, candidate_id=UUID(ada.user_id)))
+    careers.catch_up()
+    record = own_record(careers.views, ada.user_id)
     assert (record.status, record.mentor_id) == (CandidateStatus.ASSESSED, None)
-    engine.stop()
-    views.close()
 
 
 def test_only_the_platform_or_an_admin_erases_a_career_record(

@@ -1,9 +1,11 @@
 """Recommendations end to end on the embedded stores: a mentor's suggestion (CM4),
 careers' view of latest assessments and suggestions, and the query that combines it
-with the offering search view (an in-memory one following the port's contract).
+with the offering search view (the SQLite one, filled directly:
+``tests.support.offering_search``).
 
-The mentor is set with a stand-in event (``tests.support.recommendations``) until
-the mentor assignment is on this branch."""
+Mentors are assigned by the real assignment: a mentor with a profile takes the
+candidate when they complete their assessment, or when the mentor joins while
+they wait."""
 
 from __future__ import annotations
 
@@ -18,11 +20,8 @@ from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
 from commands.base import Actor, CommandResult
-from commands.careers.application import CareersApplication
-from commands.careers.handlers import HANDLERS
 from commands.careers.messages import SuggestOffering
 from commands.careers.process_manager import careers_process_manager_for
-from commands.dispatch import Dispatcher
 from commands.identity.application import IdentityApplication
 from commands.identity.messages import EraseUser, SignIn
 from domain.base import InvalidFieldError, NotAllowedError, NotFoundError
@@ -38,28 +37,24 @@ from projections.contracts import Projection, ViewPorts
 from projections.engine import ProjectionEngine
 from queries.careers.recommendations import recommendations_for
 from tests.support.identity import identity_application, identity_dispatcher
-from tests.support.offering_search import InMemoryOfferingSearch
-from tests.support.recommendations import (
-    actor,
-    assess,
-    assign_mentor,
-    careers_application,
-    mentor,
-    summary,
-)
+from tests.support.mentoring import Careers
+from tests.support.offering_search import SearchIndex
+from tests.support.recommendations import actor, assess, mentor, summary
 
 
 @pytest.fixture
-def search() -> InMemoryOfferingSearch:
-    return InMemoryOfferingSearch()
+def search() -> Iterator[SearchIndex]:
+    index = SearchIndex()
+    yield index
+    index.close()
 
 
 @pytest.fixture
-def app(search: InMemoryOfferingSearch) -> Iterator[CareersApplication]:
-    application = careers_application()
-    application.offerings = SearchedOfferings(search)
-    yield application
-    application.close()
+def app(search: SearchIndex) -> Iterator[Careers]:
+    careers = Careers()
+    careers.app.offerings = SearchedOfferings(search.search)
+    yield careers
+    careers.close()
 
 
 @pytest.fixture
@@ -78,29 +73,28 @@ def views() -> Iterator[SqliteRelationalStore]:
 
 @pytest.fixture
 def engine(
-    app: CareersApplication,
+    app: Careers,
     identity: IdentityApplication,
     views: SqliteRelationalStore,
 ) -> ProjectionEngine:
     ports = ViewPorts(InMemoryDocumentStore(), InMemoryCache(), InMemoryMessageBus())
-    applications = {"careers": app, "identity": identity}
+    applications = {"careers": app.app, "identity": identity}
     # Identity's erasures reach the view as careers' own (the process manager).
-    send = Dispatcher({app.name: app}, [HANDLERS]).dispatch
     projections: list[type[Projection]] = [
         RecommendationInputs,
-        *careers_process_manager_for(applications, send),
+        *careers_process_manager_for(applications, app.dispatcher.dispatch),
     ]
     return ProjectionEngine(views, applications, projections, ports)
 
 
 def suggest(
-    app: CareersApplication,
+    app: Careers,
     by: Actor,
     candidate_id: UUID | str,
     offering_id: str,
     note: str | None = None,
 ) -> CommandResult:
-    return Dispatcher({app.name: app}, [HANDLERS]).dispatch(
+    return app.send(
         SuggestOffering(
             actor=by,
             candidate_id=UUID(str(candidate_id)),
@@ -114,12 +108,11 @@ def suggest(
 
 
 def test_the_assigned_mentor_suggests_a_visible_offering(
-    app: CareersApplication, search: InMemoryOfferingSearch
+    app: Careers, search: SearchIndex
 ) -> None:
+    mentor_id, as_mentor = mentor(app)
     candidate_id = uuid4()
     assess(app, candidate_id)
-    mentor_id, as_mentor = mentor()
-    assign_mentor(app, candidate_id, mentor_id)
     offering = summary()
     search.publish(offering)
 
@@ -129,24 +122,24 @@ def test_the_assigned_mentor_suggests_a_visible_offering(
 
     # Check the candidate records it, from that mentor.
     assert result.ids == (str(candidate_id),)
-    candidate: Candidate = app.repository.get(candidate_id)
+    candidate: Candidate = app.app.repository.get(candidate_id)
     assert candidate.suggestions == {offering.offering_id: mentor_id}
 
 
 def test_nobody_but_the_assigned_mentor_suggests(
-    app: CareersApplication, search: InMemoryOfferingSearch
+    app: Careers, search: SearchIndex
 ) -> None:
     candidate_id = uuid4()
+    # The candidate waits for a mentor until one joins, who then takes them.
     assess(app, candidate_id)
-    mentor_id, as_mentor = mentor()
+    assert app.get_candidate(str(candidate_id)).mentor_id is None
+    mentor_id, as_mentor = mentor(app)
+    assert app.get_candidate(str(candidate_id)).mentor_id == mentor_id
+    _, other_mentor = mentor(app)
     offering = summary()
     search.publish(offering)
 
     # Check a mentor of nobody is told there is no such mentee (nothing leaks).
-    with pytest.raises(NotFoundError):
-        suggest(app, as_mentor, candidate_id, offering_id=offering.offering_id)
-    assign_mentor(app, candidate_id, mentor_id)
-    _, other_mentor = mentor()
     with pytest.raises(NotFoundError):
         suggest(app, other_mentor, candidate_id, offering_id=offering.offering_id)
     # Check the candidate themselves, without the mentor role, is refused.
@@ -160,26 +153,25 @@ def test_nobody_but_the_assigned_mentor_suggests(
     # Check a candidate that does not exist is not found.
     with pytest.raises(NotFoundError):
         suggest(app, as_mentor, uuid4(), offering_id=offering.offering_id)
-    candidate: Candidate = app.repository.get(candidate_id)
+    candidate: Candidate = app.app.repository.get(candidate_id)
     assert getattr(candidate, "suggestions", {}) == {}
 
 
 def test_only_a_visible_offering_and_a_short_note_are_accepted(
-    app: CareersApplication, search: InMemoryOfferingSearch
+    app: Careers, search: SearchIndex
 ) -> None:
+    _, as_mentor = mentor(app)
     candidate_id = uuid4()
     assess(app, candidate_id)
-    mentor_id, as_mentor = mentor()
-    assign_mentor(app, candidate_id, mentor_id)
-    offering = summary()
+    offering, hidden_offering = summary(), summary()
     search.publish(offering)
-    search.hide(offering.offering_id)
+    search.publish(hidden_offering)
+    search.hide(hidden_offering.offering_id)
 
     with pytest.raises(InvalidFieldError) as hidden:
-        suggest(app, as_mentor, candidate_id, offering_id=offering.offering_id)
+        suggest(app, as_mentor, candidate_id, offering_id=hidden_offering.offering_id)
     assert hidden.value.field == "offering_id"
 
-    search.publish(offering)
     with pytest.raises(InvalidFieldError) as long_note:
         suggest(
             app,
@@ -204,10 +196,10 @@ def test_only_a_visible_offering_and_a_short_note_are_accepted(
 
 
 def test_recommendations_follow_the_latest_assessment_and_the_visible_offerings(
-    app: CareersApplication,
+    app: Careers,
     engine: ProjectionEngine,
     views: SqliteRelationalStore,
-    search: InMemoryOfferingSearch,
+    search: SearchIndex,
 ) -> None:
     candidate_id = str(uuid4())
     interviews = summary(tags=("mock-interview", "spanish"))
@@ -220,13 +212,15 @@ def test_recommendations_follow_the_latest_assessment_and_the_visible_offerings(
     engine.catch_up()
 
     def ids() -> list[str]:
-        found = recommendations_for(views, search, NeedsMatch(), candidate_id, 10)
+        found = recommendations_for(
+            views, search.search, NeedsMatch(), candidate_id, 10
+        )
         return [i.offering.offering_id for i in found.items]
 
     # Check the urgent need first, the lesser one next; not what is not needed,
     # nor what is out of reach.
     assert ids() == [interviews.offering_id, daycare.offering_id]
-    first = recommendations_for(views, search, NeedsMatch(), candidate_id, 10)
+    first = recommendations_for(views, search.search, NeedsMatch(), candidate_id, 10)
     (top, _) = first.items
     assert top.reason is not None
     assert [(n.category, n.level) for n in top.reason.needs] == [
@@ -248,21 +242,24 @@ def test_recommendations_follow_the_latest_assessment_and_the_visible_offerings(
     for _ in range(5):
         search.publish(summary(categories=("grocery_meals",)))
     assert (
-        len(recommendations_for(views, search, NeedsMatch(), candidate_id, 3).items)
+        len(
+            recommendations_for(
+                views, search.search, NeedsMatch(), candidate_id, 3
+            ).items
+        )
         == 3
     )
 
 
 def test_the_mentors_suggestion_comes_first_marked_as_theirs(
-    app: CareersApplication,
+    app: Careers,
     engine: ProjectionEngine,
     views: SqliteRelationalStore,
-    search: InMemoryOfferingSearch,
+    search: SearchIndex,
 ) -> None:
+    mentor_id, as_mentor = mentor(app)
     candidate_id = str(uuid4())
     assess(app, candidate_id)
-    mentor_id, as_mentor = mentor()
-    assign_mentor(app, candidate_id, mentor_id)
     picked = summary()
     # Not in a needed category: only the mentor brings it in.
     attire = summary(categories=("business_attire",), tags=("suit",))
@@ -273,7 +270,7 @@ def test_the_mentors_suggestion_comes_first_marked_as_theirs(
     )
     engine.catch_up()
 
-    found = recommendations_for(views, search, NeedsMatch(), candidate_id, 10)
+    found = recommendations_for(views, search.search, NeedsMatch(), candidate_id, 10)
 
     first, second = found.items
     assert first.offering.offering_id == attire.offering_id
@@ -286,30 +283,30 @@ def test_the_mentors_suggestion_comes_first_marked_as_theirs(
 
     # Check a suggestion of an offering since taken down is not shown.
     search.hide(attire.offering_id)
-    found = recommendations_for(views, search, NeedsMatch(), candidate_id, 10)
+    found = recommendations_for(views, search.search, NeedsMatch(), candidate_id, 10)
     assert [i.offering.offering_id for i in found.items] == [picked.offering_id]
 
 
 def test_before_an_assessment_there_is_nothing_to_recommend(
     views: SqliteRelationalStore,
     engine: ProjectionEngine,
-    search: InMemoryOfferingSearch,
+    search: SearchIndex,
 ) -> None:
     engine.catch_up()
     search.publish(summary())
 
-    found = recommendations_for(views, search, NeedsMatch(), str(uuid4()), 10)
+    found = recommendations_for(views, search.search, NeedsMatch(), str(uuid4()), 10)
 
     assert found.items == ()
     assert found.assessment_number is None
 
 
 def test_the_view_forgets_an_erased_person(
-    app: CareersApplication,
+    app: Careers,
     identity: IdentityApplication,
     engine: ProjectionEngine,
     views: SqliteRelationalStore,
-    search: InMemoryOfferingSearch,
+    search: SearchIndex,
 ) -> None:
     user_id = (
         identity_dispatcher(identity)
@@ -327,9 +324,8 @@ def test_the_view_forgets_an_erased_person(
         )
         .user_id
     )
+    _, as_mentor = mentor(app)
     assess(app, user_id)
-    mentor_id, as_mentor = mentor()
-    assign_mentor(app, user_id, mentor_id)
     offering = summary()
     search.publish(offering)
     suggest(app, as_mentor, user_id, offering_id=offering.offering_id, note="Private")
@@ -359,14 +355,14 @@ def test_the_view_forgets_an_erased_person(
 
 
 def test_an_event_read_as_erased_writes_nothing(
-    app: CareersApplication,
+    app: Careers,
     engine: ProjectionEngine,
     views: SqliteRelationalStore,
 ) -> None:
     # A rebuild after the person's key was destroyed reads their fields as erased.
     candidate_id = uuid4()
     assess(app, candidate_id)
-    app.vault.destroy(candidate_id)
+    app.app.vault.destroy(candidate_id)
 
     engine.catch_up()
 

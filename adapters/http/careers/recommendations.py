@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
-from adapters.http.auth import ContainerDep, CurrentUser, CurrentUserDep, forbidden
+from adapters.http.auth import ContainerDep, CurrentUser
+from adapters.http.careers.reading import CandidateDep, holding, only_candidates
 from adapters.http.careers.schemas_recommendations import (
     RecommendationsOut,
     SuggestionIn,
@@ -17,32 +17,25 @@ from adapters.http.commands import Accepted, ActorDep, DispatchDep
 from adapters.http.consistency import read_your_writes
 from commands.careers.messages import SuggestOffering
 from domain.careers.recommendation import MAX_LIMIT
-from domain.careers.values import ROLE_CANDIDATE, ROLE_CAREER_MENTOR
+from domain.careers.values import ROLE_CAREER_MENTOR
+from ports.offering_search import OFFERING_SEARCH_VIEW
 from projections.careers.recommendations import RECOMMENDATIONS_PROJECTION
 from queries.careers.recommendations import recommendations_for
 
 router = APIRouter(tags=["recommendations"])
 
 
-def _holding(role: str) -> Callable[[CurrentUser], CurrentUser]:
-    """A dependency admitting users who hold ``role`` (careers' spelling)."""
-
-    def check(user: CurrentUserDep) -> CurrentUser:
-        if role not in {str(r) for r in user.roles}:
-            raise forbidden()
-        return user
-
-    return check
-
-
-only_candidates = _holding(ROLE_CANDIDATE)
-only_mentors = _holding(ROLE_CAREER_MENTOR)
-CandidateDep = Annotated[CurrentUser, Depends(only_candidates)]
+only_mentors = holding(ROLE_CAREER_MENTOR)
 MentorDep = Annotated[CurrentUser, Depends(only_mentors)]
 
-# The offering search view is read too; its freshness follows onboarding's log.
+# Both views the query reads: careers' (a careers token) and the offering search
+# view (an onboarding token: an offering published, taken down, an NPO deleted).
 FRESH_RECOMMENDATIONS = Depends(
-    read_your_writes(RECOMMENDATIONS_PROJECTION, authorized_by=only_candidates)
+    read_your_writes(
+        RECOMMENDATIONS_PROJECTION,
+        OFFERING_SEARCH_VIEW,
+        authorized_by=only_candidates,
+    )
 )
 
 
