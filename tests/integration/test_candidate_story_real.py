@@ -8,21 +8,15 @@ recommendations, with its reason; taken down, it leaves both at once.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from adapters.bootstrap import Container, build_container
-from adapters.http.app import create_app
-from adapters.s3.blobs import S3BlobStore
-from adapters.settings import Settings
 from projections.onboarding.offering_search_postgres import PostgresOfferingSearch
 from tests.support.candidate_story import RESUME_WRITING, Story
 from tests.support.mentoring import assessment_body
-from tests.support.onboarding_http import fresh_database
+from tests.support.onboarding_http import RealServices, app_on_real_services
 from tests.support.search_http import approved_npo, ids, search
 
 pytestmark = pytest.mark.real_services
@@ -38,28 +32,11 @@ def story(
     kafka_bootstrap: str,
     s3_endpoint: str,
 ) -> Iterator[Story]:
-    run = uuid.uuid4().hex[:10]
-    with fresh_database(postgres_url) as database_url:
-        settings = Settings(
-            data_dir=tmp_path,
-            postgres_url=database_url,
-            mongo_url=mongo_url,
-            mongo_database=f"it_story_{run}",
-            redis_url=redis_url,
-            kafka_bootstrap=kafka_bootstrap,
-            s3_endpoint=s3_endpoint,
-            s3_bucket=f"it-story-{run}",
-            onboarding_offerings_topic=f"it-story-offerings-{run}",
-        )
-        container: Container = build_container(settings)
-        assert isinstance(container.blobs, S3BlobStore)
-        container.blobs.ensure_bucket()
-        try:
-            with TestClient(create_app(container=container)) as client:
-                yield Story.start(client, container, f"admin-{run}@example.org")
-        finally:
-            container.documents.drop("offerings_v1")
-            container.close()
+    services = RealServices(
+        tmp_path, postgres_url, mongo_url, redis_url, kafka_bootstrap, s3_endpoint
+    )
+    with app_on_real_services(services, "story") as (client, container, run):
+        yield Story.start(client, container, f"admin-{run}@example.org")
 
 
 def test_assessment_recommendations_takedown_on_real_services(story: Story) -> None:

@@ -5,20 +5,18 @@ NPO deleted, leaders' caps and the FIFO queue."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from adapters.bootstrap import Container, build_container
-from adapters.http.app import create_app
-from adapters.s3.blobs import S3BlobStore
-from adapters.settings import Settings
 from tests.support.onboarding import PDF_BYTES, PNG_BYTES, offering
-from tests.support.onboarding_http import OnboardingClient, fresh_database
+from tests.support.onboarding_http import (
+    OnboardingClient,
+    RealServices,
+    app_on_real_services,
+)
 
 
 @pytest.fixture
@@ -31,30 +29,11 @@ def world(
     kafka_bootstrap: str,
     s3_endpoint: str,
 ) -> Iterator[OnboardingClient]:
-    run = uuid.uuid4().hex[:10]
-    with fresh_database(postgres_url) as database_url:
-        settings = Settings(
-            data_dir=tmp_path,
-            postgres_url=database_url,
-            mongo_url=mongo_url,
-            mongo_database=f"it_onb_{run}",
-            redis_url=redis_url,
-            kafka_bootstrap=kafka_bootstrap,
-            s3_endpoint=s3_endpoint,
-            s3_bucket=f"it-onb-{run}",
-            onboarding_offerings_topic=f"it-onb-offerings-{run}",
-        )
-        container: Container = build_container(settings)
-        assert isinstance(container.blobs, S3BlobStore)
-        container.blobs.ensure_bucket()
-        try:
-            with TestClient(create_app(container=container)) as client:
-                yield OnboardingClient.start(
-                    client, container, f"admin-{run}@example.org"
-                )
-        finally:
-            container.documents.drop("offerings_v1")
-            container.close()
+    services = RealServices(
+        tmp_path, postgres_url, mongo_url, redis_url, kafka_bootstrap, s3_endpoint
+    )
+    with app_on_real_services(services, "onb") as (client, container, run):
+        yield OnboardingClient.start(client, container, f"admin-{run}@example.org")
 
 
 def test_the_npo_story_over_http(world: OnboardingClient) -> None:

@@ -4,16 +4,22 @@ the asynchronous offering flow."""
 from __future__ import annotations
 
 import time
-from contextlib import AbstractContextManager
+import uuid
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from adapters.bootstrap import Container
+from adapters.bootstrap import Container, build_container
+from adapters.http.app import create_app
 from adapters.kafka.inbound import InboundStats
 from adapters.postgres.database import temporary_database
+from adapters.s3.blobs import S3BlobStore
+from adapters.settings import Settings
 from commands.base import Actor
 from commands.identity.messages import BootstrapAdmin
 from commands.onboarding.application import OnboardingApplication
@@ -145,3 +151,46 @@ SELF_SERVE = {"NPO", "CANDIDATE"}
 def fresh_database(postgres_url: str) -> AbstractContextManager[str]:
     """A database of its own for one composed app, dropped afterwards."""
     return temporary_database(postgres_url, prefix="test")
+
+
+@dataclass(frozen=True)
+class RealServices:
+    """Where the real servers are (the conftest fixtures' values)."""
+
+    tmp_path: Path
+    postgres_url: str
+    mongo_url: str
+    redis_url: str
+    kafka_bootstrap: str
+    s3_endpoint: str
+
+
+@contextmanager
+def app_on_real_services(
+    services: RealServices, prefix: str
+) -> Iterator[tuple[TestClient, Container, str]]:
+    """The composed app over every real server, in a database, MongoDB database,
+    bucket and offering topic of its own (named ``prefix`` and a run id); yields the
+    client, the container and the run id."""
+    run = uuid.uuid4().hex[:10]
+    with fresh_database(services.postgres_url) as database_url:
+        settings = Settings(
+            data_dir=services.tmp_path,
+            postgres_url=database_url,
+            mongo_url=services.mongo_url,
+            mongo_database=f"it_{prefix}_{run}",
+            redis_url=services.redis_url,
+            kafka_bootstrap=services.kafka_bootstrap,
+            s3_endpoint=services.s3_endpoint,
+            s3_bucket=f"it-{prefix}-{run}",
+            onboarding_offerings_topic=f"it-{prefix}-offerings-{run}",
+        )
+        container = build_container(settings)
+        assert isinstance(container.blobs, S3BlobStore)
+        container.blobs.ensure_bucket()
+        try:
+            with TestClient(create_app(container=container)) as client:
+                yield client, container, run
+        finally:
+            container.documents.drop("offerings_v1")
+            container.close()
