@@ -1,7 +1,8 @@
 """A candidate's recommendations (#2, #6, CM4), computed on each read from two views.
 
-1. careers' view (``projections.careers.recommendations``): the candidate's latest
-   needs assessment and their mentor's suggestions;
+1. careers' views (read by ``projections.careers.recommendations``): the
+   candidate's latest needs assessment (the candidates view) and their mentor's
+   suggestions;
 2. the offering search view (``ports.offering_search.OfferingSearch``): the visible
    offerings in the needed categories or carrying the candidate's words
    (``matching``), and which suggested offerings are still visible (``get``).

@@ -25,6 +25,7 @@ from commands.base import Actor
 from commands.careers.application import CareersApplication
 from commands.identity.messages import BootstrapAdmin
 from ports.offering_search import OFFERING_SEARCH_VIEW
+from projections.careers.candidates import CANDIDATES_PROJECTION
 from projections.careers.recommendations import RECOMMENDATIONS_PROJECTION
 from tests.support.identity import SignedIn, assert_problem, sign_in
 from tests.support.offering_search import SearchIndex
@@ -237,7 +238,7 @@ def test_suggestions_are_refused_as_problems_naming_the_field(world: World) -> N
     )
 
 
-def test_the_recommendations_wait_for_both_views_they_read(
+def test_the_recommendations_wait_for_every_view_they_read(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     candidate = sign_in(world.client, roles=("CANDIDATE",))
@@ -254,16 +255,17 @@ def test_the_recommendations_wait_for_both_views_they_read(
 
     monkeypatch.setattr(engine.board, "wait_for", recorded)
 
-    # Check a careers token waits for careers' view, an onboarding one (an
-    # offering published or taken down) for the offering search view.
-    for source, view in (
-        ("careers", RECOMMENDATIONS_PROJECTION),
-        ("onboarding", OFFERING_SEARCH_VIEW),
+    # Check a careers token waits for careers' views (the latest assessment, the
+    # suggestions), an onboarding one (an offering published or taken down) for
+    # the offering search view.
+    for source, views in (
+        ("careers", [CANDIDATES_PROJECTION, RECOMMENDATIONS_PROJECTION]),
+        ("onboarding", [OFFERING_SEARCH_VIEW]),
     ):
         asked.clear()
         world.recommendations(candidate, f"{source}:{_head(world, source)}")
         assert asked
-        assert all(names == [view] for _, names in asked), asked
+        assert all(sorted(names) == views for _, names in asked), asked
 
 
 def _head(world: World, source: str) -> int:

@@ -129,7 +129,7 @@ def test_recommendations_and_suggestions_on_postgres_and_erased_with_the_person(
     assert second["reason"]["tags"] == ["mock-interview"]
     # Check the view holds the words in clear, and the event store never does.
     found = _postgres_tables_containing(postgres_url, needles)
-    assert any("car_rec_needs_v" in t for t in found), found
+    assert any("careers_assessments_v" in t for t in found), found
     assert any("car_rec_suggestions_v" in t for t in found), found
     assert not any("careers_events" in t for t in found), found
 

@@ -29,6 +29,7 @@ from domain.careers.candidate import Candidate
 from domain.careers.recommendation import NeedsMatch, Reach
 from domain.careers.values import ROLE_CANDIDATE, NeedLevel
 from domain.identity.values import Role
+from projections.careers.candidates import CandidatesView
 from projections.careers.recommendations import (
     RecommendationInputs,
     RecommendationInputsReader,
@@ -81,6 +82,7 @@ def engine(
     applications = {"careers": app.app, "identity": identity}
     # Identity's erasures reach the view as careers' own (the process manager).
     projections: list[type[Projection]] = [
+        CandidatesView,
         RecommendationInputs,
         *careers_process_manager_for(applications, app.dispatcher.dispatch),
     ]
@@ -347,7 +349,7 @@ def test_the_view_forgets_an_erased_person(
     assert gone.suggestions == ()
     with views.transaction() as session:
         rows = [
-            *session.fetchall("SELECT * FROM car_rec_needs_v1"),
+            *session.fetchall("SELECT * FROM careers_assessments_v1"),
             *session.fetchall("SELECT * FROM car_rec_suggestions_v1"),
         ]
     assert not any(str(user_id) in str(row) for row in rows)
@@ -368,4 +370,4 @@ def test_an_event_read_as_erased_writes_nothing(
 
     assert RecommendationInputsReader(views).of(str(candidate_id)).assessment is None
     with views.transaction() as session:
-        assert session.fetchall("SELECT * FROM car_rec_needs_v1") == []
+        assert session.fetchall("SELECT * FROM careers_assessments_v1") == []

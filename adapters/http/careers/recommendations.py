@@ -19,6 +19,7 @@ from commands.careers.messages import SuggestOffering
 from domain.careers.recommendation import MAX_LIMIT
 from domain.careers.values import ROLE_CAREER_MENTOR
 from ports.offering_search import OFFERING_SEARCH_VIEW
+from projections.careers.candidates import CANDIDATES_PROJECTION
 from projections.careers.recommendations import RECOMMENDATIONS_PROJECTION
 from queries.careers.recommendations import recommendations_for
 
@@ -28,10 +29,12 @@ router = APIRouter(tags=["recommendations"])
 only_mentors = holding(ROLE_CAREER_MENTOR)
 MentorDep = Annotated[CurrentUser, Depends(only_mentors)]
 
-# Both views the query reads: careers' (a careers token) and the offering search
-# view (an onboarding token: an offering published, taken down, an NPO deleted).
+# The views the query reads: careers' (a careers token: the latest assessment, the
+# mentor's suggestions) and the offering search view (an onboarding token: an
+# offering published, taken down, an NPO deleted).
 FRESH_RECOMMENDATIONS = Depends(
     read_your_writes(
+        CANDIDATES_PROJECTION,
         RECOMMENDATIONS_PROJECTION,
         OFFERING_SEARCH_VIEW,
         authorized_by=only_candidates,
