@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+
 from adapters import backends
 from adapters.identity.services import IdentityServices, build_identity_services
 from adapters.kafka.inbound import InboundConsumer
@@ -29,6 +31,8 @@ from commands.scheduling import handlers as scheduling_handlers
 from commands.scheduling.application import SchedulingApplication
 from commands.scheduling.process_manager import process_manager_for
 from domain.careers.recommendation import NeedsMatch, Recommender
+from domain.careers.roadmap_items import ItemSpec
+from domain.onboarding.offering import Offering
 from ports.blobs import BlobStore
 from ports.cache import Cache
 from ports.documents import DocumentStore
@@ -105,14 +109,38 @@ TApplication = TypeVar("TApplication", bound=SpotlightApplication)
 
 
 class SearchedOfferings:
-    """The ``VisibleOfferings`` careers declares (``commands.careers.ports``), over
-    the offering search view."""
+    """The ``VisibleOfferings`` careers declares (``commands.careers.ports``): which
+    are visible, from the offering search view; what a visible one holds now (for a
+    roadmap item), from onboarding's record of it (None when onboarding does not run
+    here: no offering can then be put on a roadmap)."""
 
-    def __init__(self, search: OfferingSearch) -> None:
+    def __init__(
+        self, search: OfferingSearch, onboarding: OnboardingApplication | None = None
+    ) -> None:
         self._search = search
+        self._onboarding = onboarding
 
     def visible(self, offering_ids: Sequence[str]) -> frozenset[str]:
         return frozenset(self._search.get(offering_ids))
+
+    def roadmap_item(self, offering_id: str) -> ItemSpec | None:
+        if self._onboarding is None or not self.visible([offering_id]):
+            return None
+        try:
+            offering: object = self._onboarding.repository.get(UUID(offering_id))
+        except (AggregateNotFoundError, ValueError):
+            return None
+        if not isinstance(offering, Offering):
+            return None
+        content = offering.content
+        return ItemSpec.offering(
+            offering_id=offering_id,
+            version=offering.version,
+            npo_id=offering.npo_id,
+            title=content.title,
+            modules=[(m.id, m.title) for m in content.modules],
+            deadlines=[(d.title, d.due) for d in content.deadlines],
+        )
 
 
 @dataclass
@@ -224,7 +252,11 @@ def build_container(
     careers = applications.get(CareersApplication.name)
     if isinstance(careers, CareersApplication):
         careers.users = ActiveUserRoles(identity)
-        careers.offerings = SearchedOfferings(search)
+        onboarding = applications.get(OnboardingApplication.name)
+        careers.offerings = SearchedOfferings(
+            search,
+            onboarding if isinstance(onboarding, OnboardingApplication) else None,
+        )
     dispatcher = Dispatcher(applications, HANDLER_TABLES)
     board = PositionBoard()
     engine = ProjectionEngine(

@@ -38,6 +38,7 @@ from domain.careers.candidate import Candidate
 from domain.careers.careers_policy import DEFAULT_MENTEE_CAP, CareersPolicy
 from domain.careers.mentor import Mentor
 from domain.careers.mentor_pool import MentorPool
+from domain.careers.roadmap import Roadmap
 
 
 class CareersApplication(PersonalDataApplication):
@@ -73,6 +74,11 @@ class UnitOfWork(BaseUnitOfWork[CareersApplication]):
 
     def candidate(self, candidate_id: UUID | str) -> Candidate:
         return self.get(Candidate, candidate_id, "candidate")
+
+    def roadmap(self, candidate: Candidate) -> Roadmap:
+        """The candidate's roadmap (started on first use)."""
+        found = self.find(Roadmap, Roadmap.id_for(candidate.id))
+        return found or self.add(Roadmap.start(candidate.id))
 
     # -- Mentoring (CM2) ----------------------------------------------------------
 

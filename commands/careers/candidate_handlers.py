@@ -19,6 +19,7 @@ from commands.careers.messages import (
 )
 from domain.base import SYSTEM_ACTOR, NotAllowedError
 from domain.careers.candidate import Candidate
+from domain.careers.roadmap import Roadmap
 from domain.careers.values import ROLE_ADMIN, ROLE_CANDIDATE
 
 ERASED_REASON = "erased"
@@ -76,5 +77,8 @@ def erase_candidate(app: CareersApplication, command: EraseCandidate) -> Command
             return
         release_mentoring(unit, candidate, ERASED_REASON)
         candidate.erase()
+        roadmap = unit.find(Roadmap, Roadmap.id_for(candidate.id))
+        if roadmap is not None:
+            roadmap.erase()
 
     return run(app, actor, decide, assignment=True)

@@ -19,6 +19,7 @@ from commands.base import JSON_INTEGER, Command, CommandResult
 from domain.careers.assessment import NeedsAssessment
 from domain.careers.mentor import MentorProfile
 from domain.careers.profile import CareerProfile
+from domain.careers.roadmap_items import ItemSpec
 
 # Why a mentor leaves (the mentor's side: their mentees keep their place in line).
 MentorLeaving = Literal[
@@ -101,3 +102,131 @@ class FinishMentoring(Command[CommandResult]):
     """The assigned mentor (or an admin) ends a candidate's mentoring: finished."""
 
     candidate_id: UUID
+
+
+# --- The roadmap (#4, C6, CM1) -------------------------------------------------------
+# Items are named by the id the request gives them (``item_id``), so a retried
+# request finds its item instead of making a second one. An item is either a custom
+# goal (``goal``, an ``ItemSpec`` already checked) or an offering (``offering_id``:
+# its modules and deadlines are copied when the handler asks for it).
+
+
+class RequestRoadmapItem(Command[CommandResult]):
+    """The candidate themselves asks for an item (a goal or an offering); it waits
+    for their mentor's approval."""
+
+    candidate_id: str
+    item_id: str
+    goal: InstanceOf[ItemSpec] | None = None
+    offering_id: str | None = None
+
+
+class SuggestRoadmapItem(Command[CommandResult]):
+    """The candidate's assigned mentor suggests an item, with an optional note."""
+
+    candidate_id: str
+    item_id: str
+    goal: InstanceOf[ItemSpec] | None = None
+    offering_id: str | None = None
+    note: str | None = None
+
+
+class ApproveRoadmapItem(Command[CommandResult]):
+    """The assigned mentor approves a requested item, at ``position`` in the
+    priority order (0 first; none: last)."""
+
+    candidate_id: str
+    item_id: str
+    position: Annotated[int, JSON_INTEGER] | None = None
+
+
+class DeclineRoadmapItem(Command[CommandResult]):
+    """The assigned mentor declines a requested item, saying why."""
+
+    candidate_id: str
+    item_id: str
+    reason: str
+
+
+class AcceptSuggestedItem(Command[CommandResult]):
+    """The candidate accepts their mentor's suggestion (approved, last in order)."""
+
+    candidate_id: str
+    item_id: str
+
+
+class DeclineSuggestedItem(Command[CommandResult]):
+    """The candidate declines their mentor's suggestion (a reason is optional)."""
+
+    candidate_id: str
+    item_id: str
+    reason: str | None = None
+
+
+class ReorderRoadmap(Command[CommandResult]):
+    """The assigned mentor sets the priority order of the items on the roadmap."""
+
+    candidate_id: str
+    order: list[str]
+
+
+class MarkModule(Command[CommandResult]):
+    """The candidate or their mentor marks a module done or undone."""
+
+    candidate_id: str
+    item_id: str
+    module_id: str
+    done: bool
+
+
+class StartRoadmapItem(Command[CommandResult]):
+    """The candidate or their mentor starts an item."""
+
+    candidate_id: str
+    item_id: str
+
+
+class CompleteRoadmapItem(Command[CommandResult]):
+    """The candidate or their mentor completes an item."""
+
+    candidate_id: str
+    item_id: str
+
+
+class WithdrawRoadmapItem(Command[CommandResult]):
+    """The candidate or their mentor withdraws an item (its history is kept)."""
+
+    candidate_id: str
+    item_id: str
+    reason: str | None = None
+
+
+class MoveDeadline(Command[CommandResult]):
+    """The candidate or their mentor moves an item's deadline (``target_id``: the
+    deadline's id) or a module's due date (the module's id; none removes it)."""
+
+    candidate_id: str
+    item_id: str
+    target_id: str
+    due: str | None
+
+
+class GiveRoadmapFeedback(Command[CommandResult]):
+    """The candidate rates their completed roadmap (1 to 5), with an optional
+    comment and ratings of its items."""
+
+    candidate_id: str
+    rating: Annotated[int, JSON_INTEGER]
+    comment: str | None = None
+    item_ratings: dict[str, Annotated[int, JSON_INTEGER]] = {}
+
+
+class SendRoadmapReminder(Command[CommandResult]):
+    """The platform's timer worker sends a reminder that fell due (``due_at``) if it
+    is still due at ``now`` and was not sent yet: sending it twice records it once."""
+
+    candidate_id: str
+    kind: str
+    subject: str
+    due_at: datetime
+    now: datetime

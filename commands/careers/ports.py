@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from domain.careers.roadmap_items import ItemSpec
+
 
 class UserDirectory(Protocol):
     """Who a user is, as far as careers cares: the roles they hold now."""
@@ -34,9 +36,17 @@ class VisibleOfferings(Protocol):
         """The visible ones among ``offering_ids``."""
         ...
 
+    def roadmap_item(self, offering_id: str) -> ItemSpec | None:
+        """A visible offering as a roadmap item, as it is now (``ItemSpec.offering``:
+        its id, version, NPO, title, modules and deadlines); None if not visible."""
+        ...
+
 
 class NoOfferings:
     """Knows no offering (until the composition root gives the search view)."""
 
     def visible(self, offering_ids: Sequence[str]) -> frozenset[str]:
         return frozenset()
+
+    def roadmap_item(self, offering_id: str) -> ItemSpec | None:
+        return None
