@@ -547,11 +547,14 @@ class Roadmap(SpotlightAggregate):
 
         def change(self, roadmap: Roadmap, at: str) -> None:
             item = roadmap.items[self.item_id]
+            # As ``move_deadline`` found it: a deadline first (an offering's module
+            # may have a deadline's id), else the module.
             deadline = item.deadline(self.target_id)
-            if deadline is not None and self.due is not None:
-                deadline.due = self.due
             module = item.module(self.target_id)
-            if module is not None:
+            if deadline is not None:
+                if self.due is not None:
+                    deadline.due = self.due
+            elif module is not None:
                 module.due = self.due
             item.scheduled_since = at
 

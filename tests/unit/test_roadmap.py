@@ -745,3 +745,22 @@ def test_an_erased_roadmap_no_longer_changes(roadmap: Roadmap) -> None:
         with pytest.raises(GoneError):
             change()
     assert list(roadmap.collect_events()) == []
+
+
+def test_a_deadline_moves_alone_when_a_module_has_the_same_id(
+    roadmap: Roadmap,
+) -> None:
+    # An NPO names its modules: one may be called as the copied deadline is.
+    spec = ItemSpec.offering(
+        offering_id="off-9",
+        version=1,
+        npo_id="npo-1",
+        title="Course",
+        modules=[("d1", "Lesson one")],
+        deadlines=[("Enrol by", "2026-04-01")],
+    )
+    approved(roadmap, "a", spec)
+    roadmap.move_deadline("a", "d1", "2026-04-20")
+    item = roadmap.item("a")
+    assert [(d.id, d.due) for d in item.deadlines] == [("d1", "2026-04-20")]
+    assert [(m.id, m.due) for m in item.modules] == [("d1", None)]
