@@ -166,8 +166,8 @@ class Roadmap(SpotlightAggregate):
         )
         self.last_activity_at = self.started_at
         # The last moment the candidate moved forward (a module, a start, a
-        # completion); the 14-day nudge counts from it (or from the first approval,
-        # before any progress).
+        # completion), or the first approval before any; the 14-day nudge counts
+        # from it (``_nudge``).
         self.progressed_at: str | None = None
         self.completions = 0
         self.completed_at: str | None = None
@@ -669,16 +669,16 @@ class Roadmap(SpotlightAggregate):
         return [t for t in timers if t.key not in sent]
 
     def _nudge(self) -> Timer | None:
-        if self.progressed_at is None or not any(
-            i.status in OPEN for i in self.on_roadmap
-        ):
+        """14 days after the last progress, or after the candidate had something
+        to do again (the open items' earliest approval), whichever is later."""
+        open_items = [i for i in self.on_roadmap if i.status in OPEN]
+        if self.progressed_at is None or not open_items:
             return None
-        return Timer(
-            ReminderKind.NUDGE,
-            str(self.id),
-            _instant(self.progressed_at) + NUDGE_AFTER,
-            CANDIDATE,
+        since = max(
+            _instant(self.progressed_at),
+            min(_instant(i.approved_at or self.progressed_at) for i in open_items),
         )
+        return Timer(ReminderKind.NUDGE, str(self.id), since + NUDGE_AFTER, CANDIDATE)
 
     class ReminderSent(Event):
         kind: str

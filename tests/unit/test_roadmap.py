@@ -642,6 +642,19 @@ def test_a_nudge_after_fourteen_days_without_progress(
     assert {k for k in keys(roadmap) if k[0] == "nudge"} == set()
 
 
+def test_a_roadmap_with_something_to_do_again_is_not_nudged_at_once(
+    roadmap: Roadmap, clock: Clock
+) -> None:
+    approved(roadmap, "a", goal(0))
+    roadmap.complete_item("a")
+    clock.passes(days=30)
+    approved(roadmap, "b", goal(1))
+    approved_at = datetime.fromisoformat(roadmap.item("b").approved_at or "")
+    assert {k for k in keys(roadmap) if k[0] == "nudge"} == {
+        ("nudge", str(roadmap.id), approved_at + timedelta(days=14))
+    }
+
+
 def test_a_reminder_is_sent_once_and_only_when_due(
     roadmap: Roadmap, clock: Clock
 ) -> None:

@@ -116,6 +116,7 @@ class ModelItem:
     deadlines: dict[str, str]
     history: list[tuple[str, datetime]] = field(default_factory=list)
     scheduled_since: datetime | None = None
+    approved_at: datetime | None = None
 
     def move(self, status: str, now: datetime) -> None:
         if status != self.status:
@@ -275,6 +276,7 @@ class RoadmapMachine(RuleBasedStateMachine):
         item = self.items[item_id]
         item.move("NOT_STARTED", self.now)
         item.scheduled_since = self.now
+        item.approved_at = self.now
         on = self.on_roadmap()
         if position is None or position >= len(on):
             self.order.append(item_id)
@@ -641,10 +643,14 @@ class RoadmapMachine(RuleBasedStateMachine):
                     at = due_instant(due_text) - timedelta(days=before)
                     if at >= item.scheduled_since:
                         yield f"{kind}|{item_id}/{target}|{at.isoformat()}"
-        if self.progressed_at is not None and any(
-            self.items[i].status in OPEN for i in self.order
-        ):
-            nudge = self.progressed_at + timedelta(days=14)
+        open_since = [
+            self.items[i].approved_at or START
+            for i in self.order
+            if self.items[i].status in OPEN
+        ]
+        if self.progressed_at is not None and open_since:
+            # From the last progress, or from when there was something to do again.
+            nudge = max(self.progressed_at, min(open_since)) + timedelta(days=14)
             yield f"nudge|{self.roadmap.id}|{nudge.isoformat()}"
         if (
             self.status() == "COMPLETED"
