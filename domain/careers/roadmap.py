@@ -140,12 +140,15 @@ class Roadmap(SpotlightAggregate):
         return uuid5(CAREERS_NAMESPACE, f"roadmap:{candidate_id}")
 
     # Every event of the roadmap: applied with its timestamp (``change``), which is
-    # also the candidate's last activity.
+    # also the last activity on it (a reminder the platform sends is not).
     class Event(SpotlightAggregate.Event):
+        is_activity: ClassVar[bool] = True
+
         def apply(self, aggregate: Any) -> None:
             roadmap: Roadmap = aggregate
             at = _at(self)
-            roadmap.last_activity_at = at
+            if self.is_activity:
+                roadmap.last_activity_at = at
             self.change(roadmap, at)
 
         def change(self, roadmap: Roadmap, at: str) -> None:
@@ -681,6 +684,7 @@ class Roadmap(SpotlightAggregate):
         return Timer(ReminderKind.NUDGE, str(self.id), since + NUDGE_AFTER, CANDIDATE)
 
     class ReminderSent(Event):
+        is_activity: ClassVar[bool] = False
         kind: str
         subject: str
         due_at: str

@@ -676,6 +676,17 @@ def test_a_reminder_is_sent_once_and_only_when_due(
     assert not roadmap.send_reminder("nudge", "x", alert.due_at, later, MENTOR_ID)
 
 
+def test_a_reminder_sent_is_not_activity_on_the_roadmap(
+    roadmap: Roadmap, clock: Clock
+) -> None:
+    roadmap.request_item("a", goal())
+    asked = roadmap.last_activity_at
+    [alert] = roadmap.due_timers()
+    clock.passes(days=4)
+    assert roadmap.send_reminder(alert.kind, "a", alert.due_at, clock.now, MENTOR_ID)
+    assert roadmap.last_activity_at == asked
+
+
 def test_the_feedback_form_when_completed_until_feedback_is_given(
     roadmap: Roadmap,
 ) -> None:
