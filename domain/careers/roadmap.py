@@ -140,12 +140,15 @@ class Roadmap(SpotlightAggregate):
         return uuid5(CAREERS_NAMESPACE, f"roadmap:{candidate_id}")
 
     # Every event of the roadmap: applied with its timestamp (``change``), which is
-    # also the candidate's last activity.
+    # also the last activity on it (a reminder the platform sends is not).
     class Event(SpotlightAggregate.Event):
+        is_activity: ClassVar[bool] = True
+
         def apply(self, aggregate: Any) -> None:
             roadmap: Roadmap = aggregate
             at = _at(self)
-            roadmap.last_activity_at = at
+            if self.is_activity:
+                roadmap.last_activity_at = at
             self.change(roadmap, at)
 
         def change(self, roadmap: Roadmap, at: str) -> None:
@@ -166,8 +169,8 @@ class Roadmap(SpotlightAggregate):
         )
         self.last_activity_at = self.started_at
         # The last moment the candidate moved forward (a module, a start, a
-        # completion); the 14-day nudge counts from it (or from the first approval,
-        # before any progress).
+        # completion), or the first approval before any; the 14-day nudge counts
+        # from it (``_nudge``).
         self.progressed_at: str | None = None
         self.completions = 0
         self.completed_at: str | None = None
@@ -547,11 +550,14 @@ class Roadmap(SpotlightAggregate):
 
         def change(self, roadmap: Roadmap, at: str) -> None:
             item = roadmap.items[self.item_id]
+            # As ``move_deadline`` found it: a deadline first (an offering's module
+            # may have a deadline's id), else the module.
             deadline = item.deadline(self.target_id)
-            if deadline is not None and self.due is not None:
-                deadline.due = self.due
             module = item.module(self.target_id)
-            if module is not None:
+            if deadline is not None:
+                if self.due is not None:
+                    deadline.due = self.due
+            elif module is not None:
                 module.due = self.due
             item.scheduled_since = at
 
@@ -666,18 +672,19 @@ class Roadmap(SpotlightAggregate):
         return [t for t in timers if t.key not in sent]
 
     def _nudge(self) -> Timer | None:
-        if self.progressed_at is None or not any(
-            i.status in OPEN for i in self.on_roadmap
-        ):
+        """14 days after the last progress, or after the candidate had something
+        to do again (the open items' earliest approval), whichever is later."""
+        open_items = [i for i in self.on_roadmap if i.status in OPEN]
+        if self.progressed_at is None or not open_items:
             return None
-        return Timer(
-            ReminderKind.NUDGE,
-            str(self.id),
-            _instant(self.progressed_at) + NUDGE_AFTER,
-            CANDIDATE,
+        since = max(
+            _instant(self.progressed_at),
+            min(_instant(i.approved_at or self.progressed_at) for i in open_items),
         )
+        return Timer(ReminderKind.NUDGE, str(self.id), since + NUDGE_AFTER, CANDIDATE)
 
     class ReminderSent(Event):
+        is_activity: ClassVar[bool] = False
         kind: str
         subject: str
         due_at: str
