@@ -678,6 +678,7 @@ class Roadmap(SpotlightAggregate):
         )
 
     class ReminderSent(Event):
+        candidate_id: str
         kind: str
         subject: str
         due_at: str
@@ -709,6 +710,7 @@ class Roadmap(SpotlightAggregate):
             return False
         self.trigger_event(
             self.ReminderSent,
+            candidate_id=self.candidate_id,
             kind=timer.kind.value,
             subject=timer.subject,
             due_at=timer.due_at.astimezone(UTC).isoformat(),
