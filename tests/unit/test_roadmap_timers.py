@@ -267,7 +267,7 @@ def test_the_careers_views_hold_the_timers_only_where_careers_runs(
     assert roadmap_timers_for({}) == []
 
 
-# --- The worker ------------------------------------------------------------------------
+# --- The worker -----------------------------------------------------------------------
 
 
 def worker(
