@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from adapters.bootstrap import build_container
 from adapters.embedded.bus import InMemoryMessageBus
 from adapters.embedded.cache import InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
@@ -17,6 +18,7 @@ from adapters.embedded.views import SqliteRelationalStore
 from adapters.reminders import ReminderWorker, system_clock
 from adapters.settings import Settings
 from commands.base import Actor
+from commands.careers.application import CareersApplication
 from commands.careers.messages import (
     CompleteRoadmapItem,
     EraseCandidate,
@@ -35,6 +37,7 @@ from projections.careers.timers import (
 from projections.careers.views import careers_projections
 from projections.contracts import ViewPorts
 from projections.engine import ProjectionEngine
+from queries.scheduling.notifications import list_notifications
 from tests.support.mentoring import Careers
 from tests.support.roadmap import MentoredCandidate, goal
 
@@ -368,3 +371,35 @@ def test_the_process_clock_is_the_system_clock_shifted_by_the_setting() -> None:
     assert Settings(reminders_clock_offset_seconds=60).reminders_clock_offset_seconds
     with pytest.raises(ValueError, match="CLOCK_OFFSET"):
         Settings(environment="production", reminders_clock_offset_seconds=60)
+
+
+# --- Composed -------------------------------------------------------------------------
+
+
+def test_the_composition_root_runs_the_worker_unless_it_is_turned_off() -> None:
+    off = build_container(Settings(event_store="popo", reminders_enabled=False))
+    off.close()
+    assert off.reminders is None
+
+    clock = Clock(datetime.now(UTC) + timedelta(days=4))
+    built = build_container(Settings(event_store="popo"), reminder_clock=clock)
+    try:
+        assert built.reminders is not None
+        careers = Careers(built.application(CareersApplication))
+        person = MentoredCandidate(careers)
+        item = person.request(goal())
+        while built.engine.catch_up():
+            pass
+
+        # Check the due alert goes through the view, the worker and the dispatcher
+        # to the mentor's notifications, once.
+        assert built.reminders.run_until_idle() == 1
+        assert built.reminders.run_until_idle() == 0
+        while built.engine.catch_up():
+            pass
+        notices = list_notifications(built.views, person.mentor_id).items
+        [alert] = [n for n in notices if n.kind == "roadmap_approval_overdue"]
+        assert alert.payload["item_id"] == item
+        assert alert.payload["candidate_id"] == person.candidate_id
+    finally:
+        built.close()
