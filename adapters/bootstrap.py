@@ -14,6 +14,7 @@ from eventsourcing.application import AggregateNotFoundError
 from adapters import backends
 from adapters.identity.services import IdentityServices, build_identity_services
 from adapters.kafka.inbound import InboundConsumer
+from adapters.reminders import Clock, ReminderWorker, system_clock
 from adapters.resilience import Breakers
 from adapters.settings import Settings
 from commands.base import Command, SpotlightApplication
@@ -178,6 +179,9 @@ class Container:
     consumers: dict[str, InboundConsumer] = field(default_factory=dict)
     # The model ranking recommendations over the offering search.
     recommender: Recommender = field(default_factory=NeedsMatch)
+    # The roadmap reminders' timer worker (where careers runs and it is enabled);
+    # started with the projections.
+    reminders: ReminderWorker | None = None
 
     def application(self, application_type: type[TApplication]) -> TApplication:
         found = self.applications[application_type.name]
@@ -217,6 +221,7 @@ def build_container(
     projection_types: tuple[type[Projection], ...] | None = None,
     offering_search: OfferingSearch | None = None,
     recommender: Recommender | None = None,
+    reminder_clock: Clock | None = None,
 ) -> Container:
     """Build every port from settings; keyword overrides are for tests."""
     breakers = backends.breakers_for(settings)
@@ -307,6 +312,7 @@ def build_container(
         container._pollers.append(lambda: _start_position_poller(engine))
     if isinstance(onboarding, OnboardingApplication):
         container._workers.append(lambda: _start_offering_flow(container))
+    container.reminders = _reminder_worker(container, reminder_clock)
     # Only real backends are probed and closed; embedded ones live in the process.
     real = {
         "s3": (container.blobs, settings.s3_endpoint),
@@ -321,6 +327,27 @@ def build_container(
             if callable(close):
                 container._closers.append(close)
     return container
+
+
+def _reminder_worker(
+    container: Container, clock: Clock | None
+) -> ReminderWorker | None:
+    """The roadmap reminders' worker, started with the projections, where careers
+    runs and the setting leaves it on."""
+    settings = container.settings
+    if CareersApplication.name not in container.applications:
+        return None
+    if not settings.reminders_enabled:
+        return None
+    worker = ReminderWorker(
+        container.views,
+        container.dispatcher.dispatch,
+        clock or system_clock(settings.reminders_clock_offset_seconds),
+        poll_seconds=settings.reminders_poll_seconds,
+        batch_size=settings.reminders_batch_size,
+    )
+    container._workers.append(worker.start)
+    return worker
 
 
 def _creating_tables_alone(settings: Settings) -> AbstractContextManager[None]:

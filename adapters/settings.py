@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     # Readiness says "not ready" when a projection or an inbound consumer is behind
     # and has not moved for this long.
     readiness_stall_seconds: float = Field(default=30.0, gt=0)
+    # The roadmap reminders' timer worker runs where projections run, unless off.
+    # It looks for due timers every poll interval, up to a batch per transaction.
+    # Its clock is the system's plus the offset (seconds; a test or a staging
+    # system may run ahead to see reminders fall due).
+    reminders_enabled: bool = True
+    reminders_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    reminders_batch_size: int = Field(default=50, ge=1, le=1000)
+    reminders_clock_offset_seconds: float = 0.0
 
     mongo_url: str | None = None
     mongo_database: str = "spotlight"
@@ -109,6 +117,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "SPOTLIGHT_DEV_ISSUER_ENABLED: the development issuer signs tokens "
                 "for anyone and is refused in production"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_a_shifted_clock_in_production(self) -> Settings:
+        if self.environment == "production" and self.reminders_clock_offset_seconds:
+            raise ValueError(
+                "SPOTLIGHT_REMINDERS_CLOCK_OFFSET_SECONDS: reminders would be sent "
+                "before they are due; refused in production"
             )
         return self
 

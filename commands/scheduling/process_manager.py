@@ -27,13 +27,16 @@ event (topic suffix)           commands
                                dispatch: welcome (the mentor)
 ``Candidate.WaitingForMentor`` dispatch: an alert to the admins
 ``Candidate.MentorUnassigned`` the candidate leaves the 1:1 series with that mentor
+``Roadmap.ReminderSent``       dispatch: the roadmap's reminder (deadline, nudge,
+                               approval overdue, feedback form) to its recipient
 ``User.Erased`` (identity)     forget the user: availability cleared, feed revoked,
                                views drop their rows
 =============================  =====================================================
 
 Fields read (the onboarding context's ``domain.onboarding.npo.Npo`` events):
 ``creator_id``, ``user_id``, ``leader_id``, ``community_id``, ``member_ids``; careers:
-``candidate_id`` (else the originator id) and ``mentor_id``.
+``candidate_id`` (else the originator id) and ``mentor_id``; a roadmap's reminder:
+``kind``, ``recipient_ids``, ``candidate_id``.
 
 The module is a little over 400 lines on purpose: every reaction shares the NPO
 memory and the idempotence keys, and reads best beside the others.
@@ -410,6 +413,34 @@ class SchedulingProcessManager(Projection):
                 )
             )
 
+    def _roadmap_reminder(self, session: SqlSession, item: ProjectedEvent) -> None:
+        e = item.event
+        kind = _ROADMAP_REMINDERS.get(str(getattr(e, "kind", "")))
+        candidate = one_id(e, "candidate_id")
+        recipients = ids(e, "recipient_ids")
+        if kind is None or candidate is None:
+            return
+        mentor = next((r for r in recipients if r != candidate), None)
+        self._request_dispatch(
+            item,
+            "reminder",
+            kind,
+            recipients,
+            candidate_id=candidate,
+            mentor_id=mentor,
+        )
+
+
+# A roadmap reminder's kind (``domain.careers.roadmap.ReminderKind``) -> what the
+# notification subsystem sends.
+_ROADMAP_REMINDERS = {
+    "deadline_7d": DispatchKind.ROADMAP_DEADLINE_7D,
+    "deadline_1d": DispatchKind.ROADMAP_DEADLINE_1D,
+    "nudge": DispatchKind.ROADMAP_NUDGE,
+    "approval_overdue": DispatchKind.ROADMAP_APPROVAL_OVERDUE,
+    "feedback_form": DispatchKind.ROADMAP_FEEDBACK_FORM,
+}
+
 
 _HANDLERS: dict[str, Callable[[SchedulingProcessManager, SqlSession, Any], None]] = {
     "User.Erased": SchedulingProcessManager._user_erased,
@@ -423,6 +454,7 @@ _HANDLERS: dict[str, Callable[[SchedulingProcessManager, SqlSession, Any], None]
     "Candidate.MentorAssigned": SchedulingProcessManager._mentor_assigned,
     "Candidate.WaitingForMentor": SchedulingProcessManager._candidate_waiting,
     "Candidate.MentorUnassigned": SchedulingProcessManager._mentor_unassigned,
+    "Roadmap.ReminderSent": SchedulingProcessManager._roadmap_reminder,
 }
 
 

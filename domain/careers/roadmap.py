@@ -685,6 +685,7 @@ class Roadmap(SpotlightAggregate):
 
     class ReminderSent(Event):
         is_activity: ClassVar[bool] = False
+        candidate_id: str
         kind: str
         subject: str
         due_at: str
@@ -716,6 +717,7 @@ class Roadmap(SpotlightAggregate):
             return False
         self.trigger_event(
             self.ReminderSent,
+            candidate_id=self.candidate_id,
             kind=timer.kind.value,
             subject=timer.subject,
             due_at=timer.due_at.astimezone(UTC).isoformat(),

@@ -58,6 +58,12 @@ class DispatchKind(StrEnum):
     NPO_DELETED = "npo_deleted"
     WELCOME_MENTOR = "welcome_mentor"  # introduces the candidate's career mentor
     ADMIN_ALERT_WAITING_CANDIDATE = "admin_alert_waiting_candidate"
+    # A roadmap's reminders (the candidate's, or their mentor's alert).
+    ROADMAP_DEADLINE_7D = "roadmap_deadline_7d"
+    ROADMAP_DEADLINE_1D = "roadmap_deadline_1d"
+    ROADMAP_NUDGE = "roadmap_nudge"
+    ROADMAP_APPROVAL_OVERDUE = "roadmap_approval_overdue"
+    ROADMAP_FEEDBACK_FORM = "roadmap_feedback_form"
 
 
 @dataclass(frozen=True, order=True)

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from projections.careers.candidates import CandidatesView
 from projections.careers.mentors import MentorsView
 from projections.careers.recommendations import RecommendationInputs
+from projections.careers.timers import roadmap_timers_for
 from projections.contracts import Projection
 
 CAREERS = "careers"
@@ -18,4 +19,9 @@ def careers_projections(
     """Every careers view, where the careers application runs; none elsewhere."""
     if CAREERS not in applications:
         return []
-    return [CandidatesView, MentorsView, RecommendationInputs]
+    return [
+        CandidatesView,
+        MentorsView,
+        RecommendationInputs,
+        *roadmap_timers_for(applications),
+    ]

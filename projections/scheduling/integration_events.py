@@ -4,7 +4,8 @@ Delivery (email, push, external calendars) is a neighbouring subsystem's. It rea
 
 - ``spotlight.notifications.requests``: ``scheduling.DispatchRequested`` (a welcome
   introducing the NPO's leader or the candidate's mentor, role-based training for an
-  NPO's members, an admin alert for an NPO waiting for a leader, an NPO deleted),
+  NPO's members, an admin alert for an NPO waiting for a leader, an NPO deleted, a
+  roadmap's reminder),
   addressed to user ids (or ``role:ADMIN``), about ids only.
 - ``spotlight.scheduling.meetings``: meetings booked (with their attendees and
   times), not booked (no common slot), cancelled; series created (RFC 5545 rule,

@@ -3,9 +3,9 @@
 Scheduling events (a meeting booked, not booked, cancelled; a series joined or
 cancelled) and, when those contexts run in this service, onboarding and careers
 events (a leader assigned, an NPO waiting for a leader, an NPO deleted, a mentor
-assigned, a candidate waiting for a mentor). Events are matched by the end of their
-topic (``Aggregate.Event``), so nothing of the other contexts is imported. Payloads
-hold ids only.
+assigned, a candidate waiting for a mentor, a roadmap's reminder). Events are
+matched by the end of their topic (``Aggregate.Event``), so nothing of the other
+contexts is imported. Payloads hold ids only.
 
 A recipient is a user id, or ``role:ADMIN`` for the admins' shared list. A notice's
 id derives from (originator id, version, recipient): stable across rebuilds, so
@@ -141,6 +141,19 @@ def _candidate_waiting(item: ProjectedEvent, subjects: Subjects) -> Iterable[Not
     yield Notice((ADMINS,), "candidate_waiting_for_mentor", {"candidate_id": candidate})
 
 
+def _roadmap_reminder(item: ProjectedEvent, subjects: Subjects) -> Iterable[Notice]:
+    """A roadmap's reminder (``kind``: deadline_7d, deadline_1d, nudge,
+    approval_overdue, feedback_form), to whom it was for."""
+    e = item.event
+    payload: dict[str, PayloadValue] = {
+        "candidate_id": one_id(e, "candidate_id"),
+        "item_id": one_id(e, "item_id"),
+        "due_at": one_id(e, "due_at"),
+    }
+    kind = one_id(e, "kind")
+    yield Notice(tuple(ids(e, "recipient_ids")), f"roadmap_{kind}", payload)
+
+
 RULES: dict[str, Rule] = {
     "Meeting.Booked": _meeting_booked,
     "Meeting.NoCommonSlot": _meeting_not_booked,
@@ -156,4 +169,5 @@ RULES: dict[str, Rule] = {
     # Careers.
     "Candidate.MentorAssigned": _mentor_assigned,
     "Candidate.WaitingForMentor": _candidate_waiting,
+    "Roadmap.ReminderSent": _roadmap_reminder,
 }

@@ -85,6 +85,7 @@ def test_a_rebuild_leaves_out_publishers_and_process_managers() -> None:
         "careers_candidates",
         "careers_mentors",
         "careers_recommendations",
+        "careers_roadmap_timers",
         "meetings",
         "notifications",
         "onboarding_npos",

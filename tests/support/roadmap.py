@@ -26,11 +26,12 @@ def goal(
 
 
 class MentoredCandidate:
-    """A candidate assigned to a mentor (the only mentor in the pool)."""
+    """A candidate assigned to a mentor (the only mentor in the pool, or
+    ``mentor_id``'s, who must have room)."""
 
-    def __init__(self, careers: Careers) -> None:
+    def __init__(self, careers: Careers, mentor_id: str | None = None) -> None:
         self.careers = careers
-        self.mentor_id = careers.mentor(("resume_writing",))
+        self.mentor_id = mentor_id or careers.mentor(("resume_writing",))
         self.candidate_id = careers.candidate(("resume_writing",))
         self.as_candidate: Actor = actor("CANDIDATE", user_id=self.candidate_id)
         self.as_mentor: Actor = actor("CAREER_MENTOR", user_id=self.mentor_id)

@@ -12,7 +12,11 @@ import pytest
 from adapters.embedded.views import SqliteRelationalStore
 from commands.base import Actor
 from commands.careers.application import CareersApplication
-from commands.careers.messages import RetireMentor, SetCareersPolicy
+from commands.careers.messages import (
+    RetireMentor,
+    SendRoadmapReminder,
+    SetCareersPolicy,
+)
 from commands.scheduling.application import SchedulingApplication
 from commands.scheduling.messages import RotateCalendarToken
 from commands.scheduling.process_manager import PROCESS_MANAGER, process_manager_for
@@ -27,6 +31,7 @@ from tests.support.onboarding_fake import (
     FakeOnboarding,
     User,
 )
+from tests.support.roadmap import MentoredCandidate, goal
 from tests.support.scheduling import SchedulingWorld
 
 EVERY_DAY = [(d, "08:00", "18:00") for d in range(7)]
@@ -298,6 +303,60 @@ def test_waiting_candidates_alert_the_admins_and_a_leaving_mentor_ends_the_1_to_
     # Check the candidate left the 1:1 series with the mentor who left.
     series = {m.kind: m for m in meetings_of(world.store, mentor)}["mentoring"]
     assert cand not in series.attendees
+
+
+def test_a_roadmap_reminder_is_a_notice_and_a_dispatch_to_its_recipient(
+    world: SchedulingWorld,
+) -> None:
+    careers = careers_of(world)
+    person = MentoredCandidate(careers)
+    item = person.request(goal())
+    person.approve(person.request(goal()))
+    roadmap = person.roadmap()
+    due = {t.kind.value: t for t in roadmap.due_timers()}
+    for kind in ("approval_overdue", "nudge"):
+        timer = due[kind]
+        careers.send(
+            SendRoadmapReminder(
+                actor=Actor.system("timer"),
+                candidate_id=person.candidate_id,
+                kind=kind,
+                subject=timer.subject,
+                due_at=timer.due_at,
+                now=timer.due_at,
+            )
+        )
+    world.settle()
+    world.engine.rebuild(PROCESS_MANAGER)  # replays: nothing is sent twice
+    world.settle()
+
+    # Check the mentor is alerted of the item awaiting approval, in the app (ids
+    # only) and through the notification subsystem; the candidate is nudged.
+    mentor_notices = list_notifications(world.store, person.mentor_id).items
+    [alert] = [n for n in mentor_notices if n.kind == "roadmap_approval_overdue"]
+    assert alert.payload == {
+        "candidate_id": person.candidate_id,
+        "item_id": item,
+        "due_at": due["approval_overdue"].due_at.isoformat(),
+    }
+    candidate_notices = list_notifications(world.store, person.candidate_id).items
+    assert "roadmap_nudge" in {n.kind for n in candidate_notices}
+    reminders = [d for d in dispatches(world) if str(d["kind"]).startswith("roadmap")]
+    assert reminders == [
+        {
+            "kind": "roadmap_approval_overdue",
+            "channel": "email",
+            "recipient_ids": [person.mentor_id],
+            "candidate_id": person.candidate_id,
+            "mentor_id": person.mentor_id,
+        },
+        {
+            "kind": "roadmap_nudge",
+            "channel": "email",
+            "recipient_ids": [person.candidate_id],
+            "candidate_id": person.candidate_id,
+        },
+    ]
 
 
 def test_without_triggering_contexts_there_is_no_process_manager() -> None:
