@@ -88,6 +88,10 @@ class Settings(BaseSettings):
 
     # Signs embedded presigned URLs; must be overridden in production.
     signing_secret: str = "development-only-signing-secret"  # noqa: S105
+    # Keys the pseudonyms NPOs see for candidates who do not show them their name
+    # (``queries.careers.enrolments``); must be overridden in production, and kept:
+    # changing it changes every pseudonym.
+    pseudonym_secret: str = "development-only-pseudonym-secret"  # noqa: S105
 
     # --- Identity: OpenID Connect sign-in and the platform's tokens ---------------
     # The built-in development issuer: on by default in development only; refused
@@ -136,6 +140,8 @@ class Settings(BaseSettings):
         if self.environment == "production":
             if self.signing_secret == "development-only-signing-secret":  # noqa: S105
                 raise ValueError("SPOTLIGHT_SIGNING_SECRET must be set in production")
+            if self.pseudonym_secret == "development-only-pseudonym-secret":  # noqa: S105
+                raise ValueError("SPOTLIGHT_PSEUDONYM_SECRET must be set in production")
             if self.postgres_url is None:
                 raise ValueError("SPOTLIGHT_POSTGRES_URL must be set in production")
         return self

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from projections.careers.candidates import CandidatesView
+from projections.careers.enrolments import EnrolmentsView
 from projections.careers.mentors import MentorsView
 from projections.careers.recommendations import RecommendationInputs
 from projections.contracts import Projection
@@ -18,4 +19,4 @@ def careers_projections(
     """Every careers view, where the careers application runs; none elsewhere."""
     if CAREERS not in applications:
         return []
-    return [CandidatesView, MentorsView, RecommendationInputs]
+    return [CandidatesView, MentorsView, RecommendationInputs, EnrolmentsView]

@@ -159,6 +159,10 @@ MATRIX: dict[str, Access] = {
     "PUT /candidates/{candidate_id}/roadmap/items/{item_id}/deadlines/{target_id}": (
         EITHER
     ),
+    # Careers: an NPO's enrolments and engagement (NP5, NP6): its members and
+    # admins (404 for other NPOs: tests/e2e/test_roadmap_enrolments_http.py).
+    "GET /npos/{npo_id}/enrolments": roles(Role.NPO, Role.ADMIN),
+    "GET /npos/{npo_id}/engagement": roles(Role.NPO, Role.ADMIN),
     # Careers: mentors (CM2); a mentor reads only their own mentees.
     "PUT /me/mentor-profile": MENTOR,
     "GET /me/mentor-profile": MENTOR,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from adapters.http.careers import candidates, mentors, recommendations, roadmap
+from adapters.http.careers import (
+    candidates,
+    enrolments,
+    mentors,
+    recommendations,
+    roadmap,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     candidates.me_router,
@@ -15,4 +21,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     recommendations.router,
     roadmap.me_router,
     roadmap.router,
+    enrolments.router,
 )
