@@ -7,14 +7,13 @@ here only their lengths and shapes are described.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from adapters.http.commands import Accepted
 from adapters.http.text import (
-    OptionalLongText,
-    OptionalShortText,
+    LongText,
     ShortText,
     TextField,
     Title,
@@ -28,6 +27,10 @@ STRICT = ConfigDict(extra="forbid")
 
 ItemId = Annotated[str, TextField(ITEM_ID)]
 Due = Annotated[str, TextField(DUE)]
+# The pattern gives the shape; a real calendar date is what is taken.
+REAL_DATE: dict[str, Any] = {
+    "allOf": [{"anyOf": [{"format": "date"}, {"format": "date-time"}]}]
+}
 Rating = Annotated[int, Field(ge=MIN_RATING, le=MAX_RATING), JSON_INTEGER]
 
 
@@ -35,7 +38,9 @@ class ModuleIn(BaseModel):
     model_config = STRICT
     title: Title
     due: Due | None = Field(
-        default=None, description="An ISO date, or a date-time with its offset."
+        default=None,
+        description="An ISO date, or a date-time with its offset.",
+        json_schema_extra=REAL_DATE,
     )
 
 
@@ -44,10 +49,12 @@ class GoalIn(BaseModel):
 
     model_config = STRICT
     title: Title
-    description: OptionalLongText | None = None
+    description: LongText | None = None
     modules: list[ModuleIn] = Field(default_factory=list, max_length=MAX_MODULES)
     deadline: Due | None = Field(
-        default=None, description="An ISO date, or a date-time with its offset."
+        default=None,
+        description="An ISO date, or a date-time with its offset.",
+        json_schema_extra=REAL_DATE,
     )
 
     def to_value(self) -> ItemSpec:
@@ -59,11 +66,24 @@ class GoalIn(BaseModel):
         )
 
 
+def _one_of_goal_or_offering(schema: dict[str, Any]) -> None:
+    """The document says what the handler checks: exactly one of the two, neither
+    of them null (absent is how one leaves it out)."""
+    properties = schema["properties"]
+    for name in ("goal", "offering_id"):
+        described = properties[name]
+        (given,) = [s for s in described.pop("anyOf") if s.get("type") != "null"]
+        described.update(given)
+    schema["oneOf"] = [{"required": ["goal"]}, {"required": ["offering_id"]}]
+
+
 class ItemIn(BaseModel):
     """Either a custom goal or a visible offering (its modules and deadlines are
-    copied now)."""
+    copied now): exactly one of ``goal`` and ``offering_id``."""
 
-    model_config = STRICT
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=_one_of_goal_or_offering
+    )
     item_id: ItemId | None = Field(
         default=None,
         description="The item's id, if the caller names it (a retried request "
@@ -74,12 +94,20 @@ class ItemIn(BaseModel):
         default=None, description="A visible offering (GET /offerings)."
     )
 
+    @field_validator("goal", "offering_id", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Absent is fine (the other one is given); null is not a value here.
+        if value is None:
+            raise ValueError("give it, or leave it out")
+        return value
+
     def spec(self) -> ItemSpec | None:
         return None if self.goal is None else self.goal.to_value()
 
 
 class SuggestedItemIn(ItemIn):
-    note: OptionalShortText | None = Field(
+    note: ShortText | None = Field(
         default=None, description="Why, in the mentor's words (shown to the mentee)."
     )
 
@@ -100,7 +128,7 @@ class MentorDeclineIn(BaseModel):
 
 class OptionalReasonIn(BaseModel):
     model_config = STRICT
-    reason: OptionalShortText | None = None
+    reason: ShortText | None = None
 
 
 class PrioritiesIn(BaseModel):
@@ -121,18 +149,23 @@ class DeadlineIn(BaseModel):
     model_config = STRICT
     due: Due | None = Field(
         description="An ISO date, or a date-time with its offset; null removes a "
-        "module's due date (an item's deadline cannot be removed)."
+        "module's due date (an item's deadline cannot be removed).",
+        json_schema_extra=REAL_DATE,
     )
 
 
 class FeedbackIn(BaseModel):
     model_config = STRICT
     rating: Rating = Field(description="The roadmap as a whole, 1 to 5.")
-    comment: OptionalLongText | None = None
+    comment: LongText | None = None
     items: dict[ItemId, Rating] = Field(
         default_factory=dict,
         max_length=MAX_ITEMS,
         description="Ratings (1 to 5) of items on the roadmap, by item id.",
+        json_schema_extra={
+            "propertyNames": TextField(ITEM_ID).json_schema(),
+            "additionalProperties": False,
+        },
     )
 
 
