@@ -160,10 +160,10 @@ def npo_engagement(
     by_offering: dict[str, list[EnrolmentRow]] = defaultdict(list)
     for row in EnrolmentsReader(views).of_npo(npo_id):
         by_offering[row.offering_id].append(row)
-    return [_engagement(o, by_offering[o]) for o in sorted(by_offering)]
+    return [engagement_of(o, by_offering[o]) for o in sorted(by_offering)]
 
 
-def _engagement(offering_id: str, rows: list[EnrolmentRow]) -> OfferingEngagement:
+def engagement_of(offering_id: str, rows: list[EnrolmentRow]) -> OfferingEngagement:
     counts = {s: sum(1 for r in rows if r.status == s) for s in ItemStatus}
     days = [
         _days(r.enrolled_at, r.completed_at)
