@@ -164,6 +164,7 @@ def npo_engagement(
 
 
 def engagement_of(offering_id: str, rows: list[EnrolmentRow]) -> OfferingEngagement:
+    """One offering's figures from its enrolments (see the module)."""
     counts = {s: sum(1 for r in rows if r.status == s) for s in ItemStatus}
     days = [
         _days(r.enrolled_at, r.completed_at)
