@@ -68,7 +68,7 @@ def list_enrolments(
         container.views,
         container.npo_members,
         container.people,
-        secret=container.settings.pseudonym_secret.encode(),
+        secret=container.settings.pseudonym_key,
         viewer=_viewer(user),
         npo_id=str(npo_id),
         cursor=cursor,
