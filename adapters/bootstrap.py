@@ -56,6 +56,7 @@ from projections.onboarding.offering_search_reader import offering_search_for
 from projections.scheduling.integration_events import SchedulingIntegrationEvents
 from projections.scheduling.meetings import MeetingsProjection
 from projections.scheduling.notifications import notification_projections
+from queries.onboarding.npos import get_npo
 
 # How often a process without PostgreSQL's NOTIFY reads the projections' positions.
 POSITION_POLL_SECONDS = 0.05
@@ -182,6 +183,16 @@ class Container:
     # The roadmap reminders' timer worker (where careers runs and it is enabled);
     # started with the projections.
     reminders: ReminderWorker | None = None
+
+    @property
+    def npo_members(self) -> NpoMembersOfViews:
+        """Who belongs to which NPO (for careers' enrolment reports)."""
+        return NpoMembersOfViews(self.views)
+
+    @property
+    def people(self) -> NamesOfUsers:
+        """People's names (for careers' enrolment reports)."""
+        return NamesOfUsers(self.identity)
 
     def application(self, application_type: type[TApplication]) -> TApplication:
         found = self.applications[application_type.name]
@@ -427,6 +438,36 @@ def _start_position_poller(engine: ProjectionEngine) -> Callable[[], None]:
 
     threading.Thread(target=poll, name="position-poller", daemon=True).start()
     return stopping.set
+
+
+class NpoMembersOfViews:
+    """The ``NpoMembers`` careers' queries declare (``queries.careers.enrolments``),
+    from onboarding's NPO members view."""
+
+    def __init__(self, views: RelationalStore) -> None:
+        self._views = views
+
+    def members_of(self, npo_id: str) -> frozenset[str] | None:
+        found = get_npo(self._views, npo_id)
+        return None if found is None else frozenset(found.members)
+
+
+class NamesOfUsers:
+    """The ``PeopleNames`` careers' queries declare, from identity's users view."""
+
+    def __init__(self, identity: IdentityServices) -> None:
+        self._identity = identity
+
+    def name_of(self, user_id: str) -> str | None:
+        try:
+            key = UUID(user_id)
+        except ValueError:
+            return None
+        found = self._identity.directory.get(key)
+        if found is None:
+            return None
+        name = " ".join(p for p in (found.first_name, found.last_name) if p)
+        return name or None
 
 
 class ActiveUserRoles:

@@ -96,6 +96,10 @@ class Settings(BaseSettings):
 
     # Signs embedded presigned URLs; must be overridden in production.
     signing_secret: str = "development-only-signing-secret"  # noqa: S105
+    # Keys the pseudonyms NPOs see for candidates who do not show them their name
+    # (``queries.careers.enrolments``); unset, it is derived from the signing
+    # secret. Keep it: changing it changes every pseudonym.
+    pseudonym_secret: str | None = None
 
     # --- Identity: OpenID Connect sign-in and the platform's tokens ---------------
     # The built-in development issuer: on by default in development only; refused
@@ -156,6 +160,13 @@ class Settings(BaseSettings):
             if self.postgres_url is None:
                 raise ValueError("SPOTLIGHT_POSTGRES_URL must be set in production")
         return self
+
+    @property
+    def pseudonym_key(self) -> bytes:
+        """The key of NPOs' pseudonyms for candidates (see ``pseudonym_secret``)."""
+        if self.pseudonym_secret:
+            return self.pseudonym_secret.encode()
+        return f"pseudonyms:{self.signing_secret}".encode()
 
     @property
     def event_store_kind(self) -> Literal["popo", "sqlite", "postgres"]:

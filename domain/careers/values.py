@@ -19,6 +19,7 @@ from uuid import NAMESPACE_URL, uuid5
 ROLE_CANDIDATE = "CANDIDATE"
 ROLE_CAREER_MENTOR = "CAREER_MENTOR"
 ROLE_ADMIN = "ADMIN"
+ROLE_NPO = "NPO"
 
 # The careers aggregates with fixed or derived ids (the mentor pool, a mentor) take
 # them from this namespace.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from projections.careers.candidates import CandidatesView
+from projections.careers.enrolments import EnrolmentsView
 from projections.careers.mentors import MentorsView
 from projections.careers.recommendations import RecommendationInputs
 from projections.careers.timers import roadmap_timers_for
@@ -23,5 +24,6 @@ def careers_projections(
         CandidatesView,
         MentorsView,
         RecommendationInputs,
+        EnrolmentsView,
         *roadmap_timers_for(applications),
     ]

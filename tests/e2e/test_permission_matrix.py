@@ -55,6 +55,9 @@ NPO = roles(Role.NPO)
 LEADER = roles(Role.COMMUNITY_LEADER)
 MENTOR = roles(Role.CAREER_MENTOR)
 CANDIDATE = roles(Role.CANDIDATE)
+# A career mentor (their own mentee's), or the candidate themselves (their own id:
+# tests/e2e/test_roadmap_http.py); the probe's made-up id is no candidate's own.
+EITHER = MENTOR
 
 MATRIX: dict[str, Access] = {
     # Health, public keys, the development issuer: public by nature.
@@ -137,6 +140,29 @@ MATRIX: dict[str, Access] = {
     # Careers: recommendations (own only) and a mentor's suggestions (own mentees).
     "GET /me/recommendations": roles(Role.CANDIDATE),
     "POST /candidates/{candidate_id}/suggestions": roles(Role.CAREER_MENTOR),
+    # Careers: the roadmap's writes (ownership: tests/e2e/test_roadmap_http.py):
+    # the candidate's own, their assigned mentor's, and either's.
+    "POST /me/roadmap/items": CANDIDATE,
+    "POST /me/roadmap/items/{item_id}/accept": CANDIDATE,
+    "POST /me/roadmap/items/{item_id}/decline": CANDIDATE,
+    "PUT /me/roadmap/feedback": CANDIDATE,
+    "POST /candidates/{candidate_id}/roadmap/items/{item_id}/approval": MENTOR,
+    "POST /candidates/{candidate_id}/roadmap/items/{item_id}/decline": MENTOR,
+    "POST /candidates/{candidate_id}/roadmap/suggestions": MENTOR,
+    "PUT /candidates/{candidate_id}/roadmap/priorities": MENTOR,
+    "PUT /candidates/{candidate_id}/roadmap/items/{item_id}/modules/{module_id}": (
+        EITHER
+    ),
+    "POST /candidates/{candidate_id}/roadmap/items/{item_id}/start": EITHER,
+    "POST /candidates/{candidate_id}/roadmap/items/{item_id}/complete": EITHER,
+    "POST /candidates/{candidate_id}/roadmap/items/{item_id}/withdraw": EITHER,
+    "PUT /candidates/{candidate_id}/roadmap/items/{item_id}/deadlines/{target_id}": (
+        EITHER
+    ),
+    # Careers: an NPO's enrolments and engagement (NP5, NP6): its members and
+    # admins (404 for other NPOs: tests/e2e/test_roadmap_enrolments_http.py).
+    "GET /npos/{npo_id}/enrolments": roles(Role.NPO, Role.ADMIN),
+    "GET /npos/{npo_id}/engagement": roles(Role.NPO, Role.ADMIN),
     # Careers: mentors (CM2); a mentor reads only their own mentees.
     "PUT /me/mentor-profile": MENTOR,
     "GET /me/mentor-profile": MENTOR,

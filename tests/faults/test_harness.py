@@ -83,6 +83,7 @@ def test_a_rebuild_leaves_out_publishers_and_process_managers() -> None:
         container.close()
     assert kept == [
         "careers_candidates",
+        "careers_enrolments",
         "careers_mentors",
         "careers_recommendations",
         "careers_roadmap_timers",

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from adapters.http.careers import candidates, mentors, recommendations
+from adapters.http.careers import (
+    candidates,
+    enrolments,
+    mentors,
+    recommendations,
+    roadmap,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     candidates.me_router,
@@ -13,4 +19,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     mentors.router,
     mentors.policy_router,
     recommendations.router,
+    roadmap.me_router,
+    roadmap.router,
+    enrolments.router,
 )
