@@ -55,6 +55,7 @@ from projections.onboarding.offering_search_reader import offering_search_for
 from projections.scheduling.integration_events import SchedulingIntegrationEvents
 from projections.scheduling.meetings import MeetingsProjection
 from projections.scheduling.notifications import notification_projections
+from queries.careers.roadmaps import RoadmapReads
 
 # How often a process without PostgreSQL's NOTIFY reads the projections' positions.
 POSITION_POLL_SECONDS = 0.05
@@ -178,6 +179,8 @@ class Container:
     consumers: dict[str, InboundConsumer] = field(default_factory=dict)
     # The model ranking recommendations over the offering search.
     recommender: Recommender = field(default_factory=NeedsMatch)
+    # Roadmaps as their readers see them: the cache first, PostgreSQL behind it.
+    roadmap_reads: RoadmapReads = field(init=False)
 
     def application(self, application_type: type[TApplication]) -> TApplication:
         found = self.applications[application_type.name]
@@ -288,6 +291,7 @@ def build_container(
         breakers=breakers,
         recommender=recommender or NeedsMatch(),
     )
+    container.roadmap_reads = RoadmapReads(views, cache)
     container._closers.append(views.close)
     container._closers.append(identity.close)
     container._closers.extend(app.close for app in applications.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from adapters.http.careers import candidates, mentors, recommendations
+from adapters.http.careers import candidates, mentors, recommendations, roadmap_reads
 
 ROUTERS: tuple[APIRouter, ...] = (
     candidates.me_router,
@@ -13,4 +13,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     mentors.router,
     mentors.policy_router,
     recommendations.router,
+    roadmap_reads.me_router,
+    roadmap_reads.router,
 )
