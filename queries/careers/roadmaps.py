@@ -17,6 +17,7 @@ after each event that changed it.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,13 @@ from projections.careers.roadmap_document import (
 from projections.careers.roadmaps import CachedRoadmaps, RoadmapsReader
 
 NO_CANDIDATE = "No such candidate."
+# An ``as_of`` moment: an ISO 8601 date and time, with seconds and their fraction
+# optional, and an offset (UTC without one).
+MOMENT_PATTERN = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+    r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
+)
 CAREERS_SOURCE = "careers"
 
 
@@ -119,12 +127,14 @@ def parse_moment(
     text: str, now: Callable[[], datetime] = lambda: datetime.now(UTC)
 ) -> datetime:
     """An ``as_of`` timestamp: ISO 8601 (UTC without an offset), not in the future."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError as error:
+    if not re.match(MOMENT_PATTERN, text):
         raise InvalidFieldError(
             "as_of", "must be an ISO 8601 timestamp, e.g. 2026-01-31T12:00:00Z"
-        ) from error
+        )
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise InvalidFieldError("as_of", "is not a real date") from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     if moment > now():

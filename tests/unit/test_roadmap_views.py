@@ -296,6 +296,7 @@ def test_as_of_and_progress_history_come_from_the_events(
     [
         ("yesterday", "ISO 8601"),
         ("2026-13-01T00:00:00Z", "ISO 8601"),
+        ("2026-02-30T00:00:00Z", "real date"),
         ("2999-01-01T00:00:00Z", "future"),
     ],
 )

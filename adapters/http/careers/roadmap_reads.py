@@ -47,6 +47,7 @@ AsOf = Annotated[
     str | None,
     Query(
         max_length=40,
+        pattern=q.MOMENT_PATTERN,
         description="A past moment (ISO 8601, e.g. 2026-01-31T12:00:00Z; UTC "
         "without an offset): the roadmap as it stood then, from its events.",
     ),
