@@ -13,7 +13,7 @@ view's row and the cache's value.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -108,7 +108,26 @@ class RoadmapDocument:
         return sum(1 for i in self.items if i.status in OPEN)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), default=str, separators=(",", ":"))
+        feedback = self.feedback
+        return json.dumps(
+            {
+                "candidate_id": self.candidate_id,
+                "status": self.status,
+                "percent": str(self.percent),
+                "started_at": self.started_at,
+                "progressed_at": self.progressed_at,
+                "last_activity_at": self.last_activity_at,
+                "completed_at": self.completed_at,
+                "version": self.version,
+                "position": self.position,
+                "items": [_plain(i) for i in self.items],
+                "waiting": [_plain(i) for i in self.waiting],
+                "declined": [_plain(i) for i in self.declined],
+                "withdrawn": [_plain(i) for i in self.withdrawn],
+                "feedback": None if feedback is None else vars(feedback),
+            },
+            separators=(",", ":"),
+        )
 
     @classmethod
     def from_json(cls, text: str | bytes) -> RoadmapDocument:
@@ -224,6 +243,18 @@ def _spans(history: list[tuple[str, str]]) -> tuple[StatusSpan, ...]:
         )
         spans.append(StatusSpan(status, since, until, seconds))
     return tuple(spans)
+
+
+def _plain(item: ItemView) -> dict[str, Any]:
+    """An item as JSON has it (``asdict`` without its deep copies: this runs on
+    every change of a roadmap)."""
+    return {
+        **vars(item),
+        "percent": str(item.percent),
+        "modules": [vars(m) for m in item.modules],
+        "deadlines": [vars(d) for d in item.deadlines],
+        "history": [vars(h) for h in item.history],
+    }
 
 
 def _items(raw: list[dict[str, Any]]) -> tuple[ItemView, ...]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -88,10 +89,21 @@ class Changed:
 
 
 class _FoldsRoadmaps(Projection):
-    """A projection given the careers application's roadmaps (``bound``)."""
+    """A projection given the careers application's roadmaps (``bound``).
+
+    It keeps the roadmaps it saw last in memory and applies each new event to them
+    with the domain's own ``mutate``; a roadmap it does not hold at the version just
+    before an event (first seen, evicted, or the process restarted) is loaded.
+    """
 
     sources: ClassVar[tuple[str, ...]] = ("careers",)
     load: ClassVar[RoadmapLoader]
+    # Roadmaps kept folded in memory, the least recently changed evicted first.
+    kept: ClassVar[int] = 5000
+
+    def __init__(self, names: ViewNames, ports: ViewPorts) -> None:
+        super().__init__(names, ports)
+        self._folded: OrderedDict[UUID, Roadmap] = OrderedDict()
 
     @classmethod
     def bound(cls, load: RoadmapLoader) -> type[_FoldsRoadmaps]:
@@ -99,15 +111,44 @@ class _FoldsRoadmaps(Projection):
         return type(cls.__name__, (cls,), {"load": staticmethod(load)})
 
     def documents(self, events: Sequence[ProjectedEvent]) -> list[Changed]:
-        """Each roadmap the batch changed, as it is now."""
+        """Each roadmap the batch changed, as it stands after the batch."""
         found = []
         for roadmap_id, position in touched(events).items():
-            roadmap = type(self).load(roadmap_id)
+            roadmap = self._folded.get(roadmap_id)
             if roadmap is None:
                 continue
+            if roadmap.erased:
+                # Nothing personal stays in memory once the person is erased.
+                del self._folded[roadmap_id]
             document = None if roadmap.erased else roadmap_document(roadmap, position)
             found.append(Changed(roadmap_id, roadmap.candidate_id, position, document))
         return found
+
+    def fold(self, events: Sequence[ProjectedEvent]) -> list[Changed]:
+        for item in events:
+            if item.topic.startswith(ROADMAP_TOPIC):
+                self._fold(item)
+        return self.documents(events)
+
+    def _fold(self, item: ProjectedEvent) -> None:
+        roadmap_id = item.originator_id
+        current = self._folded.get(roadmap_id)
+        version = item.originator_version
+        if current is not None and current.version >= version:
+            return  # loaded after this event already (or a replayed batch)
+        if (current is None and version == 1) or (
+            current is not None and current.version == version - 1
+        ):
+            folded: Roadmap = item.event.mutate(current)  # type: ignore[attr-defined]
+        else:
+            loaded = type(self).load(roadmap_id)
+            if loaded is None:
+                return
+            folded = loaded
+        self._folded[roadmap_id] = folded
+        self._folded.move_to_end(roadmap_id)
+        while len(self._folded) > self.kept:
+            self._folded.popitem(last=False)
 
 
 class RoadmapsView(_FoldsRoadmaps):
@@ -127,7 +168,7 @@ class RoadmapsView(_FoldsRoadmaps):
 
     def apply(self, session: SqlSession, events: Sequence[ProjectedEvent]) -> None:
         roadmaps, items = self.t["car_roadmaps"], self.t["car_roadmap_items"]
-        for changed in self.documents(events):
+        for changed in self.fold(events):
             document, position = changed.document, changed.position
             row = session.fetchone(
                 f"SELECT position FROM {roadmaps} WHERE roadmap_id = %s",
@@ -203,7 +244,7 @@ class RoadmapCache(_FoldsRoadmaps):
         return self.names.key_prefix(ROADMAP_KEY) + candidate_id
 
     def apply(self, session: SqlSession, events: Sequence[ProjectedEvent]) -> None:
-        for changed in self.documents(events):
+        for changed in self.fold(events):
             key = self.key(changed.candidate_id)
             if changed.document is None:
                 self.ports.cache.delete(key)
