@@ -85,6 +85,8 @@ def test_a_rebuild_leaves_out_publishers_and_process_managers() -> None:
         "careers_candidates",
         "careers_mentors",
         "careers_recommendations",
+        "careers_roadmap_cache",
+        "careers_roadmaps",
         "meetings",
         "notifications",
         "onboarding_npos",
