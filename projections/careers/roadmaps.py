@@ -1,8 +1,9 @@
 """The roadmaps view (#4, C6, CM3): each candidate's roadmap, its progress and items.
 
-Two projections over the careers log, both folding with the domain: after a batch
-touching a roadmap, the roadmap is loaded through the careers application (its
-latest state; ``RoadmapLoader``) and rendered (``roadmap_document``), so every
+Two projections over the careers log, both folding with the domain: each keeps the
+roadmaps it follows in memory and applies every new event to them with the event's
+own ``mutate`` (a roadmap it lacks is loaded through the careers application,
+``RoadmapLoader``), then renders the changed ones (``roadmap_document``), so every
 figure is the domain's own.
 
 - ``careers_roadmaps`` (PostgreSQL; SQLite embedded), changed with its position in
