@@ -56,6 +56,7 @@ from projections.onboarding.offering_search_reader import offering_search_for
 from projections.scheduling.integration_events import SchedulingIntegrationEvents
 from projections.scheduling.meetings import MeetingsProjection
 from projections.scheduling.notifications import notification_projections
+from queries.careers.roadmaps import RoadmapReads
 from queries.onboarding.npos import get_npo
 
 # How often a process without PostgreSQL's NOTIFY reads the projections' positions.
@@ -194,6 +195,9 @@ class Container:
         """People's names (for careers' enrolment reports)."""
         return NamesOfUsers(self.identity)
 
+    # Roadmaps as their readers see them: the cache first, PostgreSQL behind it.
+    roadmap_reads: RoadmapReads = field(init=False)
+
     def application(self, application_type: type[TApplication]) -> TApplication:
         found = self.applications[application_type.name]
         assert isinstance(found, application_type)
@@ -219,6 +223,27 @@ class Container:
         self.engine.stop()
         while self._closers:
             self._closers.pop()()
+
+
+def _give_ports(
+    applications: Mapping[str, SpotlightApplication],
+    settings: Settings,
+    identity: IdentityServices,
+    blobs: BlobStore,
+    search: OfferingSearch,
+) -> None:
+    """What onboarding and careers need from outside their context (their ports)."""
+    onboarding = applications.get(OnboardingApplication.name)
+    if not isinstance(onboarding, OnboardingApplication):
+        onboarding = None
+    else:
+        onboarding.offerings_topic = settings.onboarding_offerings_topic
+        onboarding.users = ActiveUserRoles(identity)
+        onboarding.blobs = blobs
+    careers = applications.get(CareersApplication.name)
+    if isinstance(careers, CareersApplication):
+        careers.users = ActiveUserRoles(identity)
+        careers.offerings = SearchedOfferings(search, onboarding)
 
 
 def build_container(
@@ -259,20 +284,9 @@ def build_container(
             guard_event_store(
                 app.recorder, breakers("postgres"), settings.postgres_timeout_seconds
             )
-    onboarding = applications.get(OnboardingApplication.name)
-    if isinstance(onboarding, OnboardingApplication):
-        onboarding.offerings_topic = settings.onboarding_offerings_topic
-        onboarding.users = ActiveUserRoles(identity)
-        onboarding.blobs = blobs
     search = offering_search or offering_search_for(views)
-    careers = applications.get(CareersApplication.name)
-    if isinstance(careers, CareersApplication):
-        careers.users = ActiveUserRoles(identity)
-        onboarding = applications.get(OnboardingApplication.name)
-        careers.offerings = SearchedOfferings(
-            search,
-            onboarding if isinstance(onboarding, OnboardingApplication) else None,
-        )
+    _give_ports(applications, settings, identity, blobs, search)
+    onboarding = applications.get(OnboardingApplication.name)
     dispatcher = Dispatcher(applications, HANDLER_TABLES)
     board = PositionBoard()
     engine = ProjectionEngine(
@@ -304,6 +318,7 @@ def build_container(
         breakers=breakers,
         recommender=recommender or NeedsMatch(),
     )
+    container.roadmap_reads = RoadmapReads(views, cache)
     container._closers.append(views.close)
     container._closers.append(identity.close)
     container._closers.extend(app.close for app in applications.values())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import identity_me, onboarding_flow, recommend, replay, search
+from bench import identity_me, onboarding_flow, recommend, replay, roadmap, search
 
 
 def main() -> int:
@@ -18,6 +18,7 @@ def main() -> int:
         onboarding_flow.main,
         search.main,
         recommend.main,
+        roadmap.main,
     ):
         failures += 1 if run([]) else 0
     return 1 if failures else 0

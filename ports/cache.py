@@ -25,3 +25,24 @@ class Cache(Pingable, Protocol):
     def keys(self, prefix: str) -> list[str]:
         """Keys beginning with ``prefix`` (for purges; not on hot paths)."""
         ...
+
+    def set_if_newer(self, key: str, version: int, value: bytes) -> bool:
+        """Store ``value`` at ``version`` unless the key holds that version or a
+        newer one (atomically: two writers never let an older value win). The key
+        then holds ``versioned(version, value)``, what ``get`` answers; answers
+        whether it wrote."""
+        ...
+
+
+def versioned(version: int, value: bytes) -> bytes:
+    """A version-guarded value as stored: the version in decimal, a newline, the
+    value."""
+    return b"%d\n" % version + value
+
+
+def split_versioned(stored: bytes) -> tuple[int, bytes] | None:
+    """The (version, value) of a version-guarded value; None if it is not one."""
+    head, newline, value = stored.partition(b"\n")
+    if not newline or not head.isdigit():
+        return None
+    return int(head), value

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+from ports.cache import split_versioned, versioned
+
 
 class InMemoryCache:
     def __init__(self) -> None:
@@ -55,3 +57,12 @@ class InMemoryCache:
             return sorted(
                 k for k in list(self._values) if k.startswith(prefix) and self._live(k)
             )
+
+    def set_if_newer(self, key: str, version: int, value: bytes) -> bool:
+        with self._lock:
+            entry = self._live(key)
+            current = split_versioned(entry[0]) if entry else None
+            if current is not None and current[0] >= version:
+                return False
+            self._values[key] = (versioned(version, value), None)
+            return True

@@ -16,12 +16,25 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from adapters.resilience import CircuitBreaker
+from ports.cache import versioned
 from ports.errors import BackendUnavailableError
 
 DEFAULT_TIMEOUT_SECONDS = 1.0
 # A command is retried once (a pooled connection the server closed meanwhile),
 # at once: redis-py's default, ten retries with backoff, outlasts any bound.
 RETRIES = 1
+
+# Writes ARGV[2] (the versioned value) at KEYS[1] unless the value there is at
+# version ARGV[1] or newer (``ports.cache.versioned``: "<version>\\n<value>").
+SET_IF_NEWER = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local held = tonumber(string.match(current, '^(%d+)\\n'))
+  if held and held >= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+"""
 
 
 def unreachable(error: BaseException) -> bool:
@@ -47,6 +60,7 @@ class RedisCache:
             retry=Retry(NoBackoff(), RETRIES),
         )
         self._breaker = breaker or CircuitBreaker("redis")
+        self._set_if_newer = self._redis.register_script(SET_IF_NEWER)
 
     @property
     def client(self) -> redis.Redis:
@@ -99,3 +113,10 @@ class RedisCache:
         with self._calling():
             found = list(self._redis.scan_iter(match=escaped + "*", count=500))
         return sorted(k.decode() if isinstance(k, bytes) else str(k) for k in found)
+
+    def set_if_newer(self, key: str, version: int, value: bytes) -> bool:
+        with self._calling():
+            written = self._set_if_newer(
+                keys=[key], args=[version, versioned(version, value)]
+            )
+        return bool(written)

@@ -20,16 +20,15 @@ roadmap records each reminder once, whatever the worker does twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 from uuid import UUID
-
-from eventsourcing.application import AggregateNotFoundError
 
 from domain.careers.roadmap import Roadmap, Timer
 from ports.relational import SqlSession
+from projections.careers.roadmaps import RoadmapLoader, roadmap_loader
 from projections.contracts import ProjectedEvent, Projection
 from projections.engine import live_names
 
@@ -38,7 +37,6 @@ TIMERS_TABLE = "car_roadmap_timers"
 ROADMAP_EVENTS = "Roadmap."
 
 # How the projection reads a roadmap as it is now (None: there is none).
-LoadRoadmap = Callable[[UUID], Roadmap | None]
 
 
 def stamp(moment: datetime) -> str:
@@ -52,11 +50,16 @@ def _is_roadmap_event(item: ProjectedEvent) -> bool:
 
 
 class RoadmapTimers(Projection):
-    """Subclassed by ``roadmap_timers_for`` with the way to load a roadmap."""
+    """Bound (``bound``) to the way to load a roadmap as it is now."""
 
     name = TIMERS_PROJECTION
     sources: ClassVar[tuple[str, ...]] = ("careers",)
-    load_roadmap: ClassVar[LoadRoadmap]
+    load_roadmap: ClassVar[RoadmapLoader]
+
+    @classmethod
+    def bound(cls, load: RoadmapLoader) -> type[RoadmapTimers]:
+        """This projection reading roadmaps through ``load``."""
+        return type(cls.__name__, (cls,), {"load_roadmap": staticmethod(load)})
 
     def _table(self) -> str:
         return self.names.table(TIMERS_TABLE)
@@ -123,22 +126,10 @@ def roadmap_timers_for(
 ) -> list[type[Projection]]:
     """The timers view over the careers application that runs here (none where it
     does not)."""
-    careers: Any = applications.get("careers")
+    careers = applications.get("careers")
     if careers is None:
         return []
-
-    def load(roadmap_id: UUID) -> Roadmap | None:
-        try:
-            found: object = careers.repository.get(roadmap_id)
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, Roadmap) else None
-
-    class BoundRoadmapTimers(RoadmapTimers):
-        pass
-
-    BoundRoadmapTimers.load_roadmap = staticmethod(load)
-    return [BoundRoadmapTimers]
+    return [RoadmapTimers.bound(roadmap_loader(careers))]
 
 
 # --- Reading (the timer worker) ------------------------------------------------------

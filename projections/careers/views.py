@@ -8,6 +8,7 @@ from projections.careers.candidates import CandidatesView
 from projections.careers.enrolments import EnrolmentsView
 from projections.careers.mentors import MentorsView
 from projections.careers.recommendations import RecommendationInputs
+from projections.careers.roadmaps import RoadmapCache, RoadmapsView, roadmap_loader
 from projections.careers.timers import roadmap_timers_for
 from projections.contracts import Projection
 
@@ -20,10 +21,13 @@ def careers_projections(
     """Every careers view, where the careers application runs; none elsewhere."""
     if CAREERS not in applications:
         return []
+    load = roadmap_loader(applications[CAREERS])
     return [
         CandidatesView,
         MentorsView,
         RecommendationInputs,
         EnrolmentsView,
         *roadmap_timers_for(applications),
+        RoadmapsView.bound(load),
+        RoadmapCache.bound(load),
     ]

@@ -6,10 +6,13 @@ only their own profile and mentees; admins read every mentor and the queue.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from domain.base import NotFoundError
+from domain.careers.roadmap import NUDGE_AFTER
 from ports.relational import RelationalStore
 from projections.careers.mentors import (
     MenteeRow,
@@ -17,6 +20,7 @@ from projections.careers.mentors import (
     MentorsReader,
     WaitingRow,
 )
+from projections.careers.roadmaps import RoadmapsReader, RoadmapSummary
 from queries.cursors import decode_cursor, encode_cursor
 
 T = TypeVar("T")
@@ -50,9 +54,39 @@ def get_mentor_profile(views: RelationalStore, mentor_id: str) -> MentorRow:
     return found
 
 
-def list_mentees(views: RelationalStore, mentor_id: str) -> list[MenteeRow]:
-    """The mentor's own mentees, the earliest assigned first."""
-    return MentorsReader(views).mentees_of(mentor_id)
+@dataclass(frozen=True)
+class MenteeProgress:
+    """A mentee as their mentor's list shows them (CM3): the assignment, and their
+    roadmap (None before they have one)."""
+
+    mentee: MenteeRow
+    roadmap: RoadmapSummary | None
+    # Items on the roadmap still open and no progress for ``NUDGE_AFTER``.
+    stalled: bool
+
+
+def list_mentees(
+    views: RelationalStore,
+    mentor_id: str,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> list[MenteeProgress]:
+    """The mentor's own mentees, the earliest assigned first, each with their
+    roadmap's progress, status, last activity, items awaiting approval and whether
+    they have stalled."""
+    mentees = MentorsReader(views).mentees_of(mentor_id)
+    roadmaps = RoadmapsReader(views).summaries([m.candidate_id for m in mentees])
+    moment = now()
+    return [
+        MenteeProgress(m, found, _stalled(found, moment))
+        for m in mentees
+        for found in [roadmaps.get(m.candidate_id)]
+    ]
+
+
+def _stalled(roadmap: RoadmapSummary | None, now: datetime) -> bool:
+    if roadmap is None or roadmap.open_items == 0 or roadmap.progressed_at is None:
+        return False
+    return datetime.fromisoformat(roadmap.progressed_at) + NUDGE_AFTER <= now
 
 
 def list_mentors(

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.embedded.cache import InMemoryCache
 from adapters.redis.cache import RedisCache
-from ports.cache import Cache
+from ports.cache import Cache, split_versioned
 
 
 class CacheContract(ABC):
@@ -60,6 +60,34 @@ class CacheContract(ABC):
         cache.set(prefix + "user:2", b"2")
         cache.set(prefix + "other", b"3")
         assert cache.keys(prefix + "user:") == [prefix + "user:1", prefix + "user:2"]
+
+    def test_set_if_newer_never_lets_an_older_version_win(
+        self, cache: Cache, prefix: str
+    ) -> None:
+        key = prefix + "roadmap"
+        assert cache.set_if_newer(key, 3, b'{"v": 3}') is True
+        # Check an older or the same version is ignored, a newer one written.
+        assert cache.set_if_newer(key, 2, b'{"v": 2}') is False
+        assert cache.set_if_newer(key, 3, b'{"v": "again"}') is False
+        stored = cache.get(key)
+        assert stored is not None
+        assert split_versioned(stored) == (3, b'{"v": 3}')
+        assert cache.set_if_newer(key, 4, b'{"v": 4}\nmore') is True
+        stored = cache.get(key)
+        assert stored is not None
+        assert split_versioned(stored) == (4, b'{"v": 4}\nmore')
+        # Check a deleted key takes any version again.
+        cache.delete(key)
+        assert cache.set_if_newer(key, 1, b"{}") is True
+
+    def test_a_plain_value_is_not_a_versioned_one(
+        self, cache: Cache, prefix: str
+    ) -> None:
+        cache.set(prefix + "plain", b"hello")
+        stored = cache.get(prefix + "plain")
+        assert stored is not None
+        assert split_versioned(stored) is None
+        assert cache.set_if_newer(prefix + "plain", 1, b"x") is True
 
 
 class TestInMemoryCache(CacheContract):

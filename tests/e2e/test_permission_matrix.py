@@ -167,6 +167,10 @@ MATRIX: dict[str, Access] = {
     "PUT /me/mentor-profile": MENTOR,
     "GET /me/mentor-profile": MENTOR,
     "GET /me/mentees": MENTOR,
+    # Careers: the roadmap (own; a mentor their mentees', admins any).
+    "GET /me/roadmap": CANDIDATE,
+    "GET /me/roadmap/progress-history": CANDIDATE,
+    "GET /candidates/{candidate_id}/roadmap": roles(Role.ADMIN, Role.CAREER_MENTOR),
     "DELETE /me/mentees/{candidate_id}": MENTOR,
     "GET /mentors": ADMIN,
     "GET /mentors/queue": ADMIN,

@@ -29,3 +29,6 @@ class PrefixedCache(RedisCache):
 
     def ttl(self, key: str) -> float | None:
         return super().ttl(self.prefix + key)
+
+    def set_if_newer(self, key: str, version: int, value: bytes) -> bool:
+        return super().set_if_newer(self.prefix + key, version, value)

@@ -36,6 +36,7 @@ from commands.careers.messages import (
 )
 from domain.careers.values import ROLE_CAREER_MENTOR
 from projections.careers.mentors import MENTORS_PROJECTION
+from projections.careers.roadmaps import ROADMAPS_PROJECTION
 from queries.careers import mentors as q
 from queries.cursors import CURSOR_PATTERN, MAX_CURSOR_LENGTH
 
@@ -68,6 +69,9 @@ MentorDep = Annotated[CurrentUser, Depends(only_mentors)]
 FRESH_FOR_MENTORS = Depends(
     read_your_writes(MENTORS_PROJECTION, authorized_by=only_mentors)
 )
+FRESH_ROADMAPS_FOR_MENTORS = Depends(
+    read_your_writes(ROADMAPS_PROJECTION, authorized_by=only_mentors)
+)
 FRESH_FOR_ADMINS = Depends(
     read_your_writes(MENTORS_PROJECTION, authorized_by=only_admins)
 )
@@ -94,9 +98,12 @@ def read_mentor_profile(user: MentorDep, container: ContainerDep) -> MentorOut:
     return MentorOut.of(q.get_mentor_profile(container.views, str(user.id)))
 
 
-@me_router.get("/mentees", dependencies=[FRESH_FOR_MENTORS])
+@me_router.get("/mentees", dependencies=[FRESH_FOR_MENTORS, FRESH_ROADMAPS_FOR_MENTORS])
 def list_mentees(user: MentorDep, container: ContainerDep) -> list[MenteeOut]:
-    """The mentor's own mentees, the earliest assigned first."""
+    """The mentor's own mentees, the earliest assigned first, each with their
+    roadmap's progress and status, last activity, the items awaiting your
+    approval, and whether they have stalled (items open, no progress for 14
+    days)."""
     return [MenteeOut.of(m) for m in q.list_mentees(container.views, str(user.id))]
 
 

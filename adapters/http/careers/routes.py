@@ -10,6 +10,7 @@ from adapters.http.careers import (
     mentors,
     recommendations,
     roadmap,
+    roadmap_reads,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -22,4 +23,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     roadmap.me_router,
     roadmap.router,
     enrolments.router,
+    roadmap_reads.me_router,
+    roadmap_reads.router,
 )

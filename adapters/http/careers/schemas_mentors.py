@@ -12,7 +12,8 @@ from domain.careers.assessment import LANGUAGE, MAX_LANGUAGES
 from domain.careers.mentor import MAX_MENTEE_CAP, MentorProfile
 from domain.careers.mentor_assignment import REASONS
 from domain.tagging import CATEGORIES_OF_NEED, MAX_TAGS, TAG
-from projections.careers.mentors import MenteeRow, MentorRow, WaitingRow
+from projections.careers.mentors import MentorRow, WaitingRow
+from queries.careers.mentors import MenteeProgress
 
 STRICT = ConfigDict(extra="forbid")
 
@@ -85,19 +86,44 @@ class MentorOut(BaseModel):
         )
 
 
+class AwaitingApprovalOut(BaseModel):
+    count: int
+    item_ids: list[str] = Field(description="Oldest request first.")
+
+
 class MenteeOut(BaseModel):
     candidate_id: str
     reason: str = Field(
         description=f"Why this mentor was chosen: one of {', '.join(REASONS)}."
     )
     assigned_at: str
+    progress: float = Field(
+        description="The roadmap's progress in percent (one decimal); 0 without one."
+    )
+    roadmap_status: str = Field(
+        description="NOT_STARTED, IN_PROGRESS or COMPLETED (derived from the items)."
+    )
+    last_activity_at: str | None = Field(
+        description="The roadmap's last change; null without a roadmap."
+    )
+    awaiting_approval: AwaitingApprovalOut = Field(
+        description="Items the mentee asked for, waiting for your decision."
+    )
+    stalled: bool = Field(description="Items still open and no progress for 14 days.")
 
     @classmethod
-    def of(cls, row: MenteeRow) -> MenteeOut:
+    def of(cls, found: MenteeProgress) -> MenteeOut:
+        row, roadmap = found.mentee, found.roadmap
+        waiting = list(roadmap.awaiting_approval) if roadmap else []
         return cls(
             candidate_id=row.candidate_id,
             reason=row.reason,
             assigned_at=row.assigned_at,
+            progress=float(roadmap.percent) if roadmap else 0.0,
+            roadmap_status=roadmap.status if roadmap else "NOT_STARTED",
+            last_activity_at=roadmap.last_activity_at if roadmap else None,
+            awaiting_approval=AwaitingApprovalOut(count=len(waiting), item_ids=waiting),
+            stalled=found.stalled,
         )
 
 
