@@ -732,10 +732,14 @@ class Roadmap(SpotlightAggregate):
         def change(self, roadmap: Roadmap, at: str) -> None:
             roadmap.erased = True
             roadmap.feedback = None
+            # A roadmap held in memory forgets the texts too, as one loaded from
+            # the store after the key is gone reads them.
+            for item in roadmap.items.values():
+                item.forget_texts()
 
     def erase(self) -> None:
-        """The candidate was erased: nothing changes any more (their texts read as
-        erased already, their key being gone). Erasing again changes nothing."""
+        """The candidate was erased: their texts read as erased (their key is gone)
+        and nothing changes any more. Erasing again changes nothing."""
         if not self.erased:
             self.trigger_event(self.Erased)
 

@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.base import InvalidFieldError
+from domain.personal_data import ERASED
 from domain.text import LONG_TEXT, TITLE, TextFormat
 
 MAX_MODULES = 100
@@ -297,6 +298,18 @@ class Item:
 
     def deadline(self, deadline_id: str) -> Deadline | None:
         return next((d for d in self.deadlines if d.id == deadline_id), None)
+
+    def forget_texts(self) -> None:
+        """Read every personal text as erased (or absent, where none was given)."""
+        self.title = ERASED
+        self.description = None
+        self.note = None
+        if self.reason is not None:
+            self.reason = ERASED
+        for module in self.modules:
+            module.title = ERASED
+        for deadline in self.deadlines:
+            deadline.title = ERASED
 
     def move_to(self, status: ItemStatus, at: str) -> None:
         if status != self.status:
