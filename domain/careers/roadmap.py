@@ -442,9 +442,11 @@ class Roadmap(SpotlightAggregate):
             module = item.module(self.module_id)
             if module is not None:
                 module.done = self.done
-            if self.done and item.status == ItemStatus.NOT_STARTED:
-                item.move_to(ItemStatus.IN_PROGRESS, at)
-            roadmap.progressed_at = at
+            if self.done:
+                if item.status == ItemStatus.NOT_STARTED:
+                    item.move_to(ItemStatus.IN_PROGRESS, at)
+                # Undoing a module is no step forward.
+                roadmap.progressed_at = at
 
     def mark_module(self, item_id: str, module_id: str, done: bool) -> bool:
         """Mark a module done or undone; the last module done completes the item.

@@ -638,6 +638,11 @@ def test_a_nudge_after_fourteen_days_without_progress(
     assert progressed > first
     nudges = {k for k in keys(roadmap) if k[0] == "nudge"}
     assert nudges == {("nudge", str(roadmap.id), progressed + timedelta(days=14))}
+    clock.passes(days=1)
+    roadmap.mark_module("a", "m1", False)  # undone: no step forward
+    assert roadmap.progressed_at == progressed.isoformat()
+    assert {k for k in keys(roadmap) if k[0] == "nudge"} == nudges
+    roadmap.mark_module("a", "m1", True)
     roadmap.mark_module("a", "m2", True)  # nothing open: no nudge
     assert {k for k in keys(roadmap) if k[0] == "nudge"} == set()
 

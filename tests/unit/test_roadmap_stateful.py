@@ -444,9 +444,10 @@ class RoadmapMachine(RuleBasedStateMachine):
         was_completed = self.completions
         if item.modules[module] != done:
             item.modules[module] = done
-            if done and item.status == "NOT_STARTED":
-                item.move("IN_PROGRESS", self.now)
-            self.progressed_at = self.now
+            if done:
+                if item.status == "NOT_STARTED":
+                    item.move("IN_PROGRESS", self.now)
+                self.progressed_at = self.now
             if all(item.modules.values()):
                 self.completed_item(item)
         assert became_completed is (self.completions > was_completed)
