@@ -30,6 +30,7 @@ from domain.careers.roadmap import (
     progress_history,
 )
 from domain.careers.roadmap_items import ItemSpec, ItemStatus, due_instant
+from domain.personal_data import ERASED
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 CANDIDATE_ID = "5eed0000-0000-4000-8000-00000000c0de"
@@ -793,3 +794,20 @@ def test_a_deadline_moves_alone_when_a_module_has_the_same_id(
     item = roadmap.item("a")
     assert [(d.id, d.due) for d in item.deadlines] == [("d1", "2026-04-20")]
     assert [(m.id, m.due) for m in item.modules] == [("d1", None)]
+
+
+def test_an_erased_roadmap_in_memory_keeps_no_text_of_the_person(
+    roadmap: Roadmap,
+) -> None:
+    # A roadmap held in a cache when the person is erased reads as one loaded
+    # from the store after their key is gone: every text erased.
+    roadmap.request_item(
+        "a",
+        ItemSpec.goal("Secret plan", "Details", [{"title": "Step one"}], "2030-01-01"),
+    )
+    roadmap.decline("a", "Private reason")
+    roadmap.erase()
+    item = roadmap.items["a"]
+    assert (item.title, item.description, item.reason) == (ERASED, None, ERASED)
+    assert [m.title for m in item.modules] == [ERASED]
+    assert [d.title for d in item.deadlines] == [ERASED]
