@@ -29,6 +29,7 @@ from commands.careers.process_manager import PROCESS_MANAGER as CAREERS_PROCESS
 from commands.identity.application import IdentityApplication
 from commands.identity.messages import BootstrapAdmin, SignIn
 from projections.careers.candidates import CANDIDATES_PROJECTION
+from projections.careers.roadmaps import ROADMAP_CACHE_PROJECTION, ROADMAPS_PROJECTION
 from projections.identity.integration_events import (
     IDENTITY_INTEGRATION_PROJECTION,
     USERS_TOPIC,
@@ -80,10 +81,11 @@ def wait_for_views(client: TestClient, token: str) -> None:
 
 def wait_for_careers(client: TestClient, token: str) -> None:
     source, position = token.split(":")
+    views = [CANDIDATES_PROJECTION, ROADMAPS_PROJECTION, ROADMAP_CACHE_PROJECTION]
     lag = container_of(client).engine.wait_for(
-        source, int(position), [CANDIDATES_PROJECTION], timeout_seconds=30
+        source, int(position), views, timeout_seconds=30
     )
-    assert lag == 0, f"the candidates view is {lag} events behind"
+    assert lag == 0, f"the careers views are {lag} events behind"
 
 
 def wait_for_career_erasure(client: TestClient, erasure_token: str) -> None:
@@ -292,7 +294,16 @@ def test_erasure_leaves_no_personal_data_in_any_store(
         },
     )
     assert assessed.status_code == 201, assessed.text
-    wait_for_careers(client, assessed.json()["consistency_token"])
+    # A goal of her own on her roadmap, in her words.
+    goal = [f"Goal{unique}", f"Step{unique}"]
+    requested = client.post(
+        "/me/roadmap/items",
+        headers=zelda.headers,
+        json={"goal": {"title": goal[0], "modules": [{"title": goal[1]}]}},
+    )
+    assert requested.status_code == 201, requested.text
+    career += goal
+    wait_for_careers(client, requested.json()["consistency_token"])
 
     # Check the search finds the data while it is there (the views and the cache),
     # and that the event stores never held it in clear.
@@ -303,7 +314,9 @@ def test_erasure_leaves_no_personal_data_in_any_store(
     found = _postgres_tables_containing(postgres_url, career)
     assert any("careers_candidates_v" in t for t in found), found
     assert any("careers_assessments_v" in t for t in found), found
+    assert any("car_roadmaps_v" in t for t in found), found
     assert not any("careers_events" in t for t in found), found
+    assert _redis_keys_containing(redis_url, goal)  # the cached roadmap
 
     erased = client.delete("/me", headers=zelda.headers)
     assert erased.status_code == 200, erased.text
