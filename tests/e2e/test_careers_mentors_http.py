@@ -60,7 +60,7 @@ def test_the_mentor_story_assignment_queue_cap_and_a_mentor_leaving(
             "reason": "expertise",
             "assigned_at": world.get("/me/mentees", resume)[0]["assigned_at"],
             # No roadmap yet.
-            "progress": 0.0,
+            "percent": 0.0,
             "roadmap_status": "NOT_STARTED",
             "last_activity_at": None,
             "awaiting_approval": {"count": 0, "item_ids": []},

@@ -110,10 +110,10 @@ def test_an_npo_sees_its_enrolments_and_engagement(story: Story) -> None:
         assert re.fullmatch(r"Candidate [0-9A-F]{6}", row["pseudonym"])
     assert len({row["pseudonym"] for row in seen[1:]}) == 3
     assert [(row["status"], row["percent"]) for row in seen] == [
-        ("COMPLETED", "100.0"),
-        ("COMPLETED", "100.0"),
-        ("IN_PROGRESS", "50.0"),
-        ("WITHDRAWN", "0.0"),
+        ("COMPLETED", 100.0),
+        ("COMPLETED", 100.0),
+        ("IN_PROGRESS", 50.0),
+        ("WITHDRAWN", 0.0),
     ]
     assert seen[3]["withdrawn_at"] is not None
     assert {r["offering_id"] for r in rows.values()} == {clinic}
@@ -142,7 +142,7 @@ def test_an_npo_sees_its_enrolments_and_engagement(story: Story) -> None:
         "in_progress": 1,
         "completed": 2,
         "withdrawn": 1,
-        "median_days_to_complete": "0.0",
+        "median_days_to_complete": 0.0,
         "feedback": None,
     }
     # ... the third rating shows the mean and the count, never a comment.
@@ -150,7 +150,7 @@ def test_an_npo_sees_its_enrolments_and_engagement(story: Story) -> None:
     token = rate(cy, item_of(cy), 3)
     report = story.get(f"/npos/{npo.npo_id}/engagement", npo.owner, token)
     (row,) = report["offerings"]
-    assert row["feedback"] == {"mean": "4.0", "count": 3}
+    assert row["feedback"] == {"mean": 4.0, "count": 3}
     assert (row["completed"], row["in_progress"]) == (3, 0)
     assert "Private words" not in str(report)
 

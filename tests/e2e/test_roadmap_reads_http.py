@@ -199,7 +199,7 @@ def test_the_mentor_sees_each_mentees_progress(world: MentoringClient) -> None:
     after = story.mark(cv, "m1")
     [mentee] = world.get("/me/mentees", story.mentor, after)
     assert mentee["candidate_id"] == story.candidate.user_id
-    assert (mentee["progress"], mentee["roadmap_status"]) == (50.0, "IN_PROGRESS")
+    assert (mentee["percent"], mentee["roadmap_status"]) == (50.0, "IN_PROGRESS")
     assert mentee["awaiting_approval"] == {"count": 1, "item_ids": [waiting]}
     assert mentee["stalled"] is False
     assert mentee["last_activity_at"] is not None

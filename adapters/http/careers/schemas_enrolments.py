@@ -28,7 +28,7 @@ class EnrolmentOut(BaseModel):
     offering_id: str
     item_id: str
     status: ItemStatus
-    percent: str = Field(description="The item's progress, one decimal (e.g. 66.7).")
+    percent: float = Field(description="The item's progress, one decimal (e.g. 66.7).")
     done_modules: int
     total_modules: int
     enrolled_at: str
@@ -44,7 +44,7 @@ class EnrolmentOut(BaseModel):
             offering_id=row.offering_id,
             item_id=row.item_id,
             status=row.status,
-            percent=str(row.percent),
+            percent=float(row.percent),
             done_modules=row.done_modules,
             total_modules=row.total_modules,
             enrolled_at=row.enrolled_at,
@@ -66,12 +66,12 @@ class EnrolmentPage(BaseModel):
 
 
 class FeedbackScoreOut(BaseModel):
-    mean: str = Field(description="The mean rating (1 to 5), one decimal.")
+    mean: float = Field(description="The mean rating (1 to 5), one decimal.")
     count: int = Field(description=f"How many ratings (at least {MIN_RATINGS}).")
 
     @classmethod
     def of(cls, score: FeedbackScore | None) -> FeedbackScoreOut | None:
-        return None if score is None else cls(mean=str(score.mean), count=score.count)
+        return None if score is None else cls(mean=float(score.mean), count=score.count)
 
 
 class OfferingEngagementOut(BaseModel):
@@ -81,7 +81,7 @@ class OfferingEngagementOut(BaseModel):
     in_progress: int
     completed: int
     withdrawn: int
-    median_days_to_complete: str | None = Field(
+    median_days_to_complete: float | None = Field(
         description="From enrolment to completion, one decimal; null before any "
         "completion."
     )
@@ -100,7 +100,7 @@ class OfferingEngagementOut(BaseModel):
             in_progress=found.in_progress,
             completed=found.completed,
             withdrawn=found.withdrawn,
-            median_days_to_complete=None if median is None else str(median),
+            median_days_to_complete=None if median is None else float(median),
             feedback=FeedbackScoreOut.of(found.feedback),
         )
 

@@ -97,7 +97,7 @@ class MenteeOut(BaseModel):
         description=f"Why this mentor was chosen: one of {', '.join(REASONS)}."
     )
     assigned_at: str
-    progress: float = Field(
+    percent: float = Field(
         description="The roadmap's progress in percent (one decimal); 0 without one."
     )
     roadmap_status: str = Field(
@@ -119,7 +119,7 @@ class MenteeOut(BaseModel):
             candidate_id=row.candidate_id,
             reason=row.reason,
             assigned_at=row.assigned_at,
-            progress=float(roadmap.percent) if roadmap else 0.0,
+            percent=float(roadmap.percent) if roadmap else 0.0,
             roadmap_status=roadmap.status if roadmap else "NOT_STARTED",
             last_activity_at=roadmap.last_activity_at if roadmap else None,
             awaiting_approval=AwaitingApprovalOut(count=len(waiting), item_ids=waiting),
