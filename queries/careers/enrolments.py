@@ -5,7 +5,7 @@ An approved offering item on a candidate's roadmap enrols them in the offering
 
 - **enrolments**: each enrolled candidate with the item's status and progress; by
   name only where the candidate's career profile visibility is ``npos`` (the
-  candidates view knows it), otherwise by a stable pseudonym ("Candidate 7F3A9C":
+  candidates view knows it), otherwise by a stable pseudonym ("Candidate 7F3A9C21":
   an HMAC of the NPO and the candidate with a platform secret, so one NPO sees the
   same pseudonym each time, two NPOs cannot match theirs, and nobody can compute it
   back to the candidate without the secret);
@@ -97,9 +97,10 @@ class OfferingEngagement:
 
 
 def pseudonym(secret: bytes, npo_id: str, candidate_id: str) -> str:
-    """The candidate's stable pseudonym for this NPO."""
+    """The candidate's stable pseudonym for this NPO: 32 bits of the HMAC, so two
+    of an NPO's candidates share one only past tens of thousands of them."""
     digest = hmac.new(secret, f"{npo_id}:{candidate_id}".encode(), hashlib.sha256)
-    return f"Candidate {digest.hexdigest()[:6].upper()}"
+    return f"Candidate {digest.hexdigest()[:8].upper()}"
 
 
 def _check_access(members: NpoMembers, viewer: Viewer, npo_id: str) -> None:

@@ -107,7 +107,7 @@ def test_an_npo_sees_its_enrolments_and_engagement(story: Story) -> None:
     assert (seen[0]["name"], seen[0]["pseudonym"]) == ("Ada Lovelace", None)
     for row in seen[1:]:
         assert row["name"] is None
-        assert re.fullmatch(r"Candidate [0-9A-F]{6}", row["pseudonym"])
+        assert re.fullmatch(r"Candidate [0-9A-F]{8}", row["pseudonym"])
     assert len({row["pseudonym"] for row in seen[1:]}) == 3
     assert [(row["status"], row["percent"]) for row in seen] == [
         ("COMPLETED", 100.0),

@@ -76,7 +76,7 @@ def test_pseudonyms_are_stable_per_npo_and_secret() -> None:
     one = pseudonym(b"secret", "npo-1", "candidate-1")
     assert one == pseudonym(b"secret", "npo-1", "candidate-1")
     assert one.startswith("Candidate ")
-    assert len(one) == len("Candidate 7F3A9C")
+    assert len(one) == len("Candidate 7F3A9C21")
     # Check another NPO, candidate or secret gives another pseudonym.
     assert one != pseudonym(b"secret", "npo-2", "candidate-1")
     assert one != pseudonym(b"secret", "npo-1", "candidate-2")

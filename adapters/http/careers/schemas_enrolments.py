@@ -22,7 +22,7 @@ class EnrolmentOut(BaseModel):
         "to NPOs; otherwise null and `pseudonym` is set."
     )
     pseudonym: str | None = Field(
-        description="A stable pseudonym for this NPO (e.g. 'Candidate 7F3A9C') when "
+        description="A stable pseudonym for this NPO (e.g. 'Candidate 7F3A9C21') when "
         "the name is not shown."
     )
     offering_id: str
