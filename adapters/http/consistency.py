@@ -91,18 +91,9 @@ async def reflect(
     source's log has not reached, is refused at once.
     """
     names = list(projections)
-    if token.source not in container.applications:
-        raise _refused(token, f"unknown source {token.source!r}")
-    engine = container.engine
-    if engine.has_applied(token.source, token.position, names):
+    if await reflected(container, token, names):
         return
-    head = await run_in_threadpool(engine.head, token.source)
-    if token.position > head:
-        raise _refused(
-            token,
-            f"position {token.position} is beyond the latest recorded in "
-            f"{token.source!r}; send a consistency_token a command answered",
-        )
+    engine = container.engine
     lag = await run_in_threadpool(
         engine.wait_for,
         token.source,
@@ -116,6 +107,29 @@ async def reflect(
             f"The views are {lag} event(s) behind {token}; try again shortly.",
             lag=lag,
         )
+
+
+async def reflected(
+    container: Container, token: ConsistencyToken, projections: Iterable[str]
+) -> bool:
+    """Whether ``projections`` have applied ``token`` already, without waiting.
+
+    An unknown source, or a position the source's log has not reached, is refused
+    (422): no view will ever reflect it.
+    """
+    if token.source not in container.applications:
+        raise _refused(token, f"unknown source {token.source!r}")
+    engine = container.engine
+    if engine.has_applied(token.source, token.position, projections):
+        return True
+    head = await run_in_threadpool(engine.head, token.source)
+    if token.position > head:
+        raise _refused(
+            token,
+            f"position {token.position} is beyond the latest recorded in "
+            f"{token.source!r}; send a consistency_token a command answered",
+        )
+    return False
 
 
 def read_your_writes(
@@ -137,3 +151,32 @@ def read_your_writes(
             await reflect(container, token, projections)
 
     return wait
+
+
+def views_or_record(
+    *projections: str, record_source: str, authorized_by: Callable[..., object]
+) -> Callable[..., Awaitable[bool]]:
+    """Read-your-writes for a route that can also answer from the write model.
+
+    The dependency answers True when there is no token or ``projections`` have
+    applied it. A token of ``record_source`` they have not reached yet answers False
+    at once, without waiting: the route then answers from the aggregate's own
+    record, which holds every event recorded so far, the token's too. A token of any
+    other source is waited for, as ``read_your_writes`` does. Runs after
+    ``authorized_by``.
+    """
+
+    async def fresh(
+        request: Request,
+        caller: Annotated[object, Depends(authorized_by)],
+        token: Annotated[ConsistencyToken | None, Depends(consistency_token)],
+    ) -> bool:
+        if token is None:
+            return True
+        container: Container = request.app.state.container
+        if token.source != record_source:
+            await reflect(container, token, projections)
+            return True
+        return await reflected(container, token, projections)
+
+    return fresh

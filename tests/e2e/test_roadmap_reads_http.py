@@ -203,3 +203,33 @@ def test_the_mentor_sees_each_mentees_progress(world: MentoringClient) -> None:
     assert mentee["awaiting_approval"] == {"count": 1, "item_ids": [waiting]}
     assert mentee["stalled"] is False
     assert mentee["last_activity_at"] is not None
+
+
+def test_a_write_not_yet_in_the_views_is_read_from_the_roadmaps_record(
+    world: MentoringClient,
+) -> None:
+    story = Story(world)
+    cv = story.request("Write a CV", ("Draft", "Review"))
+    seen = story.own(story.approve(cv))
+    assert seen["percent"] == 0.0
+    # The views stop: a module marked now is not in them.
+    world.container.engine.stop()
+    marked = story.mark(cv, "m1")
+    assert story.own()["percent"] == 0.0  # the views, behind
+
+    # Check the token's reader gets its write at once, from the roadmap's record,
+    # as the views will render it; so does the mentor.
+    own = story.own(marked)
+    assert (own["status"], own["percent"]) == ("IN_PROGRESS", 50.0)
+    assert [m["done"] for m in own["items"][0]["modules"]] == [True, False]
+    path = f"/candidates/{story.candidate.user_id}/roadmap"
+    assert world.get(path, story.mentor, marked) == own
+    # A token no log has reached is still refused, naming it.
+    source, _, position = marked.partition(":")
+    beyond = story.world.client.get(
+        "/me/roadmap",
+        params={"after": f"{source}:{int(position) + 1000}"},
+        headers=story.candidate.headers,
+    )
+    assert beyond.status_code == 422, beyond.text
+    assert beyond.json()["errors"][0]["field"] == "after"

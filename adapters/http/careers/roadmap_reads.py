@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, Depends, Query
 
 from adapters.bootstrap import Container
@@ -25,23 +26,44 @@ from adapters.http.careers.schemas_roadmap_reads import (
 from adapters.http.consistency import (
     ConsistencyToken,
     consistency_token,
-    read_your_writes,
+    views_or_record,
 )
 from commands.careers.application import CareersApplication
 from domain.careers.roadmap import Roadmap
-from projections.careers.roadmap_document import RoadmapDocument
+from projections.careers.roadmap_document import (
+    RoadmapDocument,
+    empty_document,
+    roadmap_document,
+)
 from projections.careers.roadmaps import ROADMAPS_PROJECTION
 from queries.careers import roadmaps as q
 
 me_router = APIRouter(prefix="/me/roadmap", tags=["roadmap"])
 router = APIRouter(prefix="/candidates", tags=["roadmap"])
 
-FRESH_OWN_ROADMAP = Depends(
-    read_your_writes(ROADMAPS_PROJECTION, authorized_by=only_candidates)
-)
-FRESH_ROADMAPS = Depends(
-    read_your_writes(ROADMAPS_PROJECTION, authorized_by=admins_or_mentors)
-)
+
+# Read-your-writes without waiting: a careers token the views have not reached yet
+# is answered from the roadmap's own record (``EventsOfRoadmaps.document_now``).
+OwnViewsFresh = Annotated[
+    bool,
+    Depends(
+        views_or_record(
+            ROADMAPS_PROJECTION,
+            record_source=CareersApplication.name,
+            authorized_by=only_candidates,
+        )
+    ),
+]
+ViewsFresh = Annotated[
+    bool,
+    Depends(
+        views_or_record(
+            ROADMAPS_PROJECTION,
+            record_source=CareersApplication.name,
+            authorized_by=admins_or_mentors,
+        )
+    ),
+]
 TokenDep = Annotated[ConsistencyToken | None, Depends(consistency_token)]
 AsOf = Annotated[
     str | None,
@@ -63,29 +85,46 @@ class EventsOfRoadmaps:
     def events(self, candidate_id: str) -> Sequence[Any]:
         return list(self._app.events.get(Roadmap.id_for(candidate_id)))
 
+    def document_now(self, candidate_id: str, position: int) -> RoadmapDocument:
+        """The roadmap as its record holds it now (at least at ``position``)."""
+        try:
+            found: object = self._app.repository.get(Roadmap.id_for(candidate_id))
+        except AggregateNotFoundError:
+            return empty_document(candidate_id)
+        if not isinstance(found, Roadmap) or found.erased:
+            return empty_document(candidate_id)
+        return roadmap_document(found, position)
+
 
 def _read(
     container: Container,
     candidate_id: str,
     as_of: str | None,
     token: ConsistencyToken | None,
+    views_fresh: bool,
 ) -> RoadmapDocument:
     if as_of is not None:
         moment = q.parse_moment(as_of)
         return q.roadmap_as_of(EventsOfRoadmaps(container), candidate_id, moment)
+    if token is not None and not views_fresh:
+        return EventsOfRoadmaps(container).document_now(candidate_id, token.position)
     wanted = q.Wanted(token.source, token.position) if token else None
     return container.roadmap_reads.document(candidate_id, wanted)
 
 
-@me_router.get("", dependencies=[FRESH_OWN_ROADMAP])
+@me_router.get("")
 def read_own_roadmap(
-    user: CandidateDep, container: ContainerDep, token: TokenDep, as_of: AsOf = None
+    user: CandidateDep,
+    container: ContainerDep,
+    token: TokenDep,
+    views_fresh: OwnViewsFresh,
+    as_of: AsOf = None,
 ) -> RoadmapOut:
     """Your roadmap (CANDIDATE): its status and progress, the items on it by
     priority (status, percentage, modules, deadlines, time in each status), the
     items waiting for a decision, declined and withdrawn apart, and your feedback.
     ``as_of`` answers it as it stood at that moment (422 for a moment to come)."""
-    return RoadmapOut.of(_read(container, str(user.id), as_of, token))
+    return RoadmapOut.of(_read(container, str(user.id), as_of, token, views_fresh))
 
 
 @me_router.get("/progress-history")
@@ -100,14 +139,15 @@ def read_own_progress_history(
 
 @router.get(
     "/{candidate_id}/roadmap",
-    dependencies=[FRESH_ROADMAPS],
     responses={404: {"description": "No such candidate, or not your mentee."}},
 )
 def read_candidate_roadmap(
+    *,
     candidate_id: UUID,
     user: AdminOrMentorDep,
     container: ContainerDep,
     token: TokenDep,
+    views_fresh: ViewsFresh,
     as_of: AsOf = None,
 ) -> RoadmapOut:
     """A candidate's roadmap, as they see it, feedback included: for their
@@ -118,4 +158,4 @@ def read_candidate_roadmap(
         frozenset(str(r) for r in user.roles),
         str(candidate_id),
     )
-    return RoadmapOut.of(_read(container, str(candidate_id), as_of, token))
+    return RoadmapOut.of(_read(container, str(candidate_id), as_of, token, views_fresh))
