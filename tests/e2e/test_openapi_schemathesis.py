@@ -106,6 +106,10 @@ UNSTATABLE_RULES = re.compile(
     # offerings visible now (what a mentor suggests to their mentee).
     r"|^categories\[\d+\]: is not a known category$"
     r"|^offering_id: is not a visible offering$"
+    # the items on a roadmap now (a new priority order names each of them; ratings
+    # are of items on it)...
+    r"|^order: must name every item on the roadmap \(approved, not withdrawn\) once$"
+    r"|^items\.[A-Za-z0-9_-]+: is not an item on this roadmap$"
     # Nor has it a "now", or a calendar (February has no 30th): a roadmap is read
     # as of a real moment that has passed.
     r"|^as_of: (must not be in the future|is not a real date)$"

@@ -77,8 +77,8 @@ def test_the_roadmap_on_postgres_and_redis(
     story.approve(cv)
     after = story.mark(cv, "m1")
 
-    # Check the mark is read back at once, from the cache, equal to the view.
-    hits = reads.cache_hits
+    # Check the mark is read back at once (from the roadmap's record while the
+    # views catch up), and then from the cache, equal to the view.
     own = story.own(after)
     assert own["percent"] == 25.0
     caught_up(container, after, ROADMAP_CACHE_PROJECTION, ROADMAPS_PROJECTION)
@@ -87,6 +87,8 @@ def test_the_roadmap_on_postgres_and_redis(
     assert in_redis is not None
     assert in_redis == in_postgres
     assert in_redis.percent == Decimal("25.0")
+    hits = reads.cache_hits
+    assert story.own(after) == own
     assert reads.cache_hits == hits + 1
 
     # Check an older write never replaces the cached value.

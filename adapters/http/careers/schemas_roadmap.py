@@ -137,6 +137,8 @@ class PrioritiesIn(BaseModel):
         max_length=MAX_ITEMS,
         description="Every item on the roadmap (approved, not withdrawn) once, "
         "most important first.",
+        # Said in the document; the roadmap refuses a repeat, naming ``order``.
+        json_schema_extra={"uniqueItems": True},
     )
 
 
