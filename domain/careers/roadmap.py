@@ -314,14 +314,8 @@ class Roadmap(SpotlightAggregate):
         """The mentor approves a requested item, at ``position`` in the priority
         order (0 first; None or past the end: last). Answers whether it is the
         candidate's first approved item (a badge)."""
-        self._require_not_erased()
-        item = self.item(item_id)
-        if item.status != ItemStatus.PENDING_APPROVAL:
-            raise ConflictError(
-                "Only an item awaiting approval can be approved; "
-                f"this one is {item.status}."
-            )
-        first = not any(i.approved_at for i in self.items.values())
+        self._waiting(item_id, ItemStatus.PENDING_APPROVAL, "approved")
+        first = self._nothing_approved_yet()
         self.trigger_event(
             self.ItemApproved, item_id=item_id, position=self._position(position)
         )
@@ -342,13 +336,7 @@ class Roadmap(SpotlightAggregate):
 
     def decline(self, item_id: str, reason: object) -> None:
         """The mentor declines a requested item; the reason is required."""
-        self._require_not_erased()
-        item = self.item(item_id)
-        if item.status != ItemStatus.PENDING_APPROVAL:
-            raise ConflictError(
-                "Only an item awaiting approval can be declined; "
-                f"this one is {item.status}."
-            )
+        self._waiting(item_id, ItemStatus.PENDING_APPROVAL, "declined")
         self.trigger_event(
             self.ItemDeclined,
             candidate_id=self.candidate_id,
@@ -367,13 +355,8 @@ class Roadmap(SpotlightAggregate):
     def accept_suggestion(self, item_id: str) -> bool:
         """The candidate accepts their mentor's suggestion: approved, last in the
         order. Answers whether it is their first approved item."""
-        self._require_not_erased()
-        item = self.item(item_id)
-        if item.status != ItemStatus.SUGGESTED:
-            raise ConflictError(
-                f"Only a suggested item can be accepted; this one is {item.status}."
-            )
-        first = not any(i.approved_at for i in self.items.values())
+        self._waiting(item_id, ItemStatus.SUGGESTED, "accepted")
+        first = self._nothing_approved_yet()
         self.trigger_event(
             self.SuggestionAccepted, item_id=item_id, position=self._position(None)
         )
@@ -381,13 +364,7 @@ class Roadmap(SpotlightAggregate):
 
     def decline_suggestion(self, item_id: str, reason: object = None) -> None:
         """The candidate declines their mentor's suggestion (a reason is optional)."""
-        self._require_not_erased()
-        item = self.item(item_id)
-        if item.status != ItemStatus.SUGGESTED:
-            raise ConflictError(
-                "Only a suggested item can be declined this way; "
-                f"this one is {item.status}."
-            )
+        self._waiting(item_id, ItemStatus.SUGGESTED, "declined this way")
         self.trigger_event(
             self.ItemDeclined,
             candidate_id=self.candidate_id,
@@ -395,6 +372,24 @@ class Roadmap(SpotlightAggregate):
             reason=SHORT_TEXT.nullable(reason, "reason"),
             by=CANDIDATE,
         )
+
+    def _waiting(self, item_id: str, status: ItemStatus, decided: str) -> None:
+        """Only an item waiting in ``status`` can be ``decided``."""
+        self._require_not_erased()
+        item = self.item(item_id)
+        if item.status != status:
+            waiting = (
+                "an item awaiting approval"
+                if status == ItemStatus.PENDING_APPROVAL
+                else "a suggested item"
+            )
+            raise ConflictError(
+                f"Only {waiting} can be {decided}; this one is {item.status}."
+            )
+
+    def _nothing_approved_yet(self) -> bool:
+        """Whether no item was ever approved (the next one earns a badge)."""
+        return not any(i.approved_at for i in self.items.values())
 
     # -- Priorities (CM1) ------------------------------------------------------------
 

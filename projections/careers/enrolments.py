@@ -3,8 +3,10 @@ they got, and how they rated them.
 
 An offering item approved on a candidate's roadmap (``Roadmap.ItemApproved`` or
 ``SuggestionAccepted``) enrols the candidate in the offering. One projection,
-``careers_enrolments``, over the careers log (``Roadmap`` events), its table changed
-with its tracked position in one transaction:
+``careers_enrolments``, over the careers log, its table changed with its tracked
+position in one transaction: after each batch, a changed roadmap's rows are replaced
+by what the roadmap, loaded as it is now, says (the domain's own rules; a rebuild
+gives the same rows):
 
 - ``car_enrolments``: one row per offering item of a roadmap (``roadmap_id``,
   ``item_id``), with the NPO and offering it copies (the item's own references),
@@ -24,15 +26,16 @@ domain's figure (``domain.careers.progress``) of its counts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from domain.careers.progress import ItemFigures, item_progress, percent
+from domain.careers.roadmap import Roadmap
 from domain.careers.roadmap_items import ItemKind, ItemStatus
 from ports.relational import RelationalStore, SqlSession
+from projections.careers.roadmaps import RoadmapLoader, touched
 from projections.contracts import ProjectedEvent, Projection, ViewNames, ViewPorts
 from projections.engine import live_names
 
@@ -45,20 +48,18 @@ _COLUMNS = (
 )
 
 
-def _event(item: ProjectedEvent) -> Any:
-    return item.event
-
-
-def _when(item: ProjectedEvent) -> str:
-    stamp: datetime = _event(item).timestamp
-    return stamp.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 class EnrolmentsView(Projection):
-    """Each offering item of every roadmap, once asked for."""
+    """Each offering item of every roadmap, once asked for (bound, ``bound``, to the
+    way to load a roadmap as it is now)."""
 
     name = ENROLMENTS_PROJECTION
     sources: ClassVar[tuple[str, ...]] = ("careers",)
+    load_roadmap: ClassVar[RoadmapLoader]
+
+    @classmethod
+    def bound(cls, load: RoadmapLoader) -> type[EnrolmentsView]:
+        """This projection reading roadmaps through ``load``."""
+        return type(cls.__name__, (cls,), {"load_roadmap": staticmethod(load)})
 
     def __init__(self, names: ViewNames, ports: ViewPorts) -> None:
         super().__init__(names, ports)
@@ -82,146 +83,52 @@ class EnrolmentsView(Projection):
         session.execute(f"DROP TABLE IF EXISTS {self.table}")
 
     def apply(self, session: SqlSession, events: Sequence[ProjectedEvent]) -> None:
-        for item in events:
-            handler = _HANDLERS.get(item.topic.rpartition(":")[2])
-            if handler is not None:
-                handler(self, session, item)
-
-    # -- Asked for ------------------------------------------------------------------
-
-    def _asked(self, session: SqlSession, item: ProjectedEvent) -> None:
-        event: Any = item.event
-        skeleton = event.item
-        if skeleton.get("kind") != ItemKind.OFFERING.value:
-            return
-        status = (
-            ItemStatus.SUGGESTED
-            if item.topic.endswith("ItemSuggested")
-            else ItemStatus.PENDING_APPROVAL
-        )
-        session.execute(
-            f"INSERT INTO {self.table} ({_COLUMNS}) VALUES "
-            "(%s, %s, %s, %s, %s, %s, 0, %s, NULL, NULL, NULL, NULL) "
-            "ON CONFLICT (roadmap_id, item_id) DO NOTHING",
-            (
-                str(item.originator_id),
-                str(event.item_id),
-                str(event.candidate_id),
-                str(skeleton.get("npo_id") or ""),
-                str(skeleton.get("offering_id") or ""),
-                status.value,
-                len(skeleton.get("modules") or ()),
-            ),
-        )
-
-    def _approved(self, session: SqlSession, item: ProjectedEvent) -> None:
-        session.execute(
-            f"UPDATE {self.table} SET status = %s, enrolled_at = %s "
-            "WHERE roadmap_id = %s AND item_id = %s",
-            (
-                ItemStatus.NOT_STARTED.value,
-                _when(item),
-                str(item.originator_id),
-                str(_event(item).item_id),
-            ),
-        )
-
-    def _declined(self, session: SqlSession, item: ProjectedEvent) -> None:
-        session.execute(
-            f"DELETE FROM {self.table} WHERE roadmap_id = %s AND item_id = %s",
-            (str(item.originator_id), str(_event(item).item_id)),
-        )
-
-    # -- Worked through ---------------------------------------------------------------
-
-    def _marked(self, session: SqlSession, item: ProjectedEvent) -> None:
-        # The roadmap records a mark only when it changes the module.
-        step = 1 if _event(item).done else -1
-        session.execute(
-            f"UPDATE {self.table} SET done_modules = done_modules + %s, "
-            "status = CASE WHEN %s AND status = %s THEN %s ELSE status END "
-            "WHERE roadmap_id = %s AND item_id = %s",
-            (
-                step,
-                bool(_event(item).done),
-                ItemStatus.NOT_STARTED.value,
-                ItemStatus.IN_PROGRESS.value,
-                str(item.originator_id),
-                str(_event(item).item_id),
-            ),
-        )
-
-    def _started(self, session: SqlSession, item: ProjectedEvent) -> None:
-        session.execute(
-            f"UPDATE {self.table} SET status = %s "
-            "WHERE roadmap_id = %s AND item_id = %s",
-            (
-                ItemStatus.IN_PROGRESS.value,
-                str(item.originator_id),
-                str(_event(item).item_id),
-            ),
-        )
-
-    def _completed(self, session: SqlSession, item: ProjectedEvent) -> None:
-        session.execute(
-            f"UPDATE {self.table} SET status = %s, completed_at = %s "
-            "WHERE roadmap_id = %s AND item_id = %s",
-            (
-                ItemStatus.COMPLETED.value,
-                _when(item),
-                str(item.originator_id),
-                str(_event(item).item_id),
-            ),
-        )
-
-    def _withdrawn(self, session: SqlSession, item: ProjectedEvent) -> None:
-        session.execute(
-            f"UPDATE {self.table} SET status = %s, withdrawn_at = %s "
-            "WHERE roadmap_id = %s AND item_id = %s",
-            (
-                ItemStatus.WITHDRAWN.value,
-                _when(item),
-                str(item.originator_id),
-                str(_event(item).item_id),
-            ),
-        )
-
-    # -- Rated, erased ----------------------------------------------------------------
-
-    def _rated(self, session: SqlSession, item: ProjectedEvent) -> None:
-        roadmap_id = str(item.originator_id)
-        session.execute(
-            f"UPDATE {self.table} SET rating = NULL WHERE roadmap_id = %s",
-            (roadmap_id,),
-        )
-        ratings: dict[str, int] = dict(_event(item).item_ratings or {})
-        for item_id, rating in sorted(ratings.items()):
+        # Each roadmap the batch changed, once, as it is now (it holds every later
+        # event of the batch): its rows are replaced by what the domain says.
+        load = type(self).load_roadmap  # a plain function stored on the class
+        for roadmap_id in touched(events):
             session.execute(
-                f"UPDATE {self.table} SET rating = %s "
-                "WHERE roadmap_id = %s AND item_id = %s",
-                (int(rating), roadmap_id, str(item_id)),
+                f"DELETE FROM {self.table} WHERE roadmap_id = %s", (str(roadmap_id),)
             )
+            roadmap = load(roadmap_id)
+            if roadmap is None or roadmap.erased:
+                continue
+            for row in _rows(roadmap):
+                session.execute(
+                    f"INSERT INTO {self.table} ({_COLUMNS}) VALUES "
+                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    row,
+                )
 
-    def _erased(self, session: SqlSession, item: ProjectedEvent) -> None:
-        session.execute(
-            f"DELETE FROM {self.table} WHERE roadmap_id = %s",
-            (str(item.originator_id),),
+
+def _rows(roadmap: Roadmap) -> list[tuple[Any, ...]]:
+    """A row per offering item asked for or suggested (none once declined)."""
+    ratings = (roadmap.feedback or {}).get("item_ratings") or {}
+    rows = []
+    for item in roadmap.items.values():
+        if item.kind != ItemKind.OFFERING or item.status == ItemStatus.DECLINED:
+            continue
+        withdrawn_at = next(
+            (at for status, at in item.history if status == ItemStatus.WITHDRAWN),
+            None,
         )
-
-
-_HANDLERS: dict[str, Callable[[EnrolmentsView, SqlSession, ProjectedEvent], None]] = {
-    "Roadmap.ItemRequested": EnrolmentsView._asked,
-    "Roadmap.ItemSuggested": EnrolmentsView._asked,
-    "Roadmap.ItemApproved": EnrolmentsView._approved,
-    "Roadmap.SuggestionAccepted": EnrolmentsView._approved,
-    "Roadmap.ItemDeclined": EnrolmentsView._declined,
-    "Roadmap.ModuleMarked": EnrolmentsView._marked,
-    "Roadmap.ItemStarted": EnrolmentsView._started,
-    "Roadmap.ItemCompleted": EnrolmentsView._completed,
-    "Roadmap.ItemWithdrawn": EnrolmentsView._withdrawn,
-    "Roadmap.FeedbackGiven": EnrolmentsView._rated,
-    "Roadmap.Erased": EnrolmentsView._erased,
-}
+        rows.append(
+            (
+                str(roadmap.id),
+                item.id,
+                roadmap.candidate_id,
+                item.npo_id or "",
+                item.offering_id or "",
+                item.status.value,
+                item.done_modules,
+                len(item.modules),
+                item.approved_at,
+                item.completed_at,
+                withdrawn_at,
+                ratings.get(item.id),
+            )
+        )
+    return rows
 
 
 # --- Reading -------------------------------------------------------------------------

@@ -26,7 +26,7 @@ def careers_projections(
         CandidatesView,
         MentorsView,
         RecommendationInputs,
-        EnrolmentsView,
+        EnrolmentsView.bound(load),
         *roadmap_timers_for(applications),
         RoadmapsView.bound(load),
         RoadmapCache.bound(load),
