@@ -216,6 +216,20 @@ def as_issued(case: Case[Any], world: World) -> None:
         case.path_parameters["user_id"] = world.new_user().user_id
 
 
+def followed_null(case: Case[Any]) -> None:
+    """A link that picked a null names a resource that does not exist.
+
+    A link inferred over a list (``$response.body#/items/*/npo_id``) may pick any of
+    the list's values, nulls included (a custom goal has no NPO). Sent as is, the
+    null would be the text ``None`` in the path: no UUID, so rightly refused (422),
+    which would count as a valid case refused. A path value is never null otherwise;
+    it is sent as an id nothing has, as the link meant (no such resource: 404).
+    """
+    for name, value in (case.path_parameters or {}).items():
+        if value is None:
+            case.path_parameters[name] = str(uuid4())
+
+
 # The app under test, built (not started) on import so schemathesis can make one test
 # per operation of its document.
 APP = create_app(Settings(event_store="popo"))
@@ -286,6 +300,7 @@ def test_chains_of_calls_answer_as_documented(world: World) -> None:
 
         def before_call(self, case: Case[Any]) -> None:
             as_issued(case, world)
+            followed_null(case)
 
         def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
             parent = self.recorder.find_parent(case_id=case.id)
