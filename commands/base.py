@@ -17,17 +17,27 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import Application, Repository
+from eventsourcing.application import Application, ProcessingEvent, Repository
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError, Notification, Recording
 from eventsourcing.utils import EnvType, strtobool
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from commands.aggregate_turns import (
+    AggregateTakenError,
+    AggregateTurns,
+    claim_loaded,
+    deciding,
+)
+from commands.group_commit import GroupCommit
 from domain.base import SYSTEM_ACTOR, ConflictError
 from domain.moved_topics import register_moved_topics
 
 STALE_WRITE_ATTEMPTS = 5
+# A command told an aggregate it needs is taken waits for it and decides again; it
+# gives up (409) if that keeps happening.
+TAKEN_AGGREGATE_ATTEMPTS = 50
 
 ResultT = TypeVar("ResultT")
 
@@ -103,6 +113,9 @@ class CopyUnderLockRepository(Repository[UUID]):
     but deep-copies it for the caller *outside* that lock, so a reader can copy it
     while another thread changes it ("dictionary changed size during iteration").
     Here the copy is taken holding the same lock.
+
+    Inside a command's decision, each aggregate is claimed before it is loaded
+    (``commands.aggregate_turns``): commands on one aggregate take turns.
     """
 
     def get(
@@ -113,6 +126,7 @@ class CopyUnderLockRepository(Repository[UUID]):
         deepcopy_from_cache: bool = True,
         **kwargs: Any,
     ) -> Any:
+        claim_loaded(self, aggregate_id)
         copy_here = (
             self.cache is not None
             and version is None
@@ -150,6 +164,10 @@ class SpotlightApplication(Application[UUID]):
         # Jitter between conflict retries: a generator of its own leaves the
         # process-wide one (which tests seed) alone.
         self.jitter = random.Random()  # noqa: S311 - jitter, not secrecy
+        # Saves arriving together share a transaction; commands on one aggregate
+        # take turns (see ``execute``).
+        self.group_commit = GroupCommit(self._insert_stored_events)
+        self.aggregate_turns = AggregateTurns()
 
     def construct_repository(self) -> Repository[UUID]:
         # As the library builds it, but with CopyUnderLockRepository.
@@ -166,6 +184,39 @@ class SpotlightApplication(Application[UUID]):
                 self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")
             ),
         )
+
+    def _insert_stored_events(self, events: Sequence[Any]) -> Sequence[int] | None:
+        # ``self.recorder`` at call time: the composition root may guard it later.
+        return self.recorder.insert_events(events)
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """As the library records, but through ``group_commit``."""
+        if processing_event.tracking is not None or processing_event.saved_kwargs:
+            return super()._record(processing_event)
+        domain_events = processing_event.events
+        if not domain_events:
+            return []
+        stored = [self.mapper.to_stored_event(event) for event in domain_events]
+        ids = self.group_commit.append(stored)
+        recordings = [
+            Recording(
+                domain_event,
+                Notification(
+                    originator_id=s.originator_id,
+                    originator_version=s.originator_version,
+                    topic=s.topic,
+                    state=s.state,
+                    id=notification_id,
+                ),
+            )
+            for domain_event, s, notification_id in zip(
+                domain_events, stored, ids or (), strict=False
+            )
+        ]
+        if self.repository.cache and not self.repository.fastforward:
+            for aggregate_id, aggregate in processing_event.aggregates.items():
+                self.repository.cache.put(aggregate_id, aggregate)
+        return recordings
 
     def on_recorded(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after each save (the engine wakes on it in-process)."""
@@ -188,14 +239,24 @@ class SpotlightApplication(Application[UUID]):
     ) -> CommandResult:
         """Load, decide and save; when another writer got there first, do it again.
 
-        ``decide`` must load the aggregates it changes afresh on each call.
+        ``decide`` must load the aggregates it changes afresh on each call. What it
+        loads is held until saved, so commands on one aggregate take turns in this
+        process (``commands.aggregate_turns``); across processes, the event
+        store's version check decides.
         """
-        for _ in range(attempts):
-            aggregates = decide()
-            try:
-                return self.save_changes(*aggregates)
-            except IntegrityError:
-                continue  # a stale version: another writer saved first; decide again
+        stale = taken = 0
+        with deciding(self.aggregate_turns, self.repository) as decision:
+            while stale < attempts and taken < TAKEN_AGGREGATE_ATTEMPTS:
+                try:
+                    aggregates = decide()
+                except AggregateTakenError as busy:
+                    taken += 1
+                    decision.wait_for(busy.aggregate_id)
+                    continue
+                try:
+                    return self.save_changes(*aggregates)
+                except IntegrityError:
+                    stale += 1  # another writer saved first: decide again
         raise ConcurrencyConflictError(
             "The record changed while saving; please try again."
         )

@@ -69,6 +69,7 @@ from queries.onboarding.offerings import (
 )
 from queries.onboarding.reports import npo_report, npos_of_leader
 from queries.onboarding.viewer import Viewer
+from tests.support.concurrency import as_separate_processes
 from tests.support.onboarding import (
     PDF_BYTES,
     PNG_BYTES,
@@ -529,8 +530,9 @@ def test_a_leader_leaving_hands_their_npos_to_the_others(world: World) -> None:
 def test_concurrent_completions_never_pass_a_cap(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Optimistic concurrency alone (the in-process lock is switched off)."""
+    """Optimistic concurrency alone (the in-process locks are switched off)."""
     world.app.decision_lock = nullcontext()  # type: ignore[assignment]
+    as_separate_processes(world.app)
     # Switch threads often, so that decisions really interleave.
     previous = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)

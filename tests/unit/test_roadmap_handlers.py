@@ -20,6 +20,7 @@ from commands.careers.messages import (
 from domain.base import ConflictError, InvalidFieldError
 from domain.careers.roadmap import Roadmap, RoadmapStatus
 from domain.careers.roadmap_items import ItemKind, ItemSpec, ItemStatus
+from tests.support.concurrency import as_separate_processes
 from tests.support.mentoring import Careers
 from tests.support.roadmap import MentoredCandidate, goal
 
@@ -148,10 +149,15 @@ def test_badges_are_earned_in_the_same_save(mentee: MentoredCandidate) -> None:
 
 
 def at_once(
-    monkeypatch: pytest.MonkeyPatch, method: str, key: Callable[..., object]
+    mentee: MentoredCandidate,
+    monkeypatch: pytest.MonkeyPatch,
+    method: str,
+    key: Callable[..., object],
 ) -> threading.Barrier:
     """Make the first call of ``Roadmap.<method>`` for each ``key`` wait until two
-    decisions loaded the same roadmap: both then save, one of them stale."""
+    decisions loaded the same roadmap: both then save, one of them stale (the two
+    race as from two processes; within one, they would take turns)."""
+    as_separate_processes(mentee.careers.app)
     original = getattr(Roadmap, method)
     barrier = threading.Barrier(2, timeout=10)
     seen: set[object] = set()
@@ -193,7 +199,7 @@ def test_two_approvals_at_once_both_keep_their_place(
     mentee.approve(kept)
     first, second = mentee.request(), mentee.request()
     version = mentee.roadmap().version
-    barrier = at_once(monkeypatch, "approve", lambda item_id, *_: item_id)
+    barrier = at_once(mentee, monkeypatch, "approve", lambda item_id, *_: item_id)
 
     both(lambda: mentee.approve(first, 0), lambda: mentee.approve(second, 0))
 
@@ -218,7 +224,7 @@ def test_two_marks_at_once_complete_the_item_once(
 ) -> None:
     item_id = mentee.request(goal(modules=("Draft", "Review")))
     mentee.approve(item_id)
-    at_once(monkeypatch, "mark_module", lambda _item, module_id, *_: module_id)
+    at_once(mentee, monkeypatch, "mark_module", lambda _item, module_id, *_: module_id)
 
     both(lambda: mentee.mark(item_id, "m1"), lambda: mentee.mark(item_id, "m2"))
 
