@@ -10,7 +10,8 @@ on B's version, and a projection sees each event exactly once.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from uuid import UUID
 
 import pytest
@@ -64,11 +65,11 @@ def test_a_stale_command_in_a_batch_fails_alone_and_decides_again(
 
     # While A's first transaction is held: ten new notes and an edit queue in A.
     loaded = threading.Event()
-    calls = [
-        (lambda i=i: process_a.save_changes(Note(f"author-{i}", f"note {i}")))
+    calls: list[Callable[[], object]] = [
+        partial(process_a.save_changes, Note(f"author-{i}", f"note {i}"))
         for i in range(WRITERS)
     ]
-    calls.append(lambda: edit(process_a, shared.id, "a", loaded))
+    calls.append(partial(edit, process_a, shared.id, "a", loaded))
     results: list[object] = []
     runner = threading.Thread(target=lambda: results.extend(in_threads(calls)))
     runner.start()
@@ -103,8 +104,12 @@ def test_a_stale_command_in_a_batch_fails_alone_and_decides_again(
         )
         ProjectionEngine(views, {"notebook": process_a}, [NotesTable], ports).catch_up()
         with views.transaction() as session:
-            counts = dict(session.fetchall("SELECT author, notes FROM note_counts_v1"))
-            texts = dict(session.fetchall("SELECT id, text FROM notes_v1"))
+            counts: dict[str, int] = dict(
+                session.fetchall("SELECT author, notes FROM note_counts_v1")
+            )
+            texts: dict[str, str] = dict(
+                session.fetchall("SELECT id, text FROM notes_v1")
+            )
     finally:
         views.close()
     assert sum(counts.values()) == WRITERS + 2

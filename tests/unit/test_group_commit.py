@@ -4,7 +4,8 @@ stale save in a batch fails alone, and commands on one aggregate take turns."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -100,11 +101,10 @@ def test_a_stale_save_in_a_batch_fails_alone() -> None:
     first.start()
     assert insert.entered.wait(10)
     fresh = [uuid4() for _ in range(5)]
-    calls: list[Callable[[], object]] = [
-        (lambda i=i: commit.append([stored(i, 1)])) for i in fresh[:2]
-    ]
-    calls.append(lambda: commit.append([stored(taken, 1)]))
-    calls += [(lambda i=i: commit.append([stored(i, 1)])) for i in fresh[2:]]
+    saves = [[stored(i, 1)] for i in fresh[:2]]
+    saves.append([stored(taken, 1)])
+    saves += [[stored(i, 1)] for i in fresh[2:]]
+    calls = [partial(commit.append, events) for events in saves]
     results: list[object] = []
     runner = threading.Thread(target=lambda: results.extend(in_threads(calls)))
     runner.start()
@@ -172,7 +172,7 @@ def test_thirty_two_commands_on_one_aggregate_take_turns_and_none_is_refused() -
     stale: list[int] = []
 
     outcomes = in_threads(
-        [(lambda n=n: edit_note(app, note.id, f"{n},", stale)) for n in range(32)]
+        [partial(edit_note, app, note.id, f"{n},", stale) for n in range(32)]
     )
 
     # Check no command was refused or even decided on a stale version.
