@@ -8,7 +8,7 @@ the refresh tokens (revoked when a user loses a role, is disabled or erased).
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -26,6 +26,12 @@ TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
 class IdentityApplication(PersonalDataApplication):
     name = "identity"
+    # A user's aggregate grows with every profile change; kept in memory, each load
+    # reads only what was recorded since (by any process), not the whole history.
+    env: ClassVar[dict[str, str]] = {
+        "AGGREGATE_CACHE_MAXSIZE": "10000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
 
     def __init__(
         self,
