@@ -13,6 +13,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from adapters import backends
 from adapters.identity.services import IdentityServices, build_identity_services
+from adapters.kafka.dedup import ensure_processed_messages_schema
 from adapters.kafka.inbound import InboundConsumer
 from adapters.reminders import Clock, ReminderWorker, system_clock
 from adapters.resilience import Breakers
@@ -43,11 +44,7 @@ from ports.offering_search import OfferingSearch
 from ports.relational import RelationalStore
 from projections.careers.views import careers_projections
 from projections.contracts import Projection, ViewPorts
-from projections.engine import (
-    SCHEMA_LOCK_KEY,
-    PositionBoard,
-    ProjectionEngine,
-)
+from projections.engine import PositionBoard, ProjectionEngine
 from projections.identity.integration_events import IdentityIntegrationEvents
 from projections.identity.user_cache import UserCacheView
 from projections.identity.users_view import UsersView
@@ -206,13 +203,30 @@ class Container:
     def start_projections(self) -> None:
         """Run the engine and the inbound consumers here (the API does by default;
         ``spotlight projections run`` always does)."""
+        self.prepare()
         self.engine.start()
         self._start(self._listeners, self._workers)
 
     def follow_positions(self) -> None:
         """Learn how far projections run elsewhere have got (read-your-writes)."""
-        self.engine.setup()  # loads the positions tracked so far
+        self.prepare()  # also loads the positions tracked so far
         self._start(self._listeners, self._pollers)
+
+    def prepare(self) -> None:
+        """Create every table a process uses beside the event store's (made in
+        ``build_container``): the views and the engine's tracking, identity's
+        tables and first signing key, the inbound messages' dedup table.
+
+        On PostgreSQL one process at a time, under the start-up lock the event
+        store's tables are made under: API workers and projection workers started
+        together on an empty database take turns instead of racing on the
+        catalogue. Once done, a process's later calls cost nothing.
+        """
+        with _creating_tables_alone(self.settings):
+            self.engine.setup()
+            self.identity.setup()
+            if inbound_subscriptions(self):
+                ensure_processed_messages_schema(self.views)
 
     def _start(self, *groups: list[Callable[[], Callable[[], None]]]) -> None:
         for group in groups:
@@ -272,7 +286,7 @@ def build_container(
     identity = build_identity_services(
         settings, views, cache, breaker=breakers("postgres")
     )
-    with _creating_tables_alone(settings):
+    with _creating_tables_alone(settings, events=True):
         applications = {
             app_type.name: _application(app_type, env, identity)
             for app_type in application_types
@@ -376,15 +390,20 @@ def _reminder_worker(
     return worker
 
 
-def _creating_tables_alone(settings: Settings) -> AbstractContextManager[None]:
-    """Applications create their event store's tables when missing: on PostgreSQL,
-    one process at a time (the same lock as the views' schema changes)."""
-    if settings.event_store_kind != "postgres" or not settings.postgres_url:
+def _creating_tables_alone(
+    settings: Settings, *, events: bool = False
+) -> AbstractContextManager[None]:
+    """Start-up creates tables when missing (the event store's, then the views and
+    the rest in ``Container.prepare``): those on PostgreSQL, one process at a time.
+    With ``events``, only when the event store is on PostgreSQL."""
+    if not settings.postgres_url:
         return nullcontext()
-    from adapters.postgres.database import creating_tables_alone
+    if events and settings.event_store_kind != "postgres":
+        return nullcontext()
+    from adapters.postgres.database import STARTUP_LOCK_KEY, creating_tables_alone
 
     return creating_tables_alone(
-        settings.postgres_url, SCHEMA_LOCK_KEY, settings.postgres_timeout_seconds
+        settings.postgres_url, STARTUP_LOCK_KEY, settings.postgres_timeout_seconds
     )
 
 

@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
 
+    # Serving: `spotlight serve`'s worker processes (each with its own pools, engine
+    # and position board) and uvicorn's one line per request.
+    workers: int = Field(default=1, ge=1, le=64)
+    access_log: bool = True
+
     @model_validator(mode="after")
     def _refuse_development_issuer_in_production(self) -> Settings:
         if self.environment == "production" and self.dev_issuer_enabled:

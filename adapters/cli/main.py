@@ -8,6 +8,12 @@ from adapters.cli.admin import admin_cli
 from adapters.cli.maintenance import maintenance_cli
 from adapters.cli.projections import events_cli, projections_cli
 
+# How long uvicorn's supervisor waits for a worker process to answer its health
+# check before it kills it as hung. Its default (5 s) is shorter than a start on a
+# busy machine can take (the imports, on two cores with every worker starting at
+# once), and a worker killed then is started again, slower still.
+WORKER_HEALTHCHECK_SECONDS = 30
+
 cli = typer.Typer(help="Spotlight platform management service.", no_args_is_help=True)
 cli.add_typer(projections_cli, name="projections")
 cli.add_typer(events_cli, name="events")
@@ -19,9 +25,20 @@ cli.add_typer(maintenance_cli, name="maintenance")
 def serve(
     host: str | None = typer.Option(None, help="Interface (default from settings)."),
     port: int | None = typer.Option(None, help="Port (default from settings)."),
-    reload: bool = typer.Option(False, help="Restart on code changes."),
+    workers: int | None = typer.Option(
+        None,
+        min=1,
+        help="Worker processes (default SPOTLIGHT_WORKERS, 1).",
+    ),
+    access_log: bool | None = typer.Option(
+        None,
+        "--access-log/--no-access-log",
+        help="Log every request (default SPOTLIGHT_ACCESS_LOG, on).",
+    ),
+    reload: bool = typer.Option(False, help="Restart on code changes (one worker)."),
 ) -> None:
-    """Serve the HTTP API."""
+    """Serve the HTTP API: uvicorn on uvloop and httptools, in ``--workers``
+    processes sharing the port."""
     import uvicorn
 
     from adapters.settings import Settings
@@ -32,7 +49,12 @@ def serve(
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
+        workers=1 if reload else (workers or settings.workers),
         reload=reload,
+        loop="uvloop",
+        http="httptools",
+        access_log=settings.access_log if access_log is None else access_log,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 

@@ -43,7 +43,16 @@ class IdentityServices:
     directory: UserDirectory
     dev_issuer: DevelopmentIssuer | None
     http: httpx.Client
+    # The vault's own table, behind ``vault``'s cache.
+    data_keys: SqlPersonalDataVault
     _owned: list[RelationalStore] = field(default_factory=list)
+
+    def setup(self) -> None:
+        """Create identity's tables and the first signing key now, rather than on
+        first use: at start-up, where processes take turns (``Container.prepare``)."""
+        for table in (self.data_keys, self.refresh_tokens, self.spent_id_tokens):
+            table.setup()
+        self.signing_keys.current()
 
     def close(self) -> None:
         self.http.close()
@@ -132,7 +141,9 @@ def build_identity_services(
     local_handlers = []
     if settings.dev_issuer_active:
         dev_issuer = DevelopmentIssuer(
-            settings.public_base_url.rstrip("/") + DEV_ISSUER_PATH
+            settings.public_base_url.rstrip("/") + DEV_ISSUER_PATH,
+            # Every worker process of the deployment signs with the same key.
+            secret=settings.signing_secret.encode(),
         )
         issuers.append(dev_issuer.config)
         local_handlers.append(dev_issuer.handle)
@@ -146,9 +157,11 @@ def build_identity_services(
         # A retired key verifies for as long as the tokens it signed can live.
         retention_seconds=settings.access_token_ttl_seconds + 300,
     )
+    data_keys = SqlPersonalDataVault(store)
     return IdentityServices(
         store=store,
-        vault=CachingVault(SqlPersonalDataVault(store)),
+        vault=CachingVault(data_keys),
+        data_keys=data_keys,
         refresh_tokens=SqlRefreshTokens(store, settings.refresh_token_ttl_seconds),
         spent_id_tokens=SqlSpentIdTokens(store),
         signing_keys=signing_keys,

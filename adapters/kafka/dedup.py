@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ports.relational import RelationalStore, SqlSession
+from projections.engine import serialise_schema_changes
 from projections.integration_events import IntegrationEvent
 
 PROCESSED_MESSAGES_SCHEMA = """
@@ -31,6 +32,7 @@ PROCESSED_MESSAGES_SCHEMA = """
 
 def ensure_processed_messages_schema(store: RelationalStore) -> None:
     with store.transaction() as session:
+        serialise_schema_changes(session)
         session.execute(PROCESSED_MESSAGES_SCHEMA)
 
 

@@ -9,6 +9,8 @@ socket is needed and tests need no running server.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +19,7 @@ from uuid import NAMESPACE_URL, uuid4, uuid5
 
 import httpx
 import jwt
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
@@ -27,19 +30,45 @@ DEV_ISSUER_PATH = "/dev-issuer"
 ID_TOKEN_TTL_SECONDS = 600
 
 
+# The order of P-256's group: a private key is an integer in [1, order).
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def _derived_key(secret: bytes) -> ec.EllipticCurvePrivateKey:
+    """The same P-256 key from the same secret, in every process."""
+    digest = hmac.new(secret, b"spotlight development issuer", "sha256").digest()
+    scalar = int.from_bytes(digest, "big") % (_P256_ORDER - 1) + 1
+    return ec.derive_private_key(scalar, ec.SECP256R1())
+
+
+def _key_id(key: ec.EllipticCurvePrivateKey) -> str:
+    public = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return hashlib.sha256(public).hexdigest()[:16]
+
+
 class DevelopmentIssuer:
     def __init__(
         self,
         issuer_url: str,
         client_id: str = DEV_CLIENT_ID,
         clock: Callable[[], float] = time.time,
+        *,
+        secret: bytes | None = None,
     ) -> None:
         self.issuer = issuer_url.rstrip("/")
         self.client_id = client_id
         self._clock = clock
-        # A fresh key per process: its tokens live minutes, nothing outlives them.
-        self._key = ec.generate_private_key(ec.SECP256R1())
-        self.kid = uuid4().hex[:16]
+        # Given the deployment's secret, one key for all its processes, so a token
+        # one worker of `spotlight serve --workers N` signed verifies in another;
+        # without, a fresh key per process. Its tokens live minutes either way.
+        if secret is None:
+            self._key = ec.generate_private_key(ec.SECP256R1())
+            self.kid = uuid4().hex[:16]
+        else:
+            self._key = _derived_key(secret)
+            self.kid = _key_id(self._key)
 
     @property
     def config(self) -> IssuerConfig:

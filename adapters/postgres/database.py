@@ -93,6 +93,12 @@ class PostgresHealth:
                 raise BackendUnavailableError(f"postgres: {error}") from error
 
 
+# The session-level advisory lock a process holds while it creates its tables at
+# start-up. Not the engine's schema lock (``SCHEMA_LOCK_KEY``), which set-up takes
+# per transaction inside it, on other connections of the same process.
+STARTUP_LOCK_KEY = 0x5370_6F75
+
+
 @contextmanager
 def creating_tables_alone(
     url: str, lock_key: int, connect_timeout_seconds: int

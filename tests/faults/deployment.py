@@ -132,8 +132,7 @@ class Deployment:
             public_base_url=self.base_url,
             run_projections_in_api=False,
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTLIGHT_")}
-        env.update({f"SPOTLIGHT_{k.upper()}": _text(v) for k, v in self.values.items()})
+        env = environment(self.values)
         self.api = Process(
             "the API", [str(SPOTLIGHT), "serve"], env, self.log_dir / "api.log"
         )
@@ -192,6 +191,14 @@ class Deployment:
             f"---- last lines of {p.name}'s output ({p.log}) ----\n{tail(p.log)}"
             for p in (self.api, self.worker)
         )
+
+
+def environment(values: Mapping[str, Any]) -> dict[str, str]:
+    """This process's environment without its ``SPOTLIGHT_*`` variables, plus
+    ``values`` (``Settings`` field names) as such variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTLIGHT_")}
+    env.update({f"SPOTLIGHT_{k.upper()}": _text(v) for k, v in values.items()})
+    return env
 
 
 def _text(value: object) -> str:

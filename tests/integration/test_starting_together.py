@@ -25,7 +25,7 @@ def start_together(settings: Settings) -> tuple[list[Container], list[Exception]
         together.wait()
         try:
             container = build_container(settings)
-            container.engine.setup()
+            container.prepare()  # what the API and the worker do first
             built.append(container)
         except Exception as error:  # noqa: BLE001 - reported by the test
             failures.append(error)
@@ -43,7 +43,7 @@ def test_processes_starting_together_on_an_empty_database_all_come_up(
     postgres_url: str, tmp_path: Path, attempt: int
 ) -> None:
     # An API and a worker (or several of either) restarted together: each creates
-    # the event store's tables if they are missing.
+    # its tables (event store, views, identity's, inbound dedup) if they are missing.
     with fresh_database(postgres_url) as database_url:
         built, failures = start_together(
             Settings(postgres_url=database_url, data_dir=tmp_path)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
+import httpx
 from fastapi.testclient import TestClient
 
 from adapters.embedded.views import SqliteRelationalStore
@@ -68,7 +69,7 @@ class SignedIn:
 
 
 def dev_id_token(
-    client: TestClient,
+    client: httpx.Client,
     email: str,
     nonce: str,
     *,
@@ -92,14 +93,15 @@ def dev_id_token(
 
 
 def sign_in(
-    client: TestClient,
+    client: httpx.Client,
     email: str | None = None,
     *,
     roles: tuple[str, ...] = (),
     given_name: str | None = "Test",
     family_name: str | None = "User",
 ) -> SignedIn:
-    """Sign in through the development issuer, as a new user unless ``email`` given."""
+    """Sign in through the development issuer, as a new user unless ``email`` given
+    (``client``: the app's ``TestClient``, or any client of a served API)."""
     email = email or f"user-{uuid4().hex[:10]}@example.org"
     nonce = uuid4().hex
     id_token = dev_id_token(

@@ -340,3 +340,40 @@ def test_a_projection_follows_several_sources_each_with_its_own_position(
     assert sorted(counts) == [("ada", 3), ("grace", 5)]
     journal.close()
     store.close()
+
+
+def test_a_save_never_waits_for_the_projections(
+    notebook: Notebook, engine: ProjectionEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Projections run in the API: a save wakes them (as the composition root wires
+    # it), and only wakes them, even while one is stuck in its view's backend.
+    notebook.on_recorded(engine.wake)
+    stuck = threading.Event()
+    release = threading.Event()
+    original = NotesTable.apply
+
+    def apply(
+        self: NotesTable, session: SqlSession, events: Sequence[ProjectedEvent]
+    ) -> None:
+        stuck.set()
+        release.wait(10)
+        original(self, session, events)
+
+    monkeypatch.setattr(NotesTable, "apply", apply)
+    engine.start()
+    first = notebook.save_changes(Note("ada", "first"))
+    assert stuck.wait(5)
+    try:
+        # Check saves (each waking every runner) return while the projection is
+        # stuck mid-batch.
+        started = time.monotonic()
+        for i in range(20):
+            notebook.save_changes(Note("ada", f"more {i}"))
+        assert time.monotonic() - started < 1.0
+        assert first.position is not None
+        assert engine.wait_for("notebook", first.position, ["notes_table"], 0.05) > 0
+    finally:
+        release.set()
+    # Check the projection then catches up with every save.
+    assert engine.wait_for("notebook", first.position + 20, ["notes_table"], 5.0) == 0
+    assert len(notes_in_view(engine)) == 21
