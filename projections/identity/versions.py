@@ -46,6 +46,15 @@ class LiveVersions:
             self._versions[projection] = (version, now + self._ttl)
         return version
 
+    def known(self, projection: str) -> int | None:
+        """The live version of ``projection`` if remembered and fresh, without I/O
+        (None: ask ``of``)."""
+        with self._lock:
+            cached = self._versions.get(projection)
+        if cached is not None and cached[1] > self._clock():
+            return cached[0]
+        return None
+
     def forget(self, projection: str) -> None:
         with self._lock:
             self._versions.pop(projection, None)
