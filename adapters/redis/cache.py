@@ -11,7 +11,7 @@ synchronous client.
 from __future__ import annotations
 
 import asyncio
-import weakref
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -142,7 +142,8 @@ class RedisCacheReads:
     """``get`` through ``redis.asyncio``: no thread per call.
 
     A ``redis.asyncio`` connection belongs to the event loop that opened it, so each
-    loop gets its own client (one in a server process; tests may run several).
+    loop gets its own client (one in a server process; tests may run several, and
+    the clients of loops that have closed are let go).
     """
 
     def __init__(
@@ -151,14 +152,17 @@ class RedisCacheReads:
         self._url = url
         self._timeout = timeout_seconds
         self._breaker = breaker
-        self._clients: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, redis.asyncio.Redis
-        ] = weakref.WeakKeyDictionary()
+        self._clients: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
+        self._lock = threading.Lock()
 
     def _client(self) -> redis.asyncio.Redis:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
-        if client is None:
+        if client is not None:
+            return client
+        with self._lock:  # loops in other threads may be adding theirs
+            for gone in [held for held in self._clients if held.is_closed()]:
+                del self._clients[gone]
             client = redis.asyncio.Redis.from_url(
                 self._url,
                 socket_timeout=self._timeout,
@@ -176,6 +180,7 @@ class RedisCacheReads:
 
     async def aclose(self) -> None:
         """Close this loop's connections (the app's shutdown)."""
-        client = self._clients.pop(asyncio.get_running_loop(), None)
+        with self._lock:
+            client = self._clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()
