@@ -12,14 +12,18 @@ from urllib.parse import urlsplit
 
 from adapters.embedded.blobs import LocalDiskBlobStore
 from adapters.embedded.bus import InMemoryMessageBus
-from adapters.embedded.cache import InMemoryCache
+from adapters.embedded.cache import (
+    CacheReadsInProcess,
+    CacheReadsInThreads,
+    InMemoryCache,
+)
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
 from adapters.resilience import Breakers
 from adapters.settings import Settings
 from commands.base import SpotlightApplication
 from ports.blobs import BlobStore
-from ports.cache import Cache
+from ports.cache import AsyncCacheReads, Cache
 from ports.documents import DocumentStore
 from ports.messages import MessageBus
 from ports.relational import RelationalStore
@@ -172,6 +176,19 @@ def cache_for(settings: Settings, breakers: Breakers | None = None) -> Cache:
         timeout_seconds=settings.redis_timeout_seconds,
         breaker=breakers("redis") if breakers is not None else None,
     )
+
+
+def cache_reads(cache: Cache) -> AsyncCacheReads:
+    """``cache``'s reads for the requests' event loop: Redis through its own
+    asynchronous client; the in-process cache called in place; any other cache (a
+    test's) in a worker thread."""
+    if isinstance(cache, InMemoryCache):
+        return CacheReadsInProcess(cache)
+    from adapters.redis.cache import RedisCache
+
+    if type(cache) is RedisCache:
+        return cache.reads()
+    return CacheReadsInThreads(cache)
 
 
 def message_bus(settings: Settings) -> MessageBus:

@@ -284,7 +284,11 @@ def build_container(
     env = backends.event_store_environment(settings, application_types)
     views = backends.relational_store(settings, breakers)
     identity = build_identity_services(
-        settings, views, cache, breaker=breakers("postgres")
+        settings,
+        views,
+        cache,
+        breaker=breakers("postgres"),
+        cache_reads=backends.cache_reads(cache),
     )
     with _creating_tables_alone(settings, events=True):
         applications = {

@@ -18,6 +18,7 @@ bound, and far faster once its breaker is open.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
@@ -34,6 +35,16 @@ DEFAULT_COOLDOWN_SECONDS = 1.0
 DEFAULT_MAX_COOLDOWN_SECONDS = 5.0
 
 
+def _caller() -> int:
+    """Who is calling: the asyncio task on an event loop (its coroutines share one
+    thread), else the thread."""
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no event loop running in this thread
+        task = None
+    return id(task) if task is not None else threading.get_ident()
+
+
 class BreakerState(Enum):
     CLOSED = "closed"
     OPEN = "open"
@@ -41,7 +52,8 @@ class BreakerState(Enum):
 
 
 class CircuitBreaker:
-    """Fails calls to ``backend`` at once while it is known to be down. Thread-safe.
+    """Fails calls to ``backend`` at once while it is known to be down. Thread-safe,
+    and safe for the tasks of an event loop (a trial is one thread's, or one task's).
 
     Wrap each call to the backend in ``with breaker.call(is_failure):``; a failure
     ``is_failure`` recognises is raised as ``BackendUnavailableError`` naming the
@@ -116,7 +128,7 @@ class CircuitBreaker:
     def _admit(self) -> bool:
         """Let a call through (True if it is, or belongs to, the trial) or refuse."""
         with self._lock:
-            me = threading.get_ident()
+            me = _caller()
             if self._state is BreakerState.CLOSED:
                 return False
             if self._state is BreakerState.HALF_OPEN and self._trial_thread == me:

@@ -189,3 +189,9 @@ class Settings(BaseSettings):
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+    # Read path
+    # Access tokens whose signature and claims each process remembers having
+    # verified, each until it expires (``adapters.identity.verified_tokens``); 0
+    # verifies every request's token.
+    verified_tokens_cache_size: int = Field(default=10_000, ge=0, le=1_000_000)

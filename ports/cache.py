@@ -46,3 +46,14 @@ def split_versioned(stored: bytes) -> tuple[int, bytes] | None:
     if not newline or not head.isdigit():
         return None
     return int(head), value
+
+
+class AsyncCacheReads(Protocol):
+    """The cache's reads from an event loop: what a request's hot path needs
+    (the same keys and values as ``Cache``)."""
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def aclose(self) -> None:
+        """Close the connections of the running event loop (at its end)."""
+        ...

@@ -1,11 +1,13 @@
-"""Cache in process memory with Redis-like expiry."""
+"""Cache in process memory with Redis-like expiry, and cache reads for a loop."""
 
 from __future__ import annotations
 
 import threading
 import time
 
-from ports.cache import split_versioned, versioned
+import anyio.to_thread
+
+from ports.cache import Cache, split_versioned, versioned
 
 
 class InMemoryCache:
@@ -66,3 +68,31 @@ class InMemoryCache:
                 return False
             self._values[key] = (versioned(version, value), None)
             return True
+
+
+class CacheReadsInProcess:
+    """A cache's reads for an event loop, called in place: for caches that answer
+    from process memory, without I/O (``InMemoryCache``)."""
+
+    def __init__(self, cache: Cache) -> None:
+        self._cache = cache
+
+    async def get(self, key: str) -> bytes | None:
+        return self._cache.get(key)
+
+    async def aclose(self) -> None:
+        return None
+
+
+class CacheReadsInThreads:
+    """A cache's reads for an event loop, each in a worker thread: for a cache whose
+    calls may block and that has no asynchronous client."""
+
+    def __init__(self, cache: Cache) -> None:
+        self._cache = cache
+
+    async def get(self, key: str) -> bytes | None:
+        return await anyio.to_thread.run_sync(self._cache.get, key)
+
+    async def aclose(self) -> None:
+        return None

@@ -37,6 +37,7 @@ def create_app(
         else:
             built.follow_positions()  # a worker runs them: `spotlight projections run`
         yield
+        await built.identity.aclose()
         if owns_container:
             built.close()
         else:

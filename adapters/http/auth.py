@@ -2,8 +2,15 @@
 
 ``CurrentUserDep``: a verified platform access token, then the user's *current*
 roles and disabled flag from the user cache (the relational view when Redis misses
-or is down). So a disable or a role change applies as soon as the views have it,
-not only when the token expires.
+or is down). So a disable, an erasure or a role change applies as soon as the views
+have it, not only when the token expires. The token's verification (signature,
+claims) is remembered until it expires (``adapters.identity.verified_tokens``); the
+user is read on every request.
+
+Every dependency here is ``async`` and stays on the event loop when the token was
+seen before and the user cache answers: no worker thread per dependency. A thread
+serves only what may block: a first verification, the view on a cache miss, a new
+user's wait for the views.
 
 ``require_roles(...)`` refuses with 403 a user holding none of the roles;
 ``ensure_self_or_roles`` is the ownership check beside it (the user themselves, or
@@ -13,11 +20,12 @@ authorization (``adapters.http.consistency``): nobody waits before being let in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
+import anyio.to_thread
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -67,14 +75,18 @@ def container_of(request: Request) -> Container:
     return container
 
 
-ContainerDep = Annotated[Container, Depends(container_of)]
+async def _container(request: Request) -> Container:
+    return container_of(request)
 
 
-def identity_of(request: Request) -> IdentityServices:
+ContainerDep = Annotated[Container, Depends(_container)]
+
+
+async def identity_of(request: Request) -> IdentityServices:
     return container_of(request).identity
 
 
-def identity_application(request: Request) -> IdentityApplication:
+async def identity_application(request: Request) -> IdentityApplication:
     return container_of(request).application(IdentityApplication)
 
 
@@ -82,7 +94,7 @@ IdentityDep = Annotated[IdentityServices, Depends(identity_of)]
 IdentityAppDep = Annotated[IdentityApplication, Depends(identity_application)]
 
 
-def current_user(
+async def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> CurrentUser:
@@ -94,20 +106,23 @@ def current_user(
         )
     container = container_of(request)
     identity = container.identity
-    claims = identity.access_tokens.verify(credentials.credentials)
-    user = identity.directory.get(claims.user_id)
+    claims = await identity.verified_tokens.verify(credentials.credentials)
+    user = await identity.directory.lookup(claims.user_id)
     if user is None and claims.position is not None:
         # A brand-new user whose sign-in the views have not applied yet: wait a
         # little for them, then ask the write model, which always knows.
-        lag = container.engine.wait_for(
+        lag = await anyio.to_thread.run_sync(
+            container.engine.wait_for,
             IdentityApplication.name,
             claims.position,
             [USERS_PROJECTION],
             min(container.settings.read_your_writes_timeout_seconds, NEW_USER_WAIT),
         )
-        user = identity.directory.get(claims.user_id)
+        user = await identity.directory.lookup(claims.user_id)
         if user is None and lag:
-            user = _from_write_model(container, claims.user_id)
+            user = await anyio.to_thread.run_sync(
+                _from_write_model, container, claims.user_id
+            )
     if user is None:
         raise unauthorized("The account no longer exists.")
     if user.disabled:
@@ -142,11 +157,11 @@ def _from_write_model(container: Container, user_id: UUID) -> UserInfo | None:
     )
 
 
-def require_roles(*roles: Role) -> Callable[[CurrentUser], CurrentUser]:
+def require_roles(*roles: Role) -> Callable[[CurrentUser], Awaitable[CurrentUser]]:
     """A dependency admitting users who hold any of ``roles``."""
     allowed = frozenset(roles)
 
-    def check(user: CurrentUserDep) -> CurrentUser:
+    async def check(user: CurrentUserDep) -> CurrentUser:
         if not user.roles & allowed:
             raise forbidden()
         return user

@@ -45,7 +45,7 @@ class ConsistencyToken:
         return f"{self.source}:{self.position}"
 
 
-def consistency_token(
+async def consistency_token(
     after: Annotated[
         str | None,
         Query(

@@ -12,6 +12,7 @@ from adapters.identity.refresh_tokens import SqlRefreshTokens
 from adapters.identity.signing_keys import SqlSigningKeys
 from adapters.identity.spent_id_tokens import SqlSpentIdTokens
 from adapters.identity.tokens import AccessTokens
+from adapters.identity.verified_tokens import VerifiedTokens
 from adapters.oidc.dev_issuer import (
     DEV_ISSUER_PATH,
     DevelopmentIssuer,
@@ -21,7 +22,7 @@ from adapters.oidc.verifier import IssuerConfig, OidcVerifier
 from adapters.resilience import CircuitBreaker
 from adapters.settings import Settings
 from commands.personal_data import CachingVault
-from ports.cache import Cache
+from ports.cache import AsyncCacheReads, Cache
 from ports.relational import RelationalStore
 from queries.identity.users import UserDirectory
 
@@ -39,12 +40,16 @@ class IdentityServices:
     spent_id_tokens: SqlSpentIdTokens
     signing_keys: SqlSigningKeys
     access_tokens: AccessTokens
+    # The access tokens this process verified, until they expire (requests' check).
+    verified_tokens: VerifiedTokens
     verifier: OidcVerifier
     directory: UserDirectory
     dev_issuer: DevelopmentIssuer | None
     http: httpx.Client
     # The vault's own table, behind ``vault``'s cache.
     data_keys: SqlPersonalDataVault
+    # The user cache's reads for the event loop (the directory's).
+    cache_reads: AsyncCacheReads | None = None
     _owned: list[RelationalStore] = field(default_factory=list)
 
     def setup(self) -> None:
@@ -53,6 +58,11 @@ class IdentityServices:
         for table in (self.data_keys, self.refresh_tokens, self.spent_id_tokens):
             table.setup()
         self.signing_keys.current()
+
+    async def aclose(self) -> None:
+        """Close what the running event loop opened (the app's shutdown)."""
+        if self.cache_reads is not None:
+            await self.cache_reads.aclose()
 
     def close(self) -> None:
         self.http.close()
@@ -131,9 +141,11 @@ def build_identity_services(
     store: RelationalStore | None = None,
     network: httpx.BaseTransport | None = None,
     breaker: CircuitBreaker | None = None,
+    cache_reads: AsyncCacheReads | None = None,
 ) -> IdentityServices:
     """``store`` and ``network`` are for tests (a schema, a fake provider);
-    ``breaker`` is PostgreSQL's, shared with the other clients of the server."""
+    ``breaker`` is PostgreSQL's, shared with the other clients of the server;
+    ``cache_reads`` are ``cache``'s reads for the event loop (else in threads)."""
     owned = [] if store is not None else [identity_store(settings, breaker)]
     store = store or owned[0]
     issuers = configured_issuers(settings)
@@ -158,6 +170,11 @@ def build_identity_services(
         retention_seconds=settings.access_token_ttl_seconds + 300,
     )
     data_keys = SqlPersonalDataVault(store)
+    access_tokens = AccessTokens(
+        signing_keys,
+        issuer=settings.public_base_url.rstrip("/"),
+        ttl_seconds=settings.access_token_ttl_seconds,
+    )
     return IdentityServices(
         store=store,
         vault=CachingVault(data_keys),
@@ -165,16 +182,16 @@ def build_identity_services(
         refresh_tokens=SqlRefreshTokens(store, settings.refresh_token_ttl_seconds),
         spent_id_tokens=SqlSpentIdTokens(store),
         signing_keys=signing_keys,
-        access_tokens=AccessTokens(
-            signing_keys,
-            issuer=settings.public_base_url.rstrip("/"),
-            ttl_seconds=settings.access_token_ttl_seconds,
+        access_tokens=access_tokens,
+        verified_tokens=VerifiedTokens(
+            access_tokens, max_entries=settings.verified_tokens_cache_size
         ),
         verifier=OidcVerifier(
             issuers, http, leeway_seconds=settings.oidc_leeway_seconds
         ),
-        directory=UserDirectory(views, cache),
+        directory=UserDirectory(views, cache, reads=cache_reads),
         dev_issuer=dev_issuer,
         http=http,
+        cache_reads=cache_reads,
         _owned=owned,
     )

@@ -32,6 +32,8 @@ class AccessClaims:
     # The identity log's position when the token was issued for a new user: a view
     # that has not reached it yet is waited for instead of answering "unknown user".
     position: int | None
+    # ``exp``: after it (and the leeway) the token is refused.
+    expires_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,13 @@ class AccessTokens:
         except ValueError:
             raise InvalidAccessTokenError("The access token is not valid.") from None
         position = claims.get("pos")
+        expires = claims["exp"]
+        assert isinstance(expires, int | float)  # checked by _check_times
         return AccessClaims(
-            user_id, roles, position if isinstance(position, int) else None
+            user_id,
+            roles,
+            position if isinstance(position, int) else None,
+            float(expires),
         )
 
     def _check_times(self, claims: dict[str, object]) -> None:

@@ -1,16 +1,23 @@
-"""Cache on Redis.
+"""Cache on Redis: ``RedisCache``, and ``RedisCacheReads`` for an event loop.
 
 Every call goes through the ``redis`` circuit breaker: a server that cannot be
 reached (a command is tried twice, on a fresh connection the second time) leaves as
 ``BackendUnavailableError`` and the next calls fail at once while it is down.
+``RedisCache.reads()`` gives the same keys through ``redis.asyncio``, on the same
+breaker, for the requests' hot path (the user cache); projections write through the
+synchronous client.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import redis
+import redis.asyncio
+import redis.asyncio.retry
 import redis.exceptions
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -53,6 +60,8 @@ class RedisCache:
         *,
         breaker: CircuitBreaker | None = None,
     ) -> None:
+        self._url = url
+        self._timeout = timeout_seconds
         self._redis = redis.Redis.from_url(
             url,
             socket_timeout=timeout_seconds,
@@ -61,6 +70,13 @@ class RedisCache:
         )
         self._breaker = breaker or CircuitBreaker("redis")
         self._set_if_newer = self._redis.register_script(SET_IF_NEWER)
+        self._reads: RedisCacheReads | None = None
+
+    def reads(self) -> RedisCacheReads:
+        """The same server's reads for an event loop, on the same breaker."""
+        if self._reads is None:
+            self._reads = RedisCacheReads(self._url, self._timeout, self._breaker)
+        return self._reads
 
     @property
     def client(self) -> redis.Redis:
@@ -120,3 +136,51 @@ class RedisCache:
                 keys=[key], args=[version, versioned(version, value)]
             )
         return bool(written)
+
+
+class RedisCacheReads:
+    """``get`` through ``redis.asyncio``: no thread per call.
+
+    A ``redis.asyncio`` connection belongs to the event loop that opened it, so each
+    loop gets its own client (one in a server process; tests may run several, and
+    the clients of loops that have closed are let go).
+    """
+
+    def __init__(
+        self, url: str, timeout_seconds: float, breaker: CircuitBreaker
+    ) -> None:
+        self._url = url
+        self._timeout = timeout_seconds
+        self._breaker = breaker
+        self._clients: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
+        self._lock = threading.Lock()
+
+    def _client(self) -> redis.asyncio.Redis:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is not None:
+            return client
+        with self._lock:  # loops in other threads may be adding theirs
+            for gone in [held for held in self._clients if held.is_closed()]:
+                del self._clients[gone]
+            client = redis.asyncio.Redis.from_url(
+                self._url,
+                socket_timeout=self._timeout,
+                socket_connect_timeout=self._timeout,
+                retry=redis.asyncio.retry.Retry(NoBackoff(), RETRIES),
+            )
+            self._clients[loop] = client
+        return client
+
+    async def get(self, key: str) -> bytes | None:
+        client = self._client()
+        with self._breaker.call(unreachable):
+            value = await client.get(key)
+        return value if isinstance(value, bytes) else None
+
+    async def aclose(self) -> None:
+        """Close this loop's connections (the app's shutdown)."""
+        with self._lock:
+            client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()

@@ -98,12 +98,22 @@ class UserCacheReader:
         self._cache = cache
         self._versions = versions
 
-    def key(self, user_id: UUID) -> str:
-        names = ViewNames(
-            USER_CACHE_PROJECTION, self._versions.of(USER_CACHE_PROJECTION)
-        )
+    def key(self, user_id: UUID, version: int | None = None) -> str:
+        """The user's key in ``version`` (by default the live one)."""
+        if version is None:
+            version = self._versions.of(USER_CACHE_PROJECTION)
+        names = ViewNames(USER_CACHE_PROJECTION, version)
         return names.key_prefix(USER_KEY) + str(user_id)
 
+    def known_key(self, user_id: UUID) -> str | None:
+        """The user's key if the live version is known without I/O."""
+        version = self._versions.known(USER_CACHE_PROJECTION)
+        return None if version is None else self.key(user_id, version)
+
     def get(self, user_id: UUID) -> UserInfo | None:
-        raw = self._cache.get(self.key(user_id))
-        return from_document(json.loads(raw)) if raw is not None else None
+        return decode(self._cache.get(self.key(user_id)))
+
+
+def decode(raw: bytes | None) -> UserInfo | None:
+    """A cached value (``encode``) as ``UserInfo``; None for a missing key."""
+    return from_document(json.loads(raw)) if raw is not None else None

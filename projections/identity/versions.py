@@ -28,6 +28,8 @@ class LiveVersions:
         self._ttl = ttl_seconds
         self._clock = clock
         self._versions: dict[str, tuple[int, float]] = {}
+        # When a caller that ``known`` sent to ``of`` was sent, by projection.
+        self._looking: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def of(self, projection: str) -> int:
@@ -44,7 +46,29 @@ class LiveVersions:
             version = 1
         with self._lock:
             self._versions[projection] = (version, now + self._ttl)
+            self._looking.pop(projection, None)
         return version
+
+    def known(self, projection: str) -> int | None:
+        """The live version of ``projection`` without I/O, or None: then the caller
+        asks ``of`` (in a worker thread, on an event loop).
+
+        Once the remembered version is due a look, one caller gets None; the others
+        keep the remembered version while that look is under way (for up to the TTL),
+        instead of every request of the moment asking the database at once.
+        """
+        now = self._clock()
+        with self._lock:
+            cached = self._versions.get(projection)
+            if cached is None:
+                return None
+            version, fresh_until = cached
+            if fresh_until > now:
+                return version
+            if self._looking.get(projection, float("-inf")) + self._ttl > now:
+                return version  # another caller is asking ``of``
+            self._looking[projection] = now
+            return None
 
     def forget(self, projection: str) -> None:
         with self._lock:

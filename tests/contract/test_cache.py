@@ -7,11 +7,15 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 
+import anyio
 import pytest
 
+from adapters.backends import cache_reads
 from adapters.embedded.cache import InMemoryCache
 from adapters.redis.cache import RedisCache
+from adapters.resilience import BreakerState, CircuitBreaker
 from ports.cache import Cache, split_versioned
+from ports.errors import BackendUnavailableError
 
 
 class CacheContract(ABC):
@@ -89,6 +93,25 @@ class CacheContract(ABC):
         assert split_versioned(stored) is None
         assert cache.set_if_newer(prefix + "plain", 1, b"x") is True
 
+    def test_reads_on_an_event_loop_see_the_same_values(
+        self, cache: Cache, prefix: str
+    ) -> None:
+        cache.set(prefix + "user", b'{"name": "x"}')
+        reads = cache_reads(cache)
+
+        async def read() -> tuple[bytes | None, bytes | None]:
+            try:
+                return await reads.get(prefix + "user"), await reads.get(
+                    prefix + "absent"
+                )
+            finally:
+                await reads.aclose()
+
+        # Check twice, on two event loops (each opens its own connections).
+        assert anyio.run(read) == (b'{"name": "x"}', None)
+        cache.set(prefix + "user", b"{}")
+        assert anyio.run(read) == (b"{}", None)
+
 
 class TestInMemoryCache(CacheContract):
     @pytest.fixture
@@ -102,3 +125,23 @@ class TestRedisCache(CacheContract):
         cache = RedisCache(redis_url)
         yield cache
         cache.close()
+
+    def test_reads_on_an_event_loop_share_the_breaker(self) -> None:
+        # Nothing listens on port 1.
+        breaker = CircuitBreaker("redis")
+        dead = RedisCache("redis://127.0.0.1:1/0", timeout_seconds=0.2, breaker=breaker)
+        reads = cache_reads(dead)
+
+        async def read() -> None:
+            await reads.get("anything")
+
+        with pytest.raises(BackendUnavailableError) as first:
+            anyio.run(read)
+        assert first.value.backend == "redis"
+        # Check the breaker the synchronous client uses is open: it fails at once.
+        assert breaker.state is BreakerState.OPEN
+        started = time.monotonic()
+        with pytest.raises(BackendUnavailableError):
+            dead.get("anything")
+        assert time.monotonic() - started < 0.1
+        dead.close()

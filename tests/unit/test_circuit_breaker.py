@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import anyio
 import pytest
 
 from adapters.resilience import Breakers, BreakerState, CircuitBreaker
@@ -150,6 +151,36 @@ def test_only_one_trial_at_a_time(breaker: CircuitBreaker, clock: Clock) -> None
     assert breaker.retry_after() == 1.0
     release.set()
     thread.join(5)
+    assert state(breaker) is BreakerState.CLOSED
+
+
+def test_only_one_trial_at_a_time_among_an_event_loops_tasks(
+    breaker: CircuitBreaker, clock: Clock
+) -> None:
+    # The tasks of one event loop share its thread: the trial is a task's.
+    fail(breaker)
+    clock.advance(1.0)
+    outcomes: list[str] = []
+
+    async def trial(in_trial: anyio.Event, release: anyio.Event) -> None:
+        with breaker.call(refused):
+            in_trial.set()
+            await release.wait()
+            with breaker.call(refused):  # nested in the trial: belongs to it
+                outcomes.append("nested call went through")
+
+    async def main() -> None:
+        in_trial, release = anyio.Event(), anyio.Event()
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(trial, in_trial, release)
+            await in_trial.wait()
+            # Check another task fails at once while the trial is under way.
+            if refused_at_once(breaker):
+                outcomes.append("other task refused")
+            release.set()
+
+    anyio.run(main)
+    assert outcomes == ["other task refused", "nested call went through"]
     assert state(breaker) is BreakerState.CLOSED
 
 

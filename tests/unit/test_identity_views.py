@@ -7,10 +7,11 @@ import threading
 from collections.abc import Iterator
 from uuid import UUID
 
+import anyio
 import pytest
 
 from adapters.embedded.bus import InMemoryMessageBus
-from adapters.embedded.cache import InMemoryCache
+from adapters.embedded.cache import CacheReadsInProcess, InMemoryCache
 from adapters.embedded.documents import InMemoryDocumentStore
 from adapters.embedded.views import SqliteRelationalStore
 from commands.base import Actor
@@ -26,21 +27,25 @@ from domain.identity.values import Role
 from projections.contracts import ViewNames, ViewPorts
 from projections.engine import ProjectionEngine
 from projections.identity.user_cache import USER_KEY, UserCacheView
+from projections.identity.user_info import UserInfo
 from projections.identity.users_view import UsersView
 from queries.identity.users import UserDirectory
 from tests.support.identity import identity_application, identity_dispatcher
 
 
 class FlakyCache(InMemoryCache):
-    """A cache whose reads fail while ``down``; counts the attempts."""
+    """A cache whose reads fail while ``down``; counts the attempts and notes the
+    threads that made them."""
 
     def __init__(self) -> None:
         super().__init__()
         self.down = False
         self.reads = 0
+        self.threads: set[int] = set()
 
     def get(self, key: str) -> bytes | None:
         self.reads += 1
+        self.threads.add(threading.get_ident())
         if self.down:
             raise ConnectionError("redis is down")
         return super().get(key)
@@ -171,6 +176,50 @@ def test_a_failing_cache_opens_the_breaker_and_the_view_answers(
     assert directory.get(user_id) is not None
     assert cache.reads == 2
     assert directory.cache_hits == 1
+
+
+def test_lookups_on_the_event_loop_read_the_cache_in_place(
+    app: IdentityApplication,
+    engine: ProjectionEngine,
+    cache: FlakyCache,
+    store: SqliteRelationalStore,
+) -> None:
+    user_id = sign_in(app, "g-3", "cy@example.org")
+    engine.catch_up()
+    now = [0.0]
+    directory = UserDirectory(
+        store,
+        cache,
+        reads=CacheReadsInProcess(cache),
+        cache_retry_after_seconds=5,
+        clock=lambda: now[0],
+    )
+
+    async def lookup() -> tuple[UserInfo | None, int]:
+        return await directory.lookup(user_id), threading.get_ident()
+
+    found, loop_thread = anyio.run(lookup)
+    assert found is not None
+    assert found.email == "cy@example.org"
+    # Check the cache answered, on the event loop's own thread.
+    assert (directory.cache_hits, cache.threads) == (1, {loop_thread})
+
+    # Check a failing cache is skipped for a while; the view answers meanwhile.
+    cache.down = True
+    for _ in range(3):
+        found, _ = anyio.run(lookup)
+        assert found is not None
+    assert (cache.reads, directory.cache_errors) == (2, 1)
+    now[0] += 6
+    cache.down = False
+    anyio.run(lookup)
+    assert (cache.reads, directory.cache_hits) == (3, 2)
+
+    # Check a missing key is answered by the view.
+    cache.delete(ViewNames("user_cache", 1).key_prefix(USER_KEY) + str(user_id))
+    found, _ = anyio.run(lookup)
+    assert found is not None
+    assert directory.cache_misses == 1
 
 
 def test_concurrent_first_sign_ins_make_one_user(app: IdentityApplication) -> None:

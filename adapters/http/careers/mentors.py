@@ -56,7 +56,7 @@ Cursor = Annotated[
 Limit = Annotated[int, Query(ge=1, le=q.MAX_PAGE_SIZE)]
 
 
-def only_mentors(user: CurrentUserDep) -> CurrentUser:
+async def only_mentors(user: CurrentUserDep) -> CurrentUser:
     """Career mentors only."""
     if ROLE_CAREER_MENTOR not in {str(r) for r in user.roles}:
         raise forbidden()

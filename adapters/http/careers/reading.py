@@ -6,7 +6,7 @@ command makes it wait for them (read-your-writes), once the caller is let in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
@@ -17,11 +17,11 @@ from domain.careers.values import ROLE_ADMIN, ROLE_CANDIDATE, ROLE_CAREER_MENTOR
 from projections.careers.candidates import CANDIDATES_PROJECTION
 
 
-def holding(*roles: str) -> Callable[[CurrentUser], CurrentUser]:
+def holding(*roles: str) -> Callable[[CurrentUser], Awaitable[CurrentUser]]:
     """A dependency admitting users who hold any of ``roles`` (403 otherwise)."""
     allowed = frozenset(roles)
 
-    def check(user: CurrentUserDep) -> CurrentUser:
+    async def check(user: CurrentUserDep) -> CurrentUser:
         if not {str(r) for r in user.roles} & allowed:
             raise forbidden()
         return user

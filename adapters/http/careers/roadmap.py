@@ -61,7 +61,7 @@ only_mentors = holding(ROLE_CAREER_MENTOR)
 MentorDep = Annotated[CurrentUser, Depends(only_mentors)]
 
 
-def candidate_or_mentor(candidate_id: UUID, user: CurrentUserDep) -> CurrentUser:
+async def candidate_or_mentor(candidate_id: UUID, user: CurrentUserDep) -> CurrentUser:
     """The candidate on their own roadmap, or a career mentor (whether it is their
     mentee is the handler's question: 404 otherwise); 403 for anyone else."""
     roles = {str(r) for r in user.roles}

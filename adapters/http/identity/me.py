@@ -21,11 +21,11 @@ router = APIRouter(prefix="/me", tags=["me"])
     "",
     responses={404: {"description": "Your record is not (or no longer) there."}},
 )
-def read_me(
+async def read_me(
     users: Annotated[UserReads, Depends(fresh_users(current_user))],
 ) -> UserResponse:
     """Your profile and roles (from the user cache; the view if Redis is down)."""
-    found = users.get(users.caller.id)
+    found = await users.get(users.caller.id)
     if found is None:
         raise ProblemError(404, "No such user.")
     return UserResponse.of(found)

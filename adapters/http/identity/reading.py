@@ -44,14 +44,14 @@ class UserReads:
     use_cache: bool = True
     waited: bool = False
 
-    def get(self, user_id: UUID) -> UserInfo | None:
+    async def get(self, user_id: UUID) -> UserInfo | None:
         if not self.waited and user_id == self.caller.id and self.caller.info:
             return self.caller.info  # what authentication found: no second read
-        return self.directory.get(user_id, use_cache=self.use_cache)
+        return await self.directory.lookup(user_id, use_cache=self.use_cache)
 
 
 def fresh_users(
-    authorized_by: Callable[..., CurrentUser],
+    authorized_by: Callable[..., Awaitable[CurrentUser]],
 ) -> Callable[..., Awaitable[UserReads]]:
     """A dependency for a route reading users; ``authorized_by`` runs first."""
 
@@ -78,7 +78,7 @@ def fresh_users(
     return reads
 
 
-def self_or_admin(user_id: UUID, user: CurrentUserDep) -> CurrentUser:
+async def self_or_admin(user_id: UUID, user: CurrentUserDep) -> CurrentUser:
     """Ownership of ``/users/{user_id}``: the user themselves, or an admin."""
     ensure_self_or_roles(user, user_id, Role.ADMIN)
     return user

@@ -59,9 +59,9 @@ def list_users(
     "/{user_id}",
     responses={403: {"description": "Someone else's record, and you are no admin."}},
 )
-def read_user(user_id: UUID, users: FreshUserDep) -> UserResponse:
+async def read_user(user_id: UUID, users: FreshUserDep) -> UserResponse:
     """One user: admins see anyone; everyone else only themselves."""
-    found = users.get(user_id)
+    found = await users.get(user_id)
     if found is None:
         raise ProblemError(404, "No such user.")
     return UserResponse.of(found)

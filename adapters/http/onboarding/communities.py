@@ -49,7 +49,7 @@ policy_router = APIRouter(prefix="/onboarding-policy", tags=["communities"])
 FOUNDER_ROLES = frozenset({ROLE_COMMUNITY_LEADER, ROLE_ADMIN})
 
 
-def founder(user: CurrentUserDep) -> CurrentUser:
+async def founder(user: CurrentUserDep) -> CurrentUser:
     """Community leaders and admins found and change communities."""
     if not {str(r) for r in user.roles} & FOUNDER_ROLES:
         raise forbidden()
