@@ -395,8 +395,8 @@ class Bench:
         )
         return result
 
-    def forget_users(self, schema: str, user_ids: list[str]) -> None:
-        """Delete the users' keys the user cache left in the shared Redis."""
+    def cache_keys(self, schema: str, user_ids: list[str]) -> list[str]:
+        """The users' keys in the Redis user cache (its live version)."""
         row = self.db.execute(
             sql.SQL(
                 "SELECT active_version FROM {}.projection_state WHERE projection = %s"
@@ -404,13 +404,21 @@ class Bench:
             (USER_CACHE_PROJECTION,),
         ).fetchone()
         if row is None:
-            return
+            return []
         prefix = ViewNames(USER_CACHE_PROJECTION, int(row[0])).key_prefix(USER_KEY)
-        client = redis.Redis.from_url(self.args.redis_url)
-        try:
-            client.delete(*(prefix + user_id for user_id in user_ids))
-        finally:
-            client.close()
+        return [prefix + user_id for user_id in user_ids]
+
+    def cached_users(self, schema: str, user_ids: list[str]) -> int:
+        keys = self.cache_keys(schema, user_ids)
+        with redis.Redis.from_url(self.args.redis_url) as client:
+            return int(client.exists(*keys)) if keys else 0
+
+    def forget_users(self, schema: str, user_ids: list[str]) -> None:
+        """Delete the users' keys the user cache left in the shared Redis."""
+        keys = self.cache_keys(schema, user_ids)
+        if keys:
+            with redis.Redis.from_url(self.args.redis_url) as client:
+                client.delete(*keys)
 
     def run(self, schema: str) -> Results:
         args = self.args
@@ -445,7 +453,13 @@ class Bench:
                 self.forget_users, schema, [user_id for user_id, _ in signed_in]
             )
             tokens = [token for _, token in signed_in]
-            say(f"{len(tokens)} users signed in and seen by GET /me")
+            cached = self.cached_users(schema, [user_id for user_id, _ in signed_in])
+            say(
+                f"{len(tokens)} users signed in and seen by GET /me; "
+                f"{cached} in the Redis user cache"
+            )
+            if cached != len(tokens):
+                raise RuntimeError("some users are not in the Redis user cache")
 
             minimal_port = free_port()
             say(f"serving the minimal FastAPI app on :{minimal_port}")
