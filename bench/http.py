@@ -76,7 +76,7 @@ EVENTS_TABLE = "identity_events"
 SEED_BATCH = 100_000
 SEED_VERSIONS = 10  # events per seeded aggregate
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 
 def say(message: str) -> None:
@@ -210,6 +210,11 @@ def minimal_argv(port: int, workers: int) -> list[str]:
         "auto",
         *([] if access_log else ["--no-access-log"]),
     ]
+
+
+def without_access_log(log: Path) -> str:
+    lines = log.read_text(errors="replace").splitlines()
+    return "\n".join(line for line in lines if ' HTTP/1.1" ' not in line)
 
 
 def installed(module: str) -> bool:
@@ -665,8 +670,8 @@ def main(argv: list[str]) -> int:
             results = Bench(args, wrk, Path(tmp), db).run(schema)
         except Exception:
             for log in sorted(Path(tmp).glob("*.log")):
-                console.print(f"--- {log.name} (last lines)")
-                console.print(log.read_text(errors="replace")[-3000:], markup=False)
+                console.print(f"--- {log.name} (last lines but the access log)")
+                console.print(without_access_log(log)[-3000:], markup=False)
             raise
     results.settings = {
         "workers": args.workers,
