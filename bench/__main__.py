@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import identity_me, onboarding_flow, recommend, replay, roadmap, search
+from bench import http, identity_me, onboarding_flow, recommend, replay, roadmap, search
 
 
 def main() -> int:
@@ -19,6 +19,7 @@ def main() -> int:
         search.main,
         recommend.main,
         roadmap.main,
+        http.main,
     ):
         failures += 1 if run([]) else 0
     return 1 if failures else 0
