@@ -25,6 +25,7 @@ from adapters.bootstrap import (
     build_container,
     inbound_subscriptions,
 )
+from adapters.runtime import settle_heap
 from adapters.settings import Settings
 from ports.errors import backend_of, is_outage
 from projections.engine import RecoveryRefusedError
@@ -170,6 +171,7 @@ def run() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     container.start_projections()
+    settle_heap()  # a long-running process: see adapters/runtime.py
     console().print(
         f"running {len(container.engine.projection_types)} projection(s); Ctrl-C stops"
     )

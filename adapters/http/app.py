@@ -19,6 +19,7 @@ from adapters.http.onboarding.routes import ROUTERS as ONBOARDING_ROUTERS
 from adapters.http.openapi import install_openapi
 from adapters.http.scheduling.routes import ROUTERS as SCHEDULING_ROUTERS
 from adapters.readiness import ReadinessChecks
+from adapters.runtime import settle_heap
 from adapters.settings import Settings
 
 
@@ -82,5 +83,7 @@ def create_app(
 
 
 def app_from_environment() -> FastAPI:
-    """Entry point for ``uvicorn --factory``."""
-    return create_app(Settings())
+    """Entry point for ``uvicorn --factory`` (``spotlight serve``)."""
+    app = create_app(Settings())
+    settle_heap()  # a served process: see adapters/runtime.py
+    return app
