@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -319,7 +320,8 @@ def build_container(
         namespace=settings.postgres_schema or "",
     )
     for app in applications.values():
-        app.on_recorded(engine.wake)  # commands in this process wake it at once
+        # Commands in this process wake the projections reading them at once.
+        app.on_recorded(partial(engine.wake, app.name))
     container = Container(
         settings=settings,
         blobs=blobs,
@@ -452,16 +454,19 @@ def _start_listener(
     from adapters.postgres.listen import PostgresNotificationListener
 
     assert settings.postgres_url
-    channels = [
-        getattr(app.recorder, "channel_name", f"{name}_events")
+    channels = {  # the channel each application's recorder notifies, and its name
+        getattr(app.recorder, "channel_name", f"{name}_events"): name
         for name, app in applications.items()
-    ]
+    }
+    wakers = {channel: partial(engine.wake, app) for channel, app in channels.items()}
     listener = PostgresNotificationListener(
         settings.postgres_url,
-        channels,
+        list(channels),
         engine.wake,
         board,
         namespace=settings.postgres_schema or "",
+        # An application's new events wake only the projections that read it.
+        wakers=wakers,
     )
     listener.start()
     return listener.stop

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import psycopg
 from psycopg import sql
@@ -38,12 +38,16 @@ class PostgresNotificationListener(threading.Thread):
         event_channels: Sequence[str],
         on_new_events: Callable[[], None],
         board: PositionBoard | None,
+        *,
         namespace: str = "",
+        wakers: Mapping[str, Callable[[], None]] | None = None,
     ) -> None:
         super().__init__(name="postgres-listener", daemon=True)
         self._url = url
         self._event_channels = list(event_channels)
         self._on_new_events = on_new_events
+        # A channel's own callback, if it has one (else ``on_new_events``).
+        self._wakers = dict(wakers or {})
         self._board = board
         self._positions_channel = positions_channel(namespace)
         self._stopping = threading.Event()
@@ -108,7 +112,7 @@ class PostgresNotificationListener(threading.Thread):
                     if notice.channel == self._positions_channel:
                         self._advance(notice.payload)
                     else:
-                        self._on_new_events()
+                        self._wakers.get(notice.channel, self._on_new_events)()
 
     def _advance(self, payload: str) -> None:
         if self._board is None:

@@ -165,11 +165,14 @@ class ProjectionEngine:
         runner.join(timeout_seconds)
         return not runner.is_alive()
 
-    def wake(self) -> None:
-        """New events may be there: every idle runner looks now."""
+    def wake(self, source: str | None = None) -> None:
+        """New events may be there (in ``source``'s log, or anywhere): every idle
+        runner of a projection that reads them looks now. The others sleep on: a
+        write of one context does not cost every other projection a look."""
         self.revive()
-        for runner in list(self._runners.values()):
-            runner.wake()
+        for name, runner in list(self._runners.items()):
+            if source is None or source in self.projection_types[name].sources:
+                runner.wake()
 
     def revive(self) -> list[str]:
         """Start a new runner for each projection whose thread has ended while it

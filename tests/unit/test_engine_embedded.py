@@ -23,6 +23,7 @@ from projections.engine import (
     ProjectionStatus,
     RecoveryRefusedError,
 )
+from projections.engine.runner import Runner
 from tests.support.notes import Note, Notebook, NotesDocuments, NotesTable
 
 
@@ -377,3 +378,51 @@ def test_a_save_never_waits_for_the_projections(
     # Check the projection then catches up with every save.
     assert engine.wait_for("notebook", first.position + 20, ["notes_table"], 5.0) == 0
     assert len(notes_in_view(engine)) == 21
+
+
+class Ledgerbook(Notebook):
+    name = "ledgerbook"
+
+
+class LedgerTable(NotesTable):
+    name = "ledger_table"
+    sources = ("ledgerbook",)
+
+
+def test_new_events_wake_only_the_projections_that_read_their_log() -> None:
+    notebook = Notebook(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    ledgerbook = Ledgerbook(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    store = SqliteRelationalStore(None)
+    ports = ViewPorts(InMemoryDocumentStore(), InMemoryCache(), InMemoryMessageBus())
+    engine = ProjectionEngine(
+        store,
+        {"notebook": notebook, "ledgerbook": ledgerbook},
+        [NotesTable, LedgerTable],
+        ports,
+        idle_wait_seconds=60.0,  # only a wake makes a runner look
+    )
+    looks: dict[str, int] = {"notes_table": 0, "ledger_table": 0}
+    runner_wake = Runner.wake
+
+    def counted(runner: Runner) -> None:
+        looks[runner.projection_name] += 1
+        runner_wake(runner)
+
+    try:
+        engine.start()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Runner, "wake", counted)
+            engine.wake("notebook")
+            engine.wake("notebook")
+            engine.wake("ledgerbook")
+            # Check each source woke its own projection only; no source, both.
+            assert looks == {"notes_table": 2, "ledger_table": 1}
+            engine.wake()
+            assert looks == {"notes_table": 3, "ledger_table": 2}
+        # Check a woken runner really looks: the note is in the view at once.
+        position = notebook.save_changes(Note("ada", "woken")).position
+        engine.wake("notebook")
+        assert engine.wait_for("notebook", position or 0, ["notes_table"], 5.0) == 0
+    finally:
+        engine.stop()
+        store.close()
