@@ -8,7 +8,6 @@ revoked (the user cache says so; the token's own roles are never trusted).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,9 +17,12 @@ from adapters.http.app import create_app
 from adapters.identity.tokens import AccessTokens
 from adapters.identity.verified_tokens import VerifiedTokens
 from adapters.settings import Settings
-from commands.base import Actor
-from commands.identity.messages import BootstrapAdmin
-from tests.support.identity import SignedIn, assert_problem, sign_in
+from tests.support.identity import (
+    SignedIn,
+    assert_problem,
+    sign_in,
+    signed_in_admin,
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +34,6 @@ def client() -> Iterator[TestClient]:
 def container(client: TestClient) -> Container:
     built: Container = client.app.state.container  # type: ignore[attr-defined]
     return built
-
-
-def admin(client: TestClient) -> SignedIn:
-    email = f"admin-{uuid4().hex[:8]}@example.org"
-    container(client).dispatcher.dispatch(
-        BootstrapAdmin(actor=Actor.system("test"), email=email)
-    )
-    return sign_in(client, email)
 
 
 def settled(client: TestClient, root: SignedIn, user_id: str, token: str) -> None:
@@ -61,7 +55,7 @@ def remembered_once_more(client: TestClient, who: SignedIn) -> int:
 
 
 def test_a_disabled_user_is_refused_on_the_next_request(client: TestClient) -> None:
-    root = admin(client)
+    root = signed_in_admin(client)
     ada = sign_in(client)
     assert client.get("/me", headers=ada.headers).status_code == 200
     assert remembered_once_more(client, ada) == 200
@@ -82,7 +76,7 @@ def test_a_disabled_user_is_refused_on_the_next_request(client: TestClient) -> N
 
 
 def test_an_erased_user_is_refused_on_the_next_request(client: TestClient) -> None:
-    root = admin(client)
+    root = signed_in_admin(client)
     ada = sign_in(client)
     assert client.get("/me", headers=ada.headers).status_code == 200
 
@@ -95,7 +89,7 @@ def test_an_erased_user_is_refused_on_the_next_request(client: TestClient) -> No
 
 
 def test_a_revoked_role_is_refused_on_the_next_request(client: TestClient) -> None:
-    root = admin(client)
+    root = signed_in_admin(client)
     bob = sign_in(client)  # his token names no role, and stays the same
     granted = client.put(f"/users/{bob.user_id}/roles/ADMIN", headers=root.headers)
     settled(client, root, bob.user_id, granted.json()["consistency_token"])

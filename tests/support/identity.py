@@ -12,9 +12,11 @@ from fastapi.testclient import TestClient
 
 from adapters.embedded.views import SqliteRelationalStore
 from adapters.identity.data_keys import SqlPersonalDataVault
+from commands.base import Actor
 from commands.dispatch import Dispatcher
 from commands.identity.application import IdentityApplication
 from commands.identity.handlers import HANDLERS
+from commands.identity.messages import BootstrapAdmin
 
 
 @dataclass
@@ -136,3 +138,14 @@ def exchange_at_once(
     for thread in threads:
         thread.join()
     return statuses
+
+
+def signed_in_admin(client: TestClient) -> SignedIn:
+    """A new admin of the app ``client`` serves (bootstrapped as the operator
+    would), signed in."""
+    email = f"admin-{uuid4().hex[:8]}@example.org"
+    container = client.app.state.container  # type: ignore[attr-defined]
+    container.dispatcher.dispatch(
+        BootstrapAdmin(actor=Actor.system("test"), email=email)
+    )
+    return sign_in(client, email)

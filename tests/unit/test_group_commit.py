@@ -30,13 +30,22 @@ def stored(originator_id: UUID, version: int) -> StoredEvent:
     )
 
 
-def test_saves_arriving_during_a_commit_share_the_next_transaction() -> None:
-    recorder = POPOApplicationRecorder()
+def a_commit_held(
+    recorder: POPOApplicationRecorder | None = None,
+) -> tuple[POPOApplicationRecorder, HeldFirstInsert, GroupCommit, threading.Thread]:
+    """A group commit whose first transaction (one save, in its own thread) is held
+    until ``insert.release`` is set."""
+    recorder = recorder or POPOApplicationRecorder()
     insert = HeldFirstInsert(recorder.insert_events)
     commit = GroupCommit(insert)
     first = threading.Thread(target=commit.append, args=([stored(uuid4(), 1)],))
     first.start()
     assert insert.entered.wait(10)
+    return recorder, insert, commit, first
+
+
+def test_saves_arriving_during_a_commit_share_the_next_transaction() -> None:
+    recorder, insert, commit, first = a_commit_held()
     ids = [uuid4() for _ in range(20)]
     threads = [
         threading.Thread(target=commit.append, args=([stored(i, 1), stored(i, 2)],))
@@ -63,12 +72,7 @@ def test_saves_arriving_during_a_commit_share_the_next_transaction() -> None:
 
 
 def test_each_save_learns_its_own_positions() -> None:
-    recorder = POPOApplicationRecorder()
-    insert = HeldFirstInsert(recorder.insert_events)
-    commit = GroupCommit(insert)
-    first = threading.Thread(target=commit.append, args=([stored(uuid4(), 1)],))
-    first.start()
-    assert insert.entered.wait(10)
+    recorder, insert, commit, first = a_commit_held()
     sizes = [1, 3, 2]
     ids = [uuid4() for _ in sizes]
     calls = [
@@ -95,11 +99,7 @@ def test_a_stale_save_in_a_batch_fails_alone() -> None:
     recorder = POPOApplicationRecorder()
     taken = uuid4()
     recorder.insert_events([stored(taken, 1)])  # another writer got there first
-    insert = HeldFirstInsert(recorder.insert_events)
-    commit = GroupCommit(insert)
-    first = threading.Thread(target=commit.append, args=([stored(uuid4(), 1)],))
-    first.start()
-    assert insert.entered.wait(10)
+    recorder, insert, commit, first = a_commit_held(recorder)
     fresh = [uuid4() for _ in range(5)]
     saves = [[stored(i, 1)] for i in fresh[:2]]
     saves.append([stored(taken, 1)])
