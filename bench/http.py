@@ -172,26 +172,24 @@ def spotlight() -> str:
 
 
 def serve_argv(port: int, workers: int) -> list[str]:
-    argv = [spotlight(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    if workers > 1:
-        helped = subprocess.run(  # noqa: S603 - our own command line
-            [spotlight(), "serve", "--help"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if "--workers" not in helped.stdout:
-            raise SystemExit("`spotlight serve` has no --workers option here")
-        argv += ["--workers", str(workers)]
-    return argv
+    return [
+        spotlight(),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
 
 
 def minimal_argv(port: int, workers: int) -> list[str]:
-    """uvicorn serving the minimal app with ``spotlight serve``'s loop, parser and
-    access log: uvicorn's ``auto`` picks uvloop and httptools when installed."""
+    """uvicorn serving the minimal app with ``spotlight serve``'s loop, parser,
+    access log and workers."""
     from adapters.settings import Settings
 
-    access_log = bool(getattr(Settings(), "access_log", True))
+    access_log = Settings().access_log
     return [
         sys.executable,
         "-m",
@@ -205,9 +203,9 @@ def minimal_argv(port: int, workers: int) -> list[str]:
         "--workers",
         str(workers),
         "--loop",
-        "auto",
+        "uvloop",
         "--http",
-        "auto",
+        "httptools",
         *([] if access_log else ["--no-access-log"]),
     ]
 
@@ -215,14 +213,6 @@ def minimal_argv(port: int, workers: int) -> list[str]:
 def without_access_log(log: Path) -> str:
     lines = log.read_text(errors="replace").splitlines()
     return "\n".join(line for line in lines if ' HTTP/1.1" ' not in line)
-
-
-def installed(module: str) -> bool:
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
 
 
 # --- Users ---------------------------------------------------------------------------
@@ -653,10 +643,6 @@ def main(argv: list[str]) -> int:
         )
 
     wrk = http_wrk.find_or_install(say)
-    say(
-        f"uvicorn's loop: {'uvloop' if installed('uvloop') else 'asyncio'}, "
-        f"HTTP parser: {'httptools' if installed('httptools') else 'h11'}"
-    )
     load_before = os.getloadavg()[0]
     say(f"load average (1 min) before the run: {load_before:.2f}")
     started = time.perf_counter()
@@ -678,8 +664,8 @@ def main(argv: list[str]) -> int:
         "connections": args.connections,
         "duration_s": args.duration,
         "users": args.users,
-        "loop": "uvloop" if installed("uvloop") else "asyncio",
-        "http": "httptools" if installed("httptools") else "h11",
+        "loop": "uvloop",  # both servers, as `spotlight serve` runs
+        "http": "httptools",
         "load_avg_before": round(load_before, 2),
         "load_avg_after": round(os.getloadavg()[0], 2),
         **results.settings,
