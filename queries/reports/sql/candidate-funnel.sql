@@ -5,7 +5,7 @@
 -- their roadmap), roadmap-completed. `conversion`: the share of the step before;
 -- `median_hours_from_previous`: the median time from the step before.
 WITH signed_up AS (
-    SELECT candidate, min(timestamp) AS at
+    SELECT candidate, min(timestamp) AS happened_at
     FROM (
         SELECT aggregate_id AS candidate, timestamp
         FROM ev_user
@@ -23,19 +23,19 @@ WITH signed_up AS (
     GROUP BY candidate
 ),
 cohort AS (
-    SELECT candidate, at
+    SELECT candidate, happened_at
     FROM signed_up
-    WHERE at >= $period_start AND at < $period_end
+    WHERE happened_at >= $period_start AND happened_at < $period_end
       AND ($everything OR list_contains($candidates, candidate))
 ),
 assessed AS (
-    SELECT aggregate_id AS candidate, min(timestamp) AS at
+    SELECT aggregate_id AS candidate, min(timestamp) AS happened_at
     FROM ev_candidate
     WHERE event_type = 'Candidate.AssessmentCompleted'
     GROUP BY 1
 ),
 mentored AS (
-    SELECT coalesce(candidate_id, aggregate_id) AS candidate, min(timestamp) AS at
+    SELECT coalesce(candidate_id, aggregate_id) AS candidate, min(timestamp) AS happened_at
     FROM ev_candidate
     WHERE event_type = 'Candidate.MentorAssigned'
     GROUP BY 1
@@ -46,19 +46,19 @@ roadmaps AS (
     WHERE event_type = 'Roadmap.Started'
 ),
 first_item AS (
-    SELECT r.candidate, min(e.timestamp) AS at
+    SELECT r.candidate, min(e.timestamp) AS happened_at
     FROM ev_roadmap e JOIN roadmaps r ON r.roadmap_id = e.aggregate_id
     WHERE e.event_type IN ('Roadmap.ItemApproved', 'Roadmap.SuggestionAccepted')
     GROUP BY 1
 ),
 completed AS (
-    SELECT r.candidate, min(e.timestamp) AS at
+    SELECT r.candidate, min(e.timestamp) AS happened_at
     FROM ev_roadmap e JOIN roadmaps r ON r.roadmap_id = e.aggregate_id
     WHERE e.event_type = 'Roadmap.Completed'
     GROUP BY 1
 ),
 journeys AS (
-    SELECT c.at AS t1, a.at AS t2_, m.at AS t3_, f.at AS t4_, d.at AS t5_
+    SELECT c.happened_at AS t1, a.happened_at AS t2_, m.happened_at AS t3_, f.happened_at AS t4_, d.happened_at AS t5_
     FROM cohort c
     LEFT JOIN assessed a USING (candidate)
     LEFT JOIN mentored m USING (candidate)

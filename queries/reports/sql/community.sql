@@ -65,7 +65,7 @@ items AS (
       AND npo_id IS NOT NULL
 ),
 enrolments AS (
-    SELECT i.npo_id, min(e.timestamp) AS at
+    SELECT i.npo_id, min(e.timestamp) AS happened_at
     FROM ev_roadmap e
     JOIN items i ON i.roadmap_id = e.aggregate_id AND i.item_id = e.item_id
     WHERE e.event_type IN ('Roadmap.ItemApproved', 'Roadmap.SuggestionAccepted')
@@ -100,6 +100,6 @@ SELECT c.community_id,
            AS leader_assignments,
        (SELECT count(*) FROM enrolments en JOIN membership m ON m.npo_id = en.npo_id
         WHERE m.community_id = c.community_id
-          AND en.at >= $period_start AND en.at < $period_end) AS enrolments
+          AND en.happened_at >= $period_start AND en.happened_at < $period_end) AS enrolments
 FROM communities c
 ORDER BY c.community_id

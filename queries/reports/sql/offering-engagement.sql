@@ -23,7 +23,7 @@ placed AS (
 ),
 enrolled AS (
     SELECT i.roadmap_id, i.item_id, i.offering_id, i.npo_id, r.candidate_id,
-           min(e.timestamp) AS at
+           min(e.timestamp) AS happened_at
     FROM ev_roadmap e
     JOIN items i ON i.roadmap_id = e.aggregate_id AND i.item_id = e.item_id
     LEFT JOIN roadmaps r ON r.roadmap_id = i.roadmap_id
@@ -55,7 +55,7 @@ per_enrolment AS (
            coalesce(o.withdrawn, false) AND NOT coalesce(o.completed, false)
                AS withdrawn,
            (SELECT f.rating FROM feedback f
-            WHERE f.roadmap_id = en.roadmap_id AND f.timestamp >= en.at
+            WHERE f.roadmap_id = en.roadmap_id AND f.timestamp >= en.happened_at
             ORDER BY f.timestamp DESC LIMIT 1) AS rating
     FROM enrolled en
     LEFT JOIN outcome o USING (roadmap_id, item_id)
