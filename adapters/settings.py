@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     s3_access_key: str = "spotlight"
     s3_secret_key: str = "spotlight-secret"  # noqa: S105 - moto accepts any credentials
 
+    # Analytics: where ``spotlight analytics export`` writes by default (a directory,
+    # or s3://bucket/prefix); unset, ``<data_dir>/analytics``.
+    analytics_dir: str | None = None
+
     # Onboarding: the seed's offering flow (offering created -> NPO).
     onboarding_offerings_topic: str = "spotlight.onboarding.offerings"
 
