@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     # Careers: how many recommendations a candidate is shown at most.
     recommendations_limit: int = Field(default=10, ge=1, le=50)
 
+    # Reports over the analytics export (``adapters.analytics.reports``): the export
+    # is brought up to date first when the last one is older than this (0: always);
+    # a report's query is interrupted past the timeout (503).
+    analytics_max_age_seconds: float = Field(default=30.0, ge=0)
+    reports_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+
     # Signs embedded presigned URLs; must be overridden in production.
     signing_secret: str = "development-only-signing-secret"  # noqa: S105
     # Keys the pseudonyms NPOs see for candidates who do not show them their name

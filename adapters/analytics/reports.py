@@ -39,10 +39,14 @@ import anyio
 import anyio.to_thread
 import duckdb
 
+from adapters.analytics.export import default_target, export_events, pseudonym_for
+from adapters.bootstrap import Container
+from adapters.settings import Settings
 from domain.base import UnavailableError
+from queries.reports import live
 from queries.reports.catalogue import ENVELOPE, FAMILIES, MIN_RATINGS, Column, Report
 from queries.reports.period import Period
-from queries.reports.scope import Scope
+from queries.reports.scope import Scope, scope_of
 
 Row = dict[str, object]
 _PARAMETER = re.compile(r"\$([a-z_]+)")
@@ -230,3 +234,104 @@ async def run_in_time(
         raise UnavailableError(
             f"The report took longer than {timeout_seconds:g} s; try again."
         ) from error
+
+
+# --- The reports, live or over the export, for a caller ---------------------------
+
+
+@dataclass(frozen=True)
+class ReportAnswer:
+    report: Report
+    period: Period | None  # None for a live report: as of now
+    scope: Scope
+    columns: tuple[str, ...]
+    rows: list[Row]
+    exported_through: dict[str, int]
+    generated_at: datetime
+
+
+class Reports:
+    """Answers a report for a caller: their scope from the views, then the live
+    work list or the SQL over the export."""
+
+    def __init__(self, container: Container, over_export: ExportReports) -> None:
+        self._container = container
+        self._export = over_export
+
+    async def answer(
+        self,
+        report: Report,
+        user_id: str,
+        roles: frozenset[str],
+        period: Period | None,
+    ) -> ReportAnswer:
+        views = self._container.views
+        scope = await anyio.to_thread.run_sync(scope_of, report, user_id, roles, views)
+        if report.live or period is None:
+            now = datetime.now(UTC)
+            rows = await anyio.to_thread.run_sync(
+                self._live, report, scope, user_id, now
+            )
+            return ReportAnswer(report, None, scope, report.columns, rows, {}, now)
+        found = await self._export.answer(report, period, scope)
+        return ReportAnswer(
+            report,
+            period,
+            scope,
+            found.columns,
+            found.rows,
+            found.exported_through,
+            datetime.now(UTC),
+        )
+
+    def _live(
+        self, report: Report, scope: Scope, user_id: str, now: datetime
+    ) -> list[Row]:
+        if report.name == "waiting-queues":
+            return live.waiting_queues(self._container.views, scope, user_id, now)
+        if report.name == "projection-lag":
+            engine = self._container.engine
+            return live.projection_lag(engine.status(probe_workers=False), self._age_of)
+        raise ValueError(f"no live report named {report.name}")
+
+    def _age_of(self, source: str, position: int) -> float | None:
+        """Seconds since the event after ``position`` of ``source`` was recorded."""
+        application = self._container.engine.applications.get(source)
+        if application is None:
+            return None
+        found = application.recorder.select_notifications(position + 1, 1)
+        if not found:
+            return None
+        event = application.mapper.to_domain_event(found[0])
+        recorded: datetime = event.timestamp  # type: ignore[attr-defined]
+        return max(0.0, (datetime.now(UTC) - recorded).total_seconds())
+
+
+def reports_directory(settings: Settings) -> Path:
+    """Where reports read the export: the export's directory, or ``<data
+    dir>/analytics`` when the export goes to S3 (reports read a local copy)."""
+    configured = default_target(settings)
+    if configured.startswith("s3://"):
+        return settings.data_dir / "analytics"
+    return Path(configured)
+
+
+def build_reports(container: Container) -> Reports:
+    """The reports of the composed service, over its own export."""
+    settings = container.settings
+    root = reports_directory(settings)
+
+    def export() -> None:
+        export_events(container, str(root))
+
+    def pseudonyms(user_ids: Sequence[str]) -> list[str]:
+        found = (pseudonym_for(container, u) for u in user_ids)
+        return [p for p in found if p is not None]
+
+    over_export = ExportReports(
+        root,
+        FreshExport(export, settings.analytics_max_age_seconds),
+        pseudonyms,
+        settings.reports_timeout_seconds,
+    )
+    return Reports(container, over_export)
