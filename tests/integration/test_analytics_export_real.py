@@ -119,13 +119,13 @@ def test_a_killed_run_resumes_without_duplicates_or_gaps(
     root = str(tmp_path / "out")
     world.activity(3)
 
-    class Killed(Exception):
+    class KilledError(Exception):
         pass
 
     def kill_after_first_chunk(progress: ExportProgress) -> None:
-        raise Killed
+        raise KilledError
 
-    with pytest.raises(Killed):
+    with pytest.raises(KilledError):
         export_events(
             world.container, root, chunk_size=5, progress=kill_after_first_chunk
         )
@@ -140,7 +140,8 @@ def test_a_killed_run_resumes_without_duplicates_or_gaps(
 
     seen: list[ExportProgress] = []
     export_events(world.container, root, chunk_size=5, progress=seen.append)
-    assert seen and seen[-1].done == seen[-1].total
+    assert seen
+    assert seen[-1].done == seen[-1].total
     assert exported_positions(root) == expected_positions(world)
 
 
@@ -180,7 +181,8 @@ def test_since_exports_again_from_a_position(world: World, tmp_path: Path) -> No
 
     again = export_events(world.container, root, since=6, chunk_size=4)
     identity = again.applications["identity"]
-    assert identity.first_position is not None and identity.first_position <= 6
+    assert identity.first_position is not None
+    assert identity.first_position <= 6
     assert identity.last_position == world.log()["identity"][-1]
     assert exported_positions(root) == expected
 

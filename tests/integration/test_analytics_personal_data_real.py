@@ -214,7 +214,8 @@ def test_no_name_email_or_phone_leaves_and_user_ids_are_pseudonyms(
             " WHERE position(%s in convert_from(state, 'UTF8')) > 0",
             (contact_email,),
         ).fetchone()
-    assert found is not None and found[0] > 0
+    assert found is not None
+    assert found[0] > 0
 
     # Export, then look for every value, in the bytes and in the decoded strings.
     root = tmp_path / "analytics"
@@ -235,7 +236,8 @@ def test_no_name_email_or_phone_leaves_and_user_ids_are_pseudonyms(
         who.user_id: pseudonym_for(story.container, who.user_id) for who in people
     }
     for user_id, pseudonym in pseudonyms.items():
-        assert pseudonym is not None and pseudonym.startswith("u_"), user_id
+        assert pseudonym is not None, user_id
+        assert pseudonym.startswith("u_"), user_id
         assert pseudonym in values, user_id
 
     # Check erasing the candidate unlinks their pseudonym for good.
