@@ -15,10 +15,12 @@ import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from adapters.analytics.export import ExportProgress, export_events
 from adapters.analytics.target import s3_filesystem
 from adapters.bootstrap import Container, build_container
+from adapters.cli.main import cli
 from adapters.http.app import create_app
 from adapters.settings import Settings
 from tests.support.identity import sign_in
@@ -214,3 +216,35 @@ def test_an_s3_target_is_read_back_with_pyarrow(world: World, s3_endpoint: str) 
     assert all(a.startswith("u_") for a in users.column("aggregate_id").to_pylist())
     state = filesystem.open_input_stream(f"{bucket}/exports/run/_state/identity.json")
     assert b'"position"' in state.read()
+
+
+def test_the_command_line_exports_and_exports_again_since(
+    world: World, tmp_path: Path
+) -> None:
+    world.activity(2)
+    settings = world.container.settings
+    env = {
+        "SPOTLIGHT_POSTGRES_URL": str(settings.postgres_url),
+        "SPOTLIGHT_POSTGRES_SCHEMA": str(settings.postgres_schema),
+        "SPOTLIGHT_DATA_DIR": str(tmp_path / "cli"),
+        "COLUMNS": "200",
+    }
+    root = tmp_path / "cli-out"
+    runner = CliRunner()
+    first = runner.invoke(
+        cli, ["analytics", "export", "--to", str(root), "--chunk-size", "4"], env=env
+    )
+    assert first.exit_code == 0, first.output
+    total = sum(len(positions) for positions in world.log().values())
+    assert f"exported {total:,} events to {root}" in first.output
+    assert "events/s" in first.output
+    assert exported_positions(str(root)) == expected_positions(world)
+
+    again = runner.invoke(
+        cli,
+        ["analytics", "export", "--to", str(root), "--since", "5", "--chunk-size", "4"],
+        env=env,
+    )
+    assert again.exit_code == 0, again.output
+    assert "exported 0 events" not in again.output
+    assert exported_positions(str(root)) == expected_positions(world)
