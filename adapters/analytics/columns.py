@@ -73,6 +73,9 @@ class ChunkTables:
         self.arrow_json = arrow_json
         self._json_schemas: dict[str, pa.Schema] = {}
         self._arrays: tuple[int, pa.Array, pa.Array] | None = None
+        # How many topic groups went each way (the bench and the tests look).
+        self.by_arrow = 0
+        self.by_reference = 0
 
     @property
     def pseudonyms(self) -> Pseudonyms:
@@ -88,6 +91,9 @@ class ChunkTables:
             table = self._by_arrow(plan, group) if self.arrow_json else None
             if table is None:
                 table = self._by_reference(plan, group)
+                self.by_reference += 1
+            else:
+                self.by_arrow += 1
             families.setdefault(plan.family, []).append(table)
         out = {}
         for family, tables in families.items():
