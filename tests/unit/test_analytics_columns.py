@@ -73,7 +73,7 @@ def test_states_that_do_not_fit_go_the_reference_way() -> None:
             {"timestamp": stamp, "actor_id": USERS[0], "correlation_id": "c", **fields}
         ).encode()
 
-    odd = [
+    odd: list[StoredRecord] = [
         (1, USERS[1], 2, topic, state(item_id={"_pii": "v1.x"}, position=1)),
         (2, USERS[1], 3, topic, state(item_id="i", position="first")),
     ]
