@@ -107,3 +107,11 @@ def test_missing_and_null_dicts_read_as_nulls_both_ways() -> None:
     assert rows == reference["npo"].to_pylist()
     assert [r["profile_location_region"] for r in rows] == [None, None, "Bavaria", None]
     assert "Quokka" not in str(rows)
+
+
+def test_the_bench_seeds_events_of_real_classes() -> None:
+    builder = RowBuilder("app", Pseudonyms({}))
+    for make in (onboarding_rows, careers_rows, scheduling_rows):
+        for _, _, topic, _ in make(30, USERS):
+            plan = builder.plan(topic)
+            assert plan.readers, topic  # a domain class, with exported fields
