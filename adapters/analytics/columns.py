@@ -176,12 +176,7 @@ class ChunkTables:
             "application": pa.array([self.builder.application] * rows, pa.string()),
             "position": pa.array([r[0] for r in group], pa.int64()),
             "aggregate_type": pa.array([plan.aggregate_type] * rows, pa.string()),
-            "aggregate_id": self._substitute(
-                pa.array(
-                    [o if type(o) is str else str(o) for _, o, _, _, _ in group],
-                    pa.string(),
-                )
-            ),
+            "aggregate_id": self._aggregate_ids(plan, group),
             "event_type": pa.array([plan.event_type] * rows, pa.string()),
             "version": pa.array([r[2] for r in group], pa.int64()),
             "timestamp": stamps.cast(TIMESTAMP),
@@ -209,6 +204,13 @@ class ChunkTables:
             arrays[column] = values
         arrays[PARTITION_COLUMN] = pc.utf8_slice_codeunits(stamps, 0, 10)
         return pa.table(arrays)
+
+    def _aggregate_ids(self, plan: EventPlan, group: list[StoredRecord]) -> pa.Array:
+        ids = [o if type(o) is str else str(o) for _, o, _, _, _ in group]
+        if plan.keyed_ids:
+            keyed = self.pseudonyms.keyed_id
+            return pa.array([keyed(i) for i in ids], pa.string())
+        return self._substitute(pa.array(ids, pa.string()))
 
     def _substitute(self, values: pa.Array, *, actor: bool = False) -> pa.Array:
         """Every user id in ``values`` replaced by its pseudonym (and, for actors,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import hmac
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -158,7 +159,8 @@ def _export(
         head = log.head()
         plans.append((log, int(state.get("position", 0)), state, head))
     total = sum(max(0, head - position) for _, position, _, head in plans)
-    pseudonyms = Pseudonyms(sources.data_keys()) if total else Pseudonyms({})
+    keys = sources.data_keys() if total else {}
+    pseudonyms = Pseudonyms(keys, id_key=sources.id_key)
     run = _Run(target, chunk_size, progress, total, started)
     # One thread reads the next chunk and one writes the last while this one
     # turns the current chunk into tables.
@@ -394,7 +396,16 @@ def sources_of(container: Container) -> ExportSources:
             return first_postgres.lock(key)
         return _file_lock(settings.data_dir, target)
 
-    return ExportSources(logs=logs, data_keys=keys, lock=lock)
+    return ExportSources(
+        logs=logs, data_keys=keys, lock=lock, id_key=export_id_key(settings)
+    )
+
+
+def export_id_key(settings: Settings) -> bytes:
+    """The key of keyed aggregate ids, from the platform's pseudonym secret."""
+    return hmac.new(
+        settings.pseudonym_key, b"spotlight analytics ids", hashlib.sha256
+    ).digest()
 
 
 @contextmanager

@@ -167,6 +167,8 @@ class ExportSources:
     data_keys: Callable[[], dict[str, bytes | None]]
     # A lock serialising exports to one target (PostgreSQL advisory lock or file).
     lock: Callable[[str], AbstractContextManager[None]]
+    # The platform's key of keyed aggregate ids (stable from run to run).
+    id_key: bytes
 
     def close(self) -> None:
         for log in self.logs:

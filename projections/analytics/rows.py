@@ -33,6 +33,7 @@ from domain.personal_data import personal_fields_of
 from projections.analytics.fields import (
     ALLOWLISTS,
     ENVELOPE_COLUMNS,
+    KEYED_ID_AGGREGATES,
     UNEXPORTED_AGGREGATES,
     ColumnKind,
     Exposure,
@@ -260,6 +261,8 @@ class EventPlan:
     readers: list[tuple[str, str, tuple[str, ...], ColumnReader]]
     kinds: dict[str, ColumnKind]
     exported: bool = True
+    # Its aggregate ids are keyed hashes (``fields.KEYED_ID_AGGREGATES``).
+    keyed_ids: bool = False
 
 
 @dataclass
@@ -326,6 +329,7 @@ class RowBuilder:
             readers=readers,
             kinds={c.column: c.kind for c in columns},
             exported=aggregate not in UNEXPORTED_AGGREGATES,
+            keyed_ids=aggregate in KEYED_ID_AGGREGATES,
         )
 
     def _kinds_of_family(self, event_class: type[Any]) -> dict[str, ColumnKind]:
@@ -379,7 +383,11 @@ class RowBuilder:
             "application": [self.application] * rows,
             "position": [r[0] for r in group],
             "aggregate_type": [plan.aggregate_type] * rows,
-            "aggregate_id": [get(i, i) for i in ids],
+            "aggregate_id": (
+                [self.pseudonyms.keyed_id(i) for i in ids]
+                if plan.keyed_ids
+                else [get(i, i) for i in ids]
+            ),
             "event_type": [plan.event_type] * rows,
             "version": [r[2] for r in group],
             "timestamp": when,
