@@ -72,7 +72,6 @@ class ChunkTables:
         self.builder = builder
         self.arrow_json = arrow_json
         self._json_schemas: dict[str, pa.Schema] = {}
-        self._arrays: tuple[int, pa.Array, pa.Array] | None = None
         # How many topic groups went each way (the bench and the tests look).
         self.by_arrow = 0
         self.by_reference = 0
@@ -214,37 +213,27 @@ class ChunkTables:
 
     def _substitute(self, values: pa.Array, *, actor: bool = False) -> pa.Array:
         """Every user id in ``values`` replaced by its pseudonym (and, for actors,
-        any other id but the system's by a pseudonym of the run)."""
+        any other id but the system's by a pseudonym of the run).
+
+        Each distinct value is looked up once: the column is dictionary-encoded,
+        its dictionary mapped, and the column taken back through it.
+        """
+        encoded = pc.dictionary_encode(values)
+        distinct = encoded.dictionary.to_pylist()
+        get = self.pseudonyms.substitutions.get
+        mapped = [get(v) for v in distinct]
         if actor:
-            self._learn_actors(values)
-        known, pseudonyms = self._substitution_arrays()
-        where = pc.index_in(values, value_set=known)
-        if where.null_count == len(where):
+            mapped = [
+                m if m is not None or v == SYSTEM_ACTOR else self.pseudonyms.of(v)
+                for v, m in zip(distinct, mapped, strict=True)
+            ]
+        if not any(mapped):
             return values
-        return pc.coalesce(pc.take(pseudonyms, where), values)
-
-    def _learn_actors(self, values: pa.Array) -> None:
-        """Give the actors who are not known users a pseudonym of the run."""
-        known, _ = self._substitution_arrays()
-        unknown = pc.and_(
-            pc.is_null(pc.index_in(values, value_set=known)),
-            pc.not_equal(values, SYSTEM_ACTOR),
+        dictionary = pa.array(
+            [v if m is None else m for v, m in zip(distinct, mapped, strict=True)],
+            pa.string(),
         )
-        if not pc.any(unknown).as_py():
-            return
-        for value in pc.unique(values.filter(unknown)).to_pylist():
-            self.pseudonyms.of(value)
-
-    def _substitution_arrays(self) -> tuple[pa.Array, pa.Array]:
-        """The substitutions as two aligned arrays (rebuilt when they grew)."""
-        substitutions = self.pseudonyms.substitutions
-        if self._arrays is None or self._arrays[0] != len(substitutions):
-            self._arrays = (
-                len(substitutions),
-                pa.array(list(substitutions), pa.string()),
-                pa.array(list(substitutions.values()), pa.string()),
-            )
-        return self._arrays[1], self._arrays[2]
+        return pc.take(dictionary, encoded.indices)
 
     def _substitute_lists(self, values: pa.Array) -> pa.Array:
         flat = self._substitute(values.values)
