@@ -149,11 +149,15 @@ class ChunkTables:
         return schema
 
     def _by_arrow(self, plan: EventPlan, group: list[StoredRecord]) -> pa.Table | None:
-        states = [record[4] for record in group]
-        if isinstance(states[0], str):
-            body = "\n".join(states).encode()  # type: ignore[arg-type]
+        # One state a line (the transcoder's JSON holds no raw newline; if one
+        # did, the row count would not match and the reference would be used).
+        texts = [r[4] for r in group if isinstance(r[4], str)]
+        if len(texts) == len(group):
+            body = "\n".join(texts).encode()
         else:
-            body = b"\n".join(states)  # type: ignore[arg-type]
+            body = b"\n".join(
+                r[4] if isinstance(r[4], bytes) else r[4].encode() for r in group
+            )
         try:
             parsed = pj.read_json(
                 pa.BufferReader(body),

@@ -378,7 +378,7 @@ def sources_of(container: Container) -> ExportSources:
     data_keys = container.identity.data_keys
 
     def keys() -> dict[str, bytes | None]:
-        user_ids = identity.user_ids() if identity is not None else []  # type: ignore[attr-defined]
+        user_ids = identity.user_ids() if identity is not None else []
         every = data_keys.every_key()
         return {user_id: every.get(user_id) for user_id in user_ids}
 

@@ -40,6 +40,10 @@ class LogSource(Protocol):
         """Up to ``limit`` events after ``after`` (and at most ``stop``)."""
         ...
 
+    def user_ids(self) -> list[str]:
+        """The user ids this log holds (the identity log's users)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -110,7 +114,7 @@ class PostgresSource:
         self, after: int, limit: int, stop: int | None = None
     ) -> list[StoredRecord]:
         with self._connection.cursor(binary=True) as cursor:
-            cursor.execute(self._page, (after, stop or 2**62, limit))
+            cursor.execute(self._page, (after, 2**62 if stop is None else stop, limit))
             rows: list[StoredRecord] = cursor.fetchall()
         return rows
 
