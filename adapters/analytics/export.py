@@ -42,7 +42,6 @@ from adapters.analytics.sources import (
     LogSource,
     PostgresSource,
     RecorderSource,
-    pages,
 )
 from adapters.analytics.target import ExportTarget
 from adapters.settings import Settings
@@ -213,11 +212,12 @@ class _Run:
         result: ApplicationSummary,
     ) -> None:
         name = log.name
-        if pending and int(pending["last"]) > position:
-            # A chunk a killed run began: the same chunk again, to the same files.
-            for page in pages(
-                log, position, self.chunk_size, stop=int(pending["last"])
-            ):
+        last = int(pending["last"]) if pending else 0
+        if last > position:
+            # A chunk a killed run began: the same chunk again, as one chunk
+            # whatever this run's chunk size, to the same files.
+            page = log.read(position, last - position, stop=last)
+            if page:
                 _write_chunk(self.target, name, page, chunks.tables(page), result)
                 self.done += len(page)
                 position = page[-1][0]

@@ -12,7 +12,7 @@ scan of the identity log otherwise).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -177,17 +177,3 @@ class ExportSources:
     def close(self) -> None:
         for log in self.logs:
             log.close()
-
-
-def pages(
-    source: LogSource, after: int, limit: int, stop: int | None = None
-) -> Iterator[list[StoredRecord]]:
-    """Consecutive pages of ``source`` after ``after`` (up to ``stop``)."""
-    while True:
-        page = source.read(after, limit, stop)
-        if not page:
-            return
-        yield page
-        after = page[-1][0]
-        if stop is not None and after >= stop:
-            return
