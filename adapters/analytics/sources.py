@@ -97,7 +97,7 @@ class PostgresSource:
         self._table = sql.Identifier(schema, table)
         self._page = sql.SQL(
             "SELECT notification_id, originator_id::text, originator_version, topic, "
-            "convert_from(state, 'UTF8') "
+            "state "
             "FROM {} WHERE notification_id > %s AND notification_id <= %s "
             "ORDER BY notification_id LIMIT %s"
         ).format(self._table)

@@ -87,9 +87,12 @@ class Pseudonyms:
         return found
 
     def keyed_id(self, aggregate_id: str) -> str:
-        """An aggregate id that may derive from people's ids, keyed (``k_...``)."""
+        """An aggregate id that may derive from people's ids, keyed (``k_`` and
+        keyed BLAKE2b's 24 hex digits)."""
         found = self._keyed.get(aggregate_id)
         if found is None:
-            digest = hmac.new(self.id_key, aggregate_id.encode(), hashlib.sha256)
-            found = self._keyed[aggregate_id] = "k_" + digest.hexdigest()[:HEX_DIGITS]
+            digest = hashlib.blake2b(
+                aggregate_id.encode(), key=self.id_key, digest_size=HEX_DIGITS // 2
+            )
+            found = self._keyed[aggregate_id] = "k_" + digest.hexdigest()
         return found
