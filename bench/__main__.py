@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import sys
 
-from bench import http, identity_me, onboarding_flow, recommend, replay, roadmap, search
+from bench import (
+    export,
+    http,
+    identity_me,
+    onboarding_flow,
+    recommend,
+    replay,
+    roadmap,
+    search,
+)
 
 
 def main() -> int:
     failures = 0
     for run in (
         replay.main,
+        export.main,
         identity_me.main,
         onboarding_flow.main,
         search.main,

@@ -1,0 +1,1 @@
+"""The analytics export: logs read, Arrow tables, Parquet on disk or S3 (ADR 017)."""

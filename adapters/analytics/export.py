@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import hmac
 import time
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,33 +35,24 @@ from uuid import UUID
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from adapters.analytics.columns import ChunkTables
 from adapters.analytics.sources import (
     IDENTITY_APPLICATION,
     ExportSources,
     LogSource,
     PostgresSource,
     RecorderSource,
-    pages,
 )
 from adapters.analytics.target import ExportTarget
 from adapters.settings import Settings
-from projections.analytics.fields import PARTITION_COLUMN, ColumnKind
+from projections.analytics.fields import PARTITION_COLUMN
 from projections.analytics.pseudonyms import Pseudonyms, pseudonym_of
-from projections.analytics.rows import ENVELOPE_KINDS, RowBuilder, TopicColumns
+from projections.analytics.rows import RowBuilder, StoredRecord
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Container
 
 DEFAULT_CHUNK_SIZE = 100_000
-
-ARROW_TYPES: dict[ColumnKind, pa.DataType] = {
-    ColumnKind.STRING: pa.string(),
-    ColumnKind.INT: pa.int64(),
-    ColumnKind.FLOAT: pa.float64(),
-    ColumnKind.BOOL: pa.bool_(),
-    ColumnKind.TIMESTAMP: pa.timestamp("us", tz="UTC"),
-    ColumnKind.STRINGS: pa.list_(pa.string()),
-}
 
 
 @dataclass(frozen=True)
@@ -165,48 +158,133 @@ def _export(
         head = log.head()
         plans.append((log, int(state.get("position", 0)), state, head))
     total = sum(max(0, head - position) for _, position, _, head in plans)
-    pseudonyms = Pseudonyms(sources.data_keys()) if total else Pseudonyms({})
-    done = 0
-    for log, start, state, head in plans:
-        position = start
-        result = summary.applications[log.name] = ApplicationSummary(
-            last_position=position
-        )
-        builder = RowBuilder(log.name, pseudonyms)
-        pending = state.get("pending")
-        if pending and int(pending["last"]) > position:
-            # A chunk a killed run began: the same chunk again, to the same files.
-            for page in pages(log, position, chunk_size, stop=int(pending["last"])):
-                _write_chunk(target, builder, log.name, page, result)
-                done += len(page)
+    keys = sources.data_keys() if total else {}
+    pseudonyms = Pseudonyms(keys, id_key=sources.id_key)
+    run = _Run(target, chunk_size, progress, total, started)
+    # One thread reads the next chunk and one writes the last while this one
+    # turns the current chunk into tables.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="export") as pool:
+        for log, start, state, head in plans:
+            result = summary.applications[log.name] = ApplicationSummary(
+                last_position=start
+            )
+            chunks = ChunkTables(RowBuilder(log.name, pseudonyms))
+            run.log(
+                pool,
+                log=log,
+                chunks=chunks,
+                position=start,
+                pending=state.get("pending"),
+                head=head,
+                result=result,
+            )
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+class _Run:
+    """One export's chunks: read ahead, turned into tables, written behind."""
+
+    def __init__(
+        self,
+        target: ExportTarget,
+        chunk_size: int,
+        progress: Progress | None,
+        total: int,
+        started: float,
+    ) -> None:
+        self.target = target
+        self.chunk_size = chunk_size
+        self.progress = progress
+        self.total = total
+        self.started = started
+        self.done = 0
+
+    def log(
+        self,
+        pool: ThreadPoolExecutor,
+        *,
+        log: LogSource,
+        chunks: ChunkTables,
+        position: int,
+        pending: dict[str, Any] | None,
+        head: int,
+        result: ApplicationSummary,
+    ) -> None:
+        name = log.name
+        last = int(pending["last"]) if pending else 0
+        if last > position:
+            # A chunk a killed run began: the same chunk again, as one chunk
+            # whatever this run's chunk size, to the same files.
+            page = log.read(position, last - position, stop=last)
+            if page:
+                _write_chunk(self.target, name, page, chunks.tables(page), result)
+                self.done += len(page)
                 position = page[-1][0]
-            _record(target, log.name, position, result)
-        for page in pages(log, position, chunk_size, stop=head):
-            target.write_state(
-                log.name,
+            _record(self.target, name, position, result)
+        reading = pool.submit(log.read, position, self.chunk_size, head)
+        writing: Future[None] | None = None
+        written: list[StoredRecord] = []
+        while True:
+            page = reading.result()
+            if not page:
+                break
+            if page[-1][0] < head:
+                reading = pool.submit(log.read, page[-1][0], self.chunk_size, head)
+            else:
+                reading = _finished([])
+            tables = chunks.tables(page)
+            if writing is not None:
+                writing.result()
+                self._report(name, written, head)
+            # The chunk is named pending (after the last one was recorded), then
+            # written, then recorded.
+            self.target.write_state(
+                name,
                 {
                     "position": position,
                     "pending": {"first": page[0][0], "last": page[-1][0]},
                     "exported_at": _now(),
                 },
             )
-            _write_chunk(target, builder, log.name, page, result)
-            position = page[-1][0]
-            _record(target, log.name, position, result)
-            done += len(page)
-            if progress is not None:
-                progress(
-                    ExportProgress(
-                        application=log.name,
-                        position=position,
-                        head=head,
-                        done=done,
-                        total=total,
-                        seconds=time.perf_counter() - started,
-                    )
+            writing = pool.submit(
+                _write_and_record, self.target, name, page, tables, result
+            )
+            written, position = page, page[-1][0]
+        if writing is not None:
+            writing.result()
+            self._report(name, written, head)
+
+    def _report(self, name: str, page: list[StoredRecord], head: int) -> None:
+        self.done += len(page)
+        if self.progress is not None:
+            self.progress(
+                ExportProgress(
+                    application=name,
+                    position=page[-1][0],
+                    head=head,
+                    done=self.done,
+                    total=self.total,
+                    seconds=time.perf_counter() - self.started,
                 )
-    summary.seconds = time.perf_counter() - started
-    return summary
+            )
+
+
+def _finished(value: list[StoredRecord]) -> Future[list[StoredRecord]]:
+    future: Future[list[StoredRecord]] = Future()
+    future.set_result(value)
+    return future
+
+
+def _write_and_record(
+    target: ExportTarget,
+    application: str,
+    page: list[StoredRecord],
+    tables: dict[str, pa.Table],
+    result: ApplicationSummary,
+) -> None:
+    _write_chunk(target, application, page, tables, result)
+    _record(target, application, page[-1][0], result)
 
 
 def _now() -> str:
@@ -247,17 +325,14 @@ def _restart_at(target: ExportTarget, application: str, since: int) -> dict[str,
 
 def _write_chunk(
     target: ExportTarget,
-    builder: RowBuilder,
     application: str,
-    page: list[Any],
+    page: list[StoredRecord],
+    tables: dict[str, pa.Table],
     result: ApplicationSummary,
 ) -> None:
+    """One file per (family, date), named by the chunk's first position."""
     first = page[0][0]
-    families: dict[str, list[TopicColumns]] = {}
-    for batch in builder.build(page):
-        families.setdefault(batch.plan.family, []).append(batch)
-    for family, batches in families.items():
-        table = family_table(builder.family_kinds(family), batches)
+    for family, table in tables.items():
         dates = table.column(PARTITION_COLUMN)
         unique = pc.unique(dates).to_pylist()
         for date in unique:
@@ -270,51 +345,6 @@ def _write_chunk(
     result.events += len(page)
     if result.first_position is None:
         result.first_position = first
-
-
-def family_schema(kinds: Mapping[str, ColumnKind]) -> pa.Schema:
-    """The envelope's columns, then the family's fields (sorted), then the date."""
-    return pa.schema(
-        [
-            *(
-                pa.field(name, ARROW_TYPES[kind])
-                for name, kind in ENVELOPE_KINDS.items()
-            ),
-            *(pa.field(name, ARROW_TYPES[kind]) for name, kind in kinds.items()),
-            pa.field(PARTITION_COLUMN, pa.string()),
-        ]
-    )
-
-
-def family_table(
-    kinds: Mapping[str, ColumnKind], batches: list[TopicColumns]
-) -> pa.Table:
-    """One family's rows of a chunk as one table, in position order."""
-    all_kinds = dict(kinds)
-    for batch in batches:
-        for name, kind in batch.plan.kinds.items():
-            all_kinds.setdefault(name, kind)
-    schema = family_schema(dict(sorted(all_kinds.items())))
-    tables = []
-    for batch in batches:
-        rows = len(batch)
-        arrays = []
-        for column in schema:
-            if column.name == PARTITION_COLUMN:
-                arrays.append(pa.array(batch.dates, pa.string()))
-                continue
-            values = batch.columns.get(column.name)
-            if values is None:
-                arrays.append(pa.nulls(rows, column.type))
-            elif pa.types.is_timestamp(column.type):
-                arrays.append(pa.array(values, pa.string()).cast(column.type))
-            else:
-                arrays.append(pa.array(values, column.type))
-        tables.append(pa.Table.from_arrays(arrays, schema=schema))
-    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
-    if len(tables) > 1:
-        table = table.sort_by("position")
-    return table
 
 
 # --- Sources from the composition root -----------------------------------------------
@@ -348,7 +378,7 @@ def sources_of(container: Container) -> ExportSources:
     data_keys = container.identity.data_keys
 
     def keys() -> dict[str, bytes | None]:
-        user_ids = identity.user_ids() if identity is not None else []  # type: ignore[attr-defined]
+        user_ids = identity.user_ids() if identity is not None else []
         every = data_keys.every_key()
         return {user_id: every.get(user_id) for user_id in user_ids}
 
@@ -366,7 +396,16 @@ def sources_of(container: Container) -> ExportSources:
             return first_postgres.lock(key)
         return _file_lock(settings.data_dir, target)
 
-    return ExportSources(logs=logs, data_keys=keys, lock=lock)
+    return ExportSources(
+        logs=logs, data_keys=keys, lock=lock, id_key=export_id_key(settings)
+    )
+
+
+def export_id_key(settings: Settings) -> bytes:
+    """The key of keyed aggregate ids, from the platform's pseudonym secret."""
+    return hmac.new(
+        settings.pseudonym_key, b"spotlight analytics ids", hashlib.sha256
+    ).digest()
 
 
 @contextmanager

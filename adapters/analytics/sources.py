@@ -12,7 +12,7 @@ scan of the identity log otherwise).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -38,6 +38,10 @@ class LogSource(Protocol):
         self, after: int, limit: int, stop: int | None = None
     ) -> list[StoredRecord]:
         """Up to ``limit`` events after ``after`` (and at most ``stop``)."""
+        ...
+
+    def user_ids(self) -> list[str]:
+        """The user ids this log holds (the identity log's users)."""
         ...
 
     def close(self) -> None: ...
@@ -92,7 +96,8 @@ class PostgresSource:
         self._connection = psycopg.connect(url, autocommit=True)
         self._table = sql.Identifier(schema, table)
         self._page = sql.SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "SELECT notification_id, originator_id::text, originator_version, topic, "
+            "state "
             "FROM {} WHERE notification_id > %s AND notification_id <= %s "
             "ORDER BY notification_id LIMIT %s"
         ).format(self._table)
@@ -109,7 +114,7 @@ class PostgresSource:
         self, after: int, limit: int, stop: int | None = None
     ) -> list[StoredRecord]:
         with self._connection.cursor(binary=True) as cursor:
-            cursor.execute(self._page, (after, stop or 2**62, limit))
+            cursor.execute(self._page, (after, 2**62 if stop is None else stop, limit))
             rows: list[StoredRecord] = cursor.fetchall()
         return rows
 
@@ -166,21 +171,9 @@ class ExportSources:
     data_keys: Callable[[], dict[str, bytes | None]]
     # A lock serialising exports to one target (PostgreSQL advisory lock or file).
     lock: Callable[[str], AbstractContextManager[None]]
+    # The platform's key of keyed aggregate ids (stable from run to run).
+    id_key: bytes
 
     def close(self) -> None:
         for log in self.logs:
             log.close()
-
-
-def pages(
-    source: LogSource, after: int, limit: int, stop: int | None = None
-) -> Iterator[list[StoredRecord]]:
-    """Consecutive pages of ``source`` after ``after`` (up to ``stop``)."""
-    while True:
-        page = source.read(after, limit, stop)
-        if not page:
-            return
-        yield page
-        after = page[-1][0]
-        if stop is not None and after >= stop:
-            return

@@ -156,8 +156,9 @@ def s3_filesystem(settings: Settings) -> pafs.S3FileSystem:
         "access_key": settings.s3_access_key,
         "secret_key": settings.s3_secret_key,
         "region": settings.s3_region,
-        "connect_timeout": settings.s3_connect_timeout_seconds,
-        "request_timeout": max(settings.s3_read_timeout_seconds, 30.0),
+        # A batch job, not a request: patient with a busy server.
+        "connect_timeout": max(settings.s3_connect_timeout_seconds, 10.0),
+        "request_timeout": max(settings.s3_read_timeout_seconds, 60.0),
         # A target bucket that does not exist yet is made (a new deployment).
         "allow_bucket_creation": True,
     }

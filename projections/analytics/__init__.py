@@ -1,0 +1,1 @@
+"""The analytics export's rules: which fields leave, rows, pseudonyms."""

@@ -21,14 +21,26 @@ fails ``tests/unit/test_analytics_fields.py`` until someone classifies it here:
   region``). NPO contacts (email, phone), addresses, names and descriptions are in
   no allowlist.
 
-Aggregates whose ids are derived from personal values (the uniqueness claims on an
-email, a sign-in identity, a registration number) are not exported at all
-(``UNEXPORTED_AGGREGATES``): their id is a hash of the value it claims.
+Ids are reviewed too. Aggregates whose ids are derived from personal values (the
+uniqueness claims on an email, a sign-in identity, a registration number) are not
+exported at all (``UNEXPORTED``). Those whose id derives from one user id (a
+mentor's, a roadmap's) are written as that person's pseudonym
+(``PERSON_AGGREGATE_IDS``); those whose id derives from keys that may name people
+(meetings) as a keyed hash (``KEYED_ID_AGGREGATES``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from uuid import UUID
+
+from domain.careers.mentor import Mentor
+from domain.careers.roadmap import Roadmap
+from domain.onboarding.leader import Leader
+from domain.scheduling.availability import availability_id
+from domain.scheduling.calendar_feed import calendar_feed_id
+from domain.scheduling.erasure import erasure_id
 
 # The event's bookkeeping: the envelope columns come from these.
 ENVELOPE_FIELDS = frozenset(
@@ -230,10 +242,37 @@ DROPPED_DICTS: dict[tuple[str, str], str] = {
     ("Catalogue", "categories"): "category labels by slug (free text)",
 }
 
-# Aggregates whose ids derive from a personal value: never exported.
-UNEXPORTED_AGGREGATES = frozenset(
-    {"Claim", "EmailClaim", "IdentityLink", "RegistrationClaim"}
-)
+# Aggregates never exported, and why.
+UNEXPORTED: dict[str, str] = {
+    # Their ids are hashes of the email, sign-in identity or registration number
+    # they claim.
+    "Claim": "a uniqueness claim: its id derives from a personal value",
+    "EmailClaim": "its id derives from an email",
+    "IdentityLink": "its id derives from a sign-in identity",
+    "RegistrationClaim": "its id derives from an NPO's registration number",
+    # Its id derives from a user id and a notification's id (which would be
+    # exported): anyone holding a user id could find their receipts.
+    "ReadReceipt": "its id derives from a user id and a notification id",
+}
+UNEXPORTED_AGGREGATES = frozenset(UNEXPORTED)
+
+# Aggregates whose ids derive from one person's user id (one per person): their id
+# is that person's pseudonym, so they join with the person's other rows and erasure
+# unlinks them too. Otherwise anyone holding a user id could compute the id.
+PERSON_AGGREGATE_IDS: dict[str, Callable[[str], UUID]] = {
+    "Availability": availability_id,
+    "CalendarFeed": calendar_feed_id,
+    "Erasure": erasure_id,
+    "Leader": Leader.id_for,
+    "Mentor": Mentor.id_for,
+    "Roadmap": Roadmap.id_for,
+}
+
+# Aggregates whose ids derive from keys that may name people (a meeting requested
+# for a candidate's event, a 1:1 series named by candidate and mentor): their ids
+# are replaced by a keyed hash (``k_`` and 24 hex digits) under the platform's
+# export key: stable from run to run, not computable without the key.
+KEYED_ID_AGGREGATES = frozenset({"Dispatch", "Meeting", "MeetingSeries"})
 
 
 def exposure_of(  # noqa: PLR0911 - one answer per class of the rule, in order

@@ -9,6 +9,12 @@ can compute it again, so the exported rows can no longer be linked to them.
 A user id without a data key (never had one, or erased) gets a pseudonym keyed by
 a random key of the run (``Pseudonyms.run_key``): consistent within that run,
 unlinkable afterwards.
+
+The ids of a person's own aggregates (``fields.PERSON_AGGREGATE_IDS``: their mentor
+record, their roadmap...) are derived from their user id, so they get the person's
+pseudonym too. Aggregate ids derived from keys that may name people
+(``fields.KEYED_ID_AGGREGATES``: meetings) are keyed by the platform's export key
+(``id_key``), stable from run to run.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import hashlib
 import hmac
 import os
 from collections.abc import Mapping
+
+from projections.analytics.fields import PERSON_AGGREGATE_IDS
 
 PREFIX = "u_"
 HEX_DIGITS = 24
@@ -49,17 +57,26 @@ class Pseudonyms:
     """
 
     def __init__(
-        self, data_keys: Mapping[str, bytes | None], run_key: bytes | None = None
+        self,
+        data_keys: Mapping[str, bytes | None],
+        run_key: bytes | None = None,
+        id_key: bytes | None = None,
     ) -> None:
         self.run_key = run_key or os.urandom(32)
-        self.substitutions: dict[str, str] = {
-            user_id: (
+        self.id_key = id_key or self.run_key
+        self.substitutions: dict[str, str] = {}
+        for user_id, key in data_keys.items():
+            pseudonym = (
                 pseudonym_of(user_id, key)
                 if key is not None
                 else keyed_pseudonym(user_id, self.run_key)
             )
-            for user_id, key in data_keys.items()
-        }
+            self.substitutions[user_id] = pseudonym
+            # The ids of the person's own aggregates (their mentor record, their
+            # roadmap...) are computable from their user id: the same pseudonym.
+            for derive in PERSON_AGGREGATE_IDS.values():
+                self.substitutions[str(derive(user_id))] = pseudonym
+        self._keyed: dict[str, str] = {}
 
     def of(self, user_id: str) -> str:
         """The pseudonym of any id (one not known up front is keyed by the run)."""
@@ -67,4 +84,15 @@ class Pseudonyms:
         if found is None:
             found = keyed_pseudonym(user_id, self.run_key)
             self.substitutions[user_id] = found
+        return found
+
+    def keyed_id(self, aggregate_id: str) -> str:
+        """An aggregate id that may derive from people's ids, keyed (``k_`` and
+        keyed BLAKE2b's 24 hex digits)."""
+        found = self._keyed.get(aggregate_id)
+        if found is None:
+            digest = hashlib.blake2b(
+                aggregate_id.encode(), key=self.id_key, digest_size=HEX_DIGITS // 2
+            )
+            found = self._keyed[aggregate_id] = "k_" + digest.hexdigest()
         return found

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from adapters.analytics.export import export_events, pseudonym_for
+from projections.analytics.fields import PERSON_AGGREGATE_IDS
 from tests.support.candidate_story import RESUME_WRITING, Story
 from tests.support.identity import SignedIn
 from tests.support.mentoring import assessment_body
@@ -227,11 +228,14 @@ def test_no_name_email_or_phone_leaves_and_user_ids_are_pseudonyms(
         assert secret.encode() not in raw, secret
         assert secret.lower() not in text, secret
 
-    # Check user ids do not appear, and their pseudonyms do.
+    # Check user ids do not appear, nor ids computed from them (a mentor's record,
+    # a roadmap, working hours), and their pseudonyms do.
     people = [story.admin, mentor, leader, candidate]
     for who in people:
-        assert who.user_id.encode() not in raw
-        assert who.user_id not in text
+        derived = [str(derive(who.user_id)) for derive in PERSON_AGGREGATE_IDS.values()]
+        for user_id in (who.user_id, *derived):
+            assert user_id.encode() not in raw
+            assert user_id not in text
     pseudonyms = {
         who.user_id: pseudonym_for(story.container, who.user_id) for who in people
     }

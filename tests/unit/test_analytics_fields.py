@@ -8,7 +8,9 @@ text, dropped for a stated reason, or a dict with an allowlist of inner keys.
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
+import sys
 from typing import Any
 
 import pytest
@@ -16,11 +18,14 @@ from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.utils import resolve_topic
 
 import domain
+from domain.careers.mentor import Mentor
 from domain.personal_data import personal_fields_of
 from projections.analytics.fields import (
     ALLOWLISTS,
     ENVELOPE_COLUMNS,
     FREE_TEXT_FIELDS,
+    KEYED_ID_AGGREGATES,
+    PERSON_AGGREGATE_IDS,
     UNEXPORTED_AGGREGATES,
     ColumnKind,
     Exposure,
@@ -116,3 +121,34 @@ def test_aggregates_with_ids_made_from_personal_values_are_not_exported() -> Non
     aggregates = {aggregate_name_of(cls) for cls in EVENTS.values()}
     assert {"EmailClaim", "IdentityLink", "RegistrationClaim"} <= aggregates
     assert {"EmailClaim", "IdentityLink", "RegistrationClaim"} <= UNEXPORTED_AGGREGATES
+
+
+PERSON_PARAMETERS = {"user_id", "candidate_id"}
+
+
+def _takes_a_person(function: Any) -> bool:
+    parameters = list(inspect.signature(function).parameters)
+    return bool(parameters) and parameters[0] in PERSON_PARAMETERS
+
+
+def test_aggregates_whose_ids_derive_from_a_user_id_are_reviewed() -> None:
+    reviewed = set(PERSON_AGGREGATE_IDS) | UNEXPORTED_AGGREGATES | KEYED_ID_AGGREGATES
+    for event_class in EVENTS.values():
+        aggregate = aggregate_name_of(event_class)
+        module = sys.modules[event_class.__module__]
+        aggregate_class = getattr(module, aggregate, None)
+        id_for = getattr(aggregate_class, "id_for", None)
+        if id_for is not None and _takes_a_person(id_for):
+            assert aggregate in reviewed, aggregate
+        # Ids made by a module-level function of the aggregate's module.
+        for name, function in vars(module).items():
+            if (
+                inspect.isfunction(function)
+                and name.endswith("_id")
+                and function.__module__ == module.__name__
+                and _takes_a_person(function)
+            ):
+                assert aggregate in reviewed, (aggregate, name)
+    # Check each derivation is the aggregate's own.
+    user = "2f0c7c52-3c5e-4d1b-9a43-0b7f1d2a9e10"
+    assert PERSON_AGGREGATE_IDS["Mentor"](user) == Mentor.id_for(user)

@@ -14,9 +14,12 @@ from adapters.embedded.views import SqliteRelationalStore
 from adapters.identity.data_keys import SqlPersonalDataVault
 from commands.identity.application import IdentityApplication
 from domain.base import acting_as
+from domain.careers.mentor import Mentor
+from domain.careers.roadmap import Roadmap
 from domain.identity.email_claim import EmailClaim
 from domain.identity.user import OPERATOR, User
 from domain.identity.values import LinkedIdentity, Profile, Role
+from domain.scheduling.availability import availability_id
 from projections.analytics.pseudonyms import Pseudonyms, pseudonym_of
 from projections.analytics.rows import RowBuilder, StoredRecord
 from tests.support.identity import RevokedTokens
@@ -230,3 +233,34 @@ def test_pseudonyms_are_stable_per_key_and_unlinked_without_it() -> None:
     erased_once, erased_twice = Pseudonyms({user: None}), Pseudonyms({user: None})
     assert erased_once.of(user) != erased_twice.of(user)
     assert erased_once.of(user) != first.of(user)
+
+
+def test_ids_of_a_persons_own_aggregates_are_their_pseudonym() -> None:
+    user = str(uuid4())
+    pseudonyms = Pseudonyms({user: b"k" * 32})
+    mine = pseudonyms.substitutions[user]
+    for derived in (Mentor.id_for(user), Roadmap.id_for(user), availability_id(user)):
+        assert pseudonyms.substitutions[str(derived)] == mine
+    state = {"timestamp": stamp(), "actor_id": user, "correlation_id": "c"}
+    topic = "domain.careers.roadmap:Roadmap.ItemStarted"
+    [(family, row)] = RowBuilder("careers", pseudonyms).rows(
+        [record(1, topic, {**state, "item_id": "i"}, Roadmap.id_for(user))]
+    )
+    assert (family, row["aggregate_id"]) == ("roadmap", mine)
+
+
+def test_meeting_ids_are_keyed_and_stable_under_one_key() -> None:
+    meeting = uuid4()
+    state = {"timestamp": stamp(), "actor_id": "system", "correlation_id": "c"}
+    topic = "domain.scheduling.meeting:Meeting.Cancelled"
+
+    def exported_id(key: bytes) -> str:
+        builder = RowBuilder("scheduling", Pseudonyms({}, id_key=key))
+        [(_, row)] = builder.rows([record(1, topic, state, meeting)])
+        return str(row["aggregate_id"])
+
+    first = exported_id(b"a" * 32)
+    assert first.startswith("k_")
+    assert str(meeting) not in first
+    assert exported_id(b"a" * 32) == first
+    assert exported_id(b"b" * 32) != first
