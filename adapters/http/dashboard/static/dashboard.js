@@ -273,10 +273,30 @@
     const missing = typeof window.Chart === "undefined";
     $("chart-missing").hidden = !missing;
     status("Loading the reports…");
-    const results = await Promise.all(CHARTS.map((spec) => load(spec, missing)));
+    let readable;
+    try {
+      // The reports this user may read: the others are not asked for.
+      const catalogue = await authorised("/reports");
+      const reports = Array.isArray(catalogue) ? catalogue : catalogue.reports || [];
+      readable = new Set(reports.map((report) => report.name));
+    } catch (error) {
+      status("");
+      showProblem(`The reports could not be listed: ${error.message}`);
+      return;
+    }
+    const results = await Promise.all(CHARTS.map((spec) => (readable.has(spec.report)
+      ? load(spec, missing) : unavailable(spec))));
     const failed = results.filter((ok) => !ok).length;
     status(failed ? `${failed} of ${CHARTS.length} reports could not be shown.`
       : `Updated ${new Date().toLocaleTimeString()}.`);
+  }
+
+  function unavailable(spec) {
+    const element = figure(spec);
+    element.dataset.state = "unavailable";
+    element.querySelector(".summary").textContent = "Not available to your role.";
+    element.querySelector("table").hidden = true;
+    return true;
   }
 
   async function load(spec, chartMissing) {
@@ -291,6 +311,7 @@
     const query = params.toString();
     try {
       const report = await authorised(`/reports/${spec.report}${query ? `?${query}` : ""}`);
+      element.querySelector("table").hidden = false;
       fillTable(element, report);
       element.querySelector(".summary").textContent = spec.summary(report.rows);
       element.querySelector(".figure-problem").hidden = true;
