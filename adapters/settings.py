@@ -91,11 +91,21 @@ class Settings(BaseSettings):
     s3_access_key: str = "spotlight"
     s3_secret_key: str = "spotlight-secret"  # noqa: S105 - moto accepts any credentials
 
+    # Analytics: where ``spotlight analytics export`` writes by default (a directory,
+    # or s3://bucket/prefix); unset, ``<data_dir>/analytics``.
+    analytics_dir: str | None = None
+
     # Onboarding: the seed's offering flow (offering created -> NPO).
     onboarding_offerings_topic: str = "spotlight.onboarding.offerings"
 
     # Careers: how many recommendations a candidate is shown at most.
     recommendations_limit: int = Field(default=10, ge=1, le=50)
+
+    # Reports over the analytics export (``adapters.analytics.reports``): the export
+    # is brought up to date first when the last one is older than this (0: always);
+    # a report's query is interrupted past the timeout (503).
+    analytics_max_age_seconds: float = Field(default=30.0, ge=0)
+    reports_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
 
     # Signs embedded presigned URLs; must be overridden in production.
     signing_secret: str = "development-only-signing-secret"  # noqa: S105

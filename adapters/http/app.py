@@ -7,9 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from adapters.analytics.reports import build_reports
 from adapters.bootstrap import Container, build_container
 from adapters.embedded.blobs import LocalDiskBlobStore
-from adapters.http import health
+from adapters.http import health, reports
 from adapters.http.blobs import blob_router
 from adapters.http.careers.routes import ROUTERS as CAREERS_ROUTERS
 from adapters.http.dashboard.routes import dashboard_router
@@ -57,6 +58,8 @@ def create_app(
     app.state.container = built
     # Readiness checks outlive each request: callers share them (``health``).
     app.state.readiness = ReadinessChecks(built)
+    # Reports over the analytics export, which they keep fresh (``reports``).
+    app.state.reports = build_reports(built)
     # Each context's routers, listed once in its adapters/http/<context>/routes.py.
     routers = [
         health.router,
@@ -64,6 +67,7 @@ def create_app(
         *SCHEDULING_ROUTERS,
         *ONBOARDING_ROUTERS,
         *CAREERS_ROUTERS,
+        reports.router,
     ]
     if built.identity.dev_issuer is not None:
         routers.append(dev_issuer_router(built.identity.dev_issuer))

@@ -63,3 +63,14 @@ class SqlPersonalDataVault(IdentityTable):
                 "SET data_key = NULL, destroyed_at = excluded.destroyed_at",
                 (str(subject_id), now, now),
             )
+
+    def every_key(self) -> dict[str, bytes | None]:
+        """Every subject's key (None once destroyed), in one read: the analytics
+        export derives each person's pseudonym key from theirs."""
+        self.setup()
+        with self._store.transaction() as session:
+            rows = session.fetchall(f"SELECT subject_id, data_key FROM {self.TABLE}")
+        return {
+            str(subject): as_bytes(key) if key is not None else None
+            for subject, key in rows
+        }
