@@ -99,13 +99,13 @@ class Watched:
     def assert_clean(self) -> None:
         """No console message, error, failed request or refusal; every request to
         the service itself."""
-        assert self.console == []
-        assert self.errors == []
-        assert self.failed == []
-        assert self.refused == []
+        assert self.console == [], self.console
+        assert self.errors == [], self.errors
+        assert self.failed == [], self.failed
+        assert self.refused == [], self.refused
         assert self.requests
         elsewhere = [u for u in self.requests if not u.startswith(f"{self.base_url}/")]
-        assert elsewhere == []
+        assert elsewhere == [], elsewhere
 
     def close(self) -> None:
         self.page.context.close()
@@ -117,7 +117,14 @@ READ_FIGURES = """
 () => [...document.querySelectorAll("figure.chart")].map((figure) => {
   const canvas = figure.querySelector("canvas");
   const { width, height } = canvas;
-  const { data } = canvas.getContext("2d").getImageData(0, 0, width, height);
+  // Read through a copy made for reading (reading the chart's own canvas back
+  // makes Chromium warn on the console).
+  const copy = document.createElement("canvas");
+  copy.width = width;
+  copy.height = height;
+  const context = copy.getContext("2d", { willReadFrequently: true });
+  context.drawImage(canvas, 0, 0);
+  const { data } = context.getImageData(0, 0, width, height);
   let painted = 0, bars = 0;
   const colours = new Set();
   for (let i = 0; i < data.length; i += 4) {

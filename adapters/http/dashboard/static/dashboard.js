@@ -331,8 +331,12 @@
     }
   }
 
-  function display(value) {
+  // Columns shown as a percentage of the step before (a share from 0 to 1).
+  const SHARES = new Set(["conversion"]);
+
+  function display(value, column) {
     if (value === null || value === undefined) return "–";
+    if (SHARES.has(column) && typeof value === "number") return `${Math.round(value * 100)} %`;
     if (typeof value === "number" && !Number.isInteger(value)) return value.toFixed(2);
     return String(value);
   }
@@ -351,7 +355,7 @@
       const tr = document.createElement("tr");
       for (const column of report.columns) {
         const td = document.createElement("td");
-        td.textContent = display(row[column]);
+        td.textContent = display(row[column], column);
         td.dataset.column = column;
         td.dataset.value = JSON.stringify(row[column] ?? null);
         if (typeof row[column] === "number") td.className = "number";
@@ -391,8 +395,13 @@
     const previous = charts.get(spec.report);
     if (previous) previous.destroy();
     const data = datasets(spec, rows);
+    // A horizontal chart grows with its bars, so that every label shows.
+    if (spec.horizontal) {
+      element.querySelector(".canvas-box").style.height =
+        `${Math.max(220, 60 + 22 * data.labels.length)}px`;
+    }
     const valueAxis = { beginAtZero: true, stacked: Boolean(spec.stacked), ticks: { precision: 0 } };
-    const labelAxis = { stacked: Boolean(spec.stacked), ticks: { autoSkip: true } };
+    const labelAxis = { stacked: Boolean(spec.stacked), ticks: { autoSkip: !spec.horizontal } };
     const chart = new window.Chart(element.querySelector("canvas"), {
       type: "bar",
       data,
