@@ -19,8 +19,11 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from adapters.http.app import create_app
+from adapters.settings import Settings
 from commands.base import Actor
 from commands.identity.messages import BootstrapAdmin
 from commands.onboarding.messages import RecordOffering
@@ -448,3 +451,32 @@ def test_a_report_the_api_cannot_answer_shows_its_problem(world: World) -> None:
     )
     assert watched.errors == []
     watched.close()
+
+
+def test_without_the_chart_library_the_figures_are_tables_and_the_page_says_why(
+    world: World, tmp_path: Path
+) -> None:
+    # The same kind of app, embedded, whose chart library was never fetched.
+    settings = Settings(
+        event_store="sqlite", data_dir=tmp_path, vendor_dir=tmp_path / "no-vendor"
+    )
+    email = f"admin-{uuid4().hex[:8]}@example.org"
+    with TestClient(create_app(settings)) as client, served(client.app) as base_url:  # type: ignore[arg-type]
+        client.app.state.container.dispatcher.dispatch(  # type: ignore[attr-defined]
+            BootstrapAdmin(actor=Actor.system("test"), email=email)
+        )
+        watched = Watched.open(world.browser, base_url, DESKTOP)
+        sign_in_on(watched.page, email)
+        charts_settled(watched.page)
+
+        # Check the page says the library is missing and how to get it, and shows
+        # each report's figures as a table.
+        missing = watched.page.locator("#chart-missing")
+        expect(missing).to_be_visible()
+        expect(missing).to_contain_text("make install")
+        for report, shown in figures(watched.page).items():
+            assert (shown["state"], shown["rendered"]) == ("ready", "table"), report
+            assert shown["columns"], report
+        screenshot(watched.page, "dashboard-without-charts")
+        watched.assert_clean()
+        watched.close()

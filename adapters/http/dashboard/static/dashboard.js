@@ -19,9 +19,10 @@
       label: "step", value: "candidates", valueLabel: "Candidates",
       horizontal: true,
       summary: (rows) => {
-        if (!rows.length) return "No candidates in this period.";
         const first = rows[0], last = rows[rows.length - 1];
-        return `${first.candidates} ${first.step}, ${last.candidates} ${last.step}.`;
+        if (!first || !first.candidates) return "No candidates signed up in this period.";
+        const step = (row) => String(row.step).replaceAll("-", " ");
+        return `${first.candidates} ${step(first)}, ${last.candidates} ${step(last)}.`;
       },
     },
     {
