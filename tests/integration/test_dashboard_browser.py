@@ -480,3 +480,40 @@ def test_without_the_chart_library_the_figures_are_tables_and_the_page_says_why(
         screenshot(watched.page, "dashboard-without-charts")
         watched.assert_clean()
         watched.close()
+
+
+def test_an_expired_access_token_is_renewed_with_the_refresh_token(
+    world: World,
+) -> None:
+    watched = signed_in_page(world, world.admin_email, DESKTOP)
+    page = watched.page
+    charts_settled(page)
+    # The access token no longer accepted (as when its 15 minutes are over).
+    page.evaluate(
+        """() => {
+          const key = "spotlight.dashboard.session";
+          const session = JSON.parse(sessionStorage.getItem(key));
+          session.access_token = "expired";
+          sessionStorage.setItem(key, JSON.stringify(session));
+          document.getElementById("status").textContent = "";
+        }"""
+    )
+
+    page.click("#period button[type=submit]")
+
+    # Check the first request was refused, the tokens renewed once, and every
+    # chart shown again.
+    expect(page.locator("#status")).to_contain_text("Updated", timeout=WAIT_MS)
+    charts_settled(page)
+    assert [r for r in watched.refused if "/reports" in r] == [
+        f"401 {world.base_url}/reports"
+    ]
+    assert sum(url.endswith("/auth/refresh") for url in watched.requests) == 1
+    token = page.evaluate(
+        "() => JSON.parse(sessionStorage.getItem('spotlight.dashboard.session'))"
+        ".access_token"
+    )
+    assert token != "expired"
+    for shown in figures(page).values():
+        assert shown["state"] == "ready", shown
+    watched.close()
