@@ -409,6 +409,7 @@ def test_a_new_admin_of_the_page_signs_in_the_same_way(world: World) -> None:
     watched.page.click("#sign-out")
     expect(watched.page.locator("#dev-sign-in")).to_be_visible()
     assert watched.page.evaluate("() => sessionStorage.length") == 0
+    expect(watched.page.locator("figure.chart")).to_have_count(0)
     watched.assert_clean()
     watched.close()
 

@@ -193,6 +193,7 @@
     forget();
     charts.forEach((chart) => chart.destroy());
     charts.clear();
+    $("charts").replaceChildren();  // nothing of this user's stays on the page
     if (current && current.refresh_token) {
       try {
         await postJson("/auth/sign-out", { refresh_token: current.refresh_token });
