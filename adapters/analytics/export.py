@@ -226,6 +226,13 @@ def _record(
 def _restart_at(target: ExportTarget, application: str, since: int) -> dict[str, Any]:
     """Forget what was exported from the chunk holding ``since`` on: its files and
     later ones go, and the state goes back to just before that chunk."""
+    current = target.read_state(application)
+    if (
+        current
+        and since > int(current.get("position", 0))
+        and not current.get("pending")
+    ):
+        return current  # nothing exported from there on yet
     files = target.files(application)
     starts = sorted({f.first_position for f in files if f.first_position <= since})
     restart = starts[-1] if starts else 1

@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import TopicError, resolve_topic
 
 from projections.analytics.rows import StoredRecord, aggregate_name_of
 
@@ -153,7 +153,7 @@ class _AdvisoryLock:
 def is_user_topic(topic: str) -> bool:
     try:
         return aggregate_name_of(resolve_topic(topic)) == USER_AGGREGATE
-    except (ImportError, AttributeError, ValueError, TypeError):
+    except (TopicError, ImportError, AttributeError, ValueError, TypeError):
         return False
 
 

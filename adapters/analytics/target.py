@@ -158,6 +158,8 @@ def s3_filesystem(settings: Settings) -> pafs.S3FileSystem:
         "region": settings.s3_region,
         "connect_timeout": settings.s3_connect_timeout_seconds,
         "request_timeout": max(settings.s3_read_timeout_seconds, 30.0),
+        # A target bucket that does not exist yet is made (a new deployment).
+        "allow_bucket_creation": True,
     }
     if settings.s3_endpoint:
         endpoint = settings.s3_endpoint

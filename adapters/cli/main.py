@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from adapters.cli.admin import admin_cli
+from adapters.cli.analytics import analytics_cli
 from adapters.cli.maintenance import maintenance_cli
 from adapters.cli.projections import events_cli, projections_cli
 
@@ -19,6 +20,7 @@ cli.add_typer(projections_cli, name="projections")
 cli.add_typer(events_cli, name="events")
 cli.add_typer(admin_cli, name="admin")
 cli.add_typer(maintenance_cli, name="maintenance")
+cli.add_typer(analytics_cli, name="analytics")
 
 
 @cli.command()

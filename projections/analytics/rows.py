@@ -26,7 +26,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import CanMutateAggregate
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import TopicError, resolve_topic
 
 from domain.base import SYSTEM_ACTOR
 from domain.personal_data import personal_fields_of
@@ -283,7 +283,7 @@ class RowBuilder:
         subs = self.pseudonyms.substitutions
         try:
             event_class = self._resolve(topic)
-        except (ImportError, AttributeError, ValueError, TypeError):
+        except (TopicError, ImportError, AttributeError, ValueError, TypeError):
             event_class = None
         if event_class is None:
             # An event of no known class: its envelope only.
@@ -322,7 +322,7 @@ class RowBuilder:
                 f"{module}:{aggregate_name_of(event_class)}"
             )
             classes = aggregate_events(aggregate_class)
-        except (ImportError, AttributeError, ValueError, TypeError):
+        except (TopicError, ImportError, AttributeError, ValueError, TypeError):
             classes = [event_class]
         for cls in [*classes, event_class]:
             for column in exported_columns(cls):

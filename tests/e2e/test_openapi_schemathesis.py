@@ -113,6 +113,9 @@ UNSTATABLE_RULES = re.compile(
     # Nor has it a "now", or a calendar (February has no 30th): a roadmap is read
     # as of a real moment that has passed.
     r"|^as_of: (must not be in the future|is not a real date)$"
+    # A report's period: a real date, ending no earlier than it starts.
+    r"|^(from|to): is not a real date$"
+    r"|^to: must not be before from$"
 )
 
 

@@ -177,6 +177,31 @@ MATRIX: dict[str, Access] = {
     "PUT /mentors/{user_id}/cap": ADMIN,
     "GET /careers-policy": ADMIN,
     "PUT /careers-policy": ADMIN,
+    # Reports (#9, NP6, CL6, A4): the catalogue for anyone signed in (each sees
+    # those they may read); each report for its readers, narrowed to their own
+    # rows (tests/integration/test_reports_http_real.py).
+    "GET /reports": SIGNED_IN,
+    "GET /reports/matches": roles(
+        Role.ADMIN, Role.COMMUNITY_LEADER, Role.NPO, Role.CAREER_MENTOR
+    ),
+    "GET /reports/offerings-by-region": roles(
+        Role.ADMIN, Role.COMMUNITY_LEADER, Role.NPO
+    ),
+    "GET /reports/candidate-funnel": roles(
+        Role.ADMIN, Role.CAREER_MENTOR, Role.CANDIDATE
+    ),
+    "GET /reports/time-in-status": roles(
+        Role.ADMIN, Role.COMMUNITY_LEADER, Role.NPO, Role.CAREER_MENTOR
+    ),
+    "GET /reports/offering-engagement": roles(
+        Role.ADMIN, Role.COMMUNITY_LEADER, Role.NPO, Role.CAREER_MENTOR
+    ),
+    "GET /reports/community": roles(Role.ADMIN, Role.COMMUNITY_LEADER),
+    "GET /reports/admin-overview": ADMIN,
+    "GET /reports/waiting-queues": roles(
+        Role.ADMIN, Role.COMMUNITY_LEADER, Role.CAREER_MENTOR
+    ),
+    "GET /reports/projection-lag": roles(Role.ADMIN, Role.COMMUNITY_LEADER),
     # Late: it makes whoever is let through a CANDIDATE (CANDIDATE-only routes
     # come before it).
     "PUT /me/roles/{role}": Access(SIGNED_IN.allowed, (("role", "CANDIDATE"),)),
@@ -193,8 +218,9 @@ class Probe:
 
 
 @pytest.fixture(scope="module")
-def probe() -> Iterator[Probe]:
-    with TestClient(create_app(Settings(event_store="popo"))) as client:
+def probe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Probe]:
+    settings = Settings(event_store="popo", data_dir=tmp_path_factory.mktemp("var"))
+    with TestClient(create_app(settings)) as client:
         container: Container = client.app.state.container  # type: ignore[attr-defined]
         email = f"root-{uuid4().hex[:8]}@example.org"
         container.dispatcher.dispatch(

@@ -167,26 +167,24 @@ class RealServices:
 
 @contextmanager
 def app_on_real_services(
-    services: RealServices, prefix: str, **more: Any
+    services: RealServices, prefix: str, **settings_overrides: Any
 ) -> Iterator[tuple[TestClient, Container, str]]:
     """The composed app over every real server, in a database, MongoDB database,
     bucket and offering topic of its own (named ``prefix`` and a run id); yields the
-    client, the container and the run id. ``more``: other settings, by field name."""
+    client, the container and the run id. ``settings_overrides``: other settings."""
     run = uuid.uuid4().hex[:10]
     with fresh_database(services.postgres_url) as database_url:
         settings = Settings(
-            **{
-                "data_dir": services.tmp_path,
-                "postgres_url": database_url,
-                "mongo_url": services.mongo_url,
-                "mongo_database": f"it_{prefix}_{run}",
-                "redis_url": services.redis_url,
-                "kafka_bootstrap": services.kafka_bootstrap,
-                "s3_endpoint": services.s3_endpoint,
-                "s3_bucket": f"it-{prefix}-{run}",
-                "onboarding_offerings_topic": f"it-{prefix}-offerings-{run}",
-                **more,
-            }
+            data_dir=services.tmp_path,
+            postgres_url=database_url,
+            mongo_url=services.mongo_url,
+            mongo_database=f"it_{prefix}_{run}",
+            redis_url=services.redis_url,
+            kafka_bootstrap=services.kafka_bootstrap,
+            s3_endpoint=services.s3_endpoint,
+            s3_bucket=f"it-{prefix}-{run}",
+            onboarding_offerings_topic=f"it-{prefix}-offerings-{run}",
+            **settings_overrides,
         )
         container = build_container(settings)
         assert isinstance(container.blobs, S3BlobStore)
