@@ -55,6 +55,7 @@ LIVE = {"waiting-queues", "projection-lag"}
 # the sign-ins themselves): compared by their labels, not their values.
 MOVING = {"projection-lag"}
 WAIT_MS = 60_000
+NARROWEST = 360  # px: the narrowest phone the page is laid out for
 DAYCARE = {
     "title": "Daycare during interviews",
     "summary": "Someone minds the children while you interview",
@@ -349,6 +350,17 @@ def test_the_page_fits_a_phone(world: World) -> None:
     )
     assert len(set(lefts)) == 1, lefts
     screenshot(page, "dashboard-phone")
+
+    # Check at the narrowest phone the page is for: the figures fill the width
+    # less the page's margins (0.75 rem each side), and nothing scrolls sideways.
+    page.set_viewport_size({"width": NARROWEST, "height": PHONE["height"]})
+    expect(page.locator("figure.chart").first).to_have_js_property(
+        "offsetWidth", NARROWEST - 2 * 12
+    )
+    width = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert width == [NARROWEST, NARROWEST]
     watched.assert_clean()
     watched.close()
 

@@ -10,6 +10,7 @@
   const COLOURS = ["#1f77b4", "#e8833a", "#2ca02c", "#9467bd", "#d62728", "#17becf",
     "#8c564b", "#bcbd22"];
   const WEEKS_SHOWN = 12;
+  const LABEL_LENGTH = 22;
 
   // One chart per report: which column labels the bars, which gives the values and,
   // when a report has one row per (label, series), which column names the series.
@@ -403,7 +404,17 @@
         `${Math.max(220, 60 + 22 * data.labels.length)}px`;
     }
     const valueAxis = { beginAtZero: true, stacked: Boolean(spec.stacked), ticks: { precision: 0 } };
-    const labelAxis = { stacked: Boolean(spec.stacked), ticks: { autoSkip: !spec.horizontal } };
+    const labelAxis = {
+      stacked: Boolean(spec.stacked),
+      ticks: {
+        autoSkip: !spec.horizontal,
+        // Long names are cut on the chart; the table beneath has them whole.
+        callback(value) {
+          const label = String(this.getLabelForValue(value));
+          return label.length > LABEL_LENGTH ? `${label.slice(0, LABEL_LENGTH - 1)}…` : label;
+        },
+      },
+    };
     const chart = new window.Chart(element.querySelector("canvas"), {
       type: "bar",
       data,
