@@ -252,7 +252,8 @@
 
   function defaultPeriod() {
     const to = new Date();
-    const from = new Date(to.getTime() - WEEKS_SHOWN * 7 * 86400000);
+    // Twelve weeks, today included (as the reports API's own default).
+    const from = new Date(to.getTime() - (WEEKS_SHOWN * 7 - 1) * 86400000);
     if (!$("from").value) $("from").value = isoDay(from);
     if (!$("to").value) $("to").value = isoDay(to);
   }
