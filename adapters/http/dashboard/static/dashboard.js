@@ -55,6 +55,8 @@
       horizontal: true,
       summary: (rows) => {
         if (!rows.length) return "No projections.";
+        const failed = rows.filter((r) => r.state === "FAILED").map((r) => r.projection);
+        if (failed.length) return `Stopped on an event: ${failed.join(", ")}.`;
         const worst = rows.reduce((a, b) => (b.lag_events > a.lag_events ? b : a));
         return worst.lag_events > 0
           ? `Furthest behind: ${worst.projection}, ${worst.lag_events} events.`
