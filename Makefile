@@ -21,7 +21,7 @@ export SPOTLIGHT_TEST_KAFKA_BOOTSTRAP ?= 127.0.0.1:$(SPOTLIGHT_KAFKA_PORT)
 export SPOTLIGHT_TEST_MONGO_URL ?= mongodb://127.0.0.1:$(SPOTLIGHT_FERRETDB_PORT)/
 export SPOTLIGHT_TEST_S3_ENDPOINT ?= http://127.0.0.1:$(SPOTLIGHT_S3_PORT)
 
-.PHONY: install run test test-unit lint format bench services-up services-down services-status clean
+.PHONY: install run test test-unit lint format bench services-up services-down services-status browser clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,9 +29,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The dashboard's browser libraries, pinned in adapters/http/dashboard/vendor.lock.json,
+# into var/vendor (quick when already there; a failed download only warns).
 install: $(STAMP)
+	@$(BIN)/python scripts/vendor-assets
 
-run: $(STAMP)
+run: install
 	$(BIN)/spotlight serve
 
 services-up: $(STAMP)
@@ -45,7 +48,11 @@ services-down:
 services-status:
 	scripts/services status
 
-test: $(STAMP) services-up
+# Debian's Chromium, which the dashboard's browser test drives.
+browser:
+	scripts/browser
+
+test: install services-up browser
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 # The tests that need no server at all.

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production"] = "development"
     data_dir: Path = Path("var")
+    # The dashboard's browser libraries, fetched by ``scripts/vendor-assets``
+    # (``make install``) as pinned in adapters/http/dashboard/vendor.lock.json.
+    vendor_dir: Path = Path("var/vendor")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_base_url: str = "http://127.0.0.1:8000"

@@ -13,6 +13,7 @@ from adapters.embedded.blobs import LocalDiskBlobStore
 from adapters.http import health, reports
 from adapters.http.blobs import blob_router
 from adapters.http.careers.routes import ROUTERS as CAREERS_ROUTERS
+from adapters.http.dashboard.routes import dashboard_router
 from adapters.http.errors import install_error_handlers
 from adapters.http.identity.dev_issuer import dev_issuer_router
 from adapters.http.identity.routes import ROUTERS as IDENTITY_ROUTERS
@@ -72,6 +73,11 @@ def create_app(
         routers.append(dev_issuer_router(built.identity.dev_issuer))
     if isinstance(built.blobs, LocalDiskBlobStore):
         routers.append(blob_router(built.blobs))
+    routers.append(
+        dashboard_router(
+            settings.vendor_dir, dev_issuer=built.identity.dev_issuer is not None
+        )
+    )
     install_error_handlers(
         app,
         routers,
