@@ -186,7 +186,9 @@ class ChunkTables:
             "actor": self._substitute(
                 parsed.column("actor_id").combine_chunks(), actor=True
             ),
-            "correlation_id": parsed.column("correlation_id").combine_chunks(),
+            "correlation_id": self._substitute(
+                parsed.column("correlation_id").combine_chunks()
+            ),
         }
         for column, name, path, _ in plan.readers:
             values = parsed.column(name).combine_chunks()

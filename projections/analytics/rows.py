@@ -395,8 +395,9 @@ class RowBuilder:
                 a if a == SYSTEM_ACTOR or type(a) is not str else get(a) or pseudonym(a)
                 for a in actors
             ],
+            # A caller's correlation id is theirs to choose: a user id in it goes too.
             "correlation_id": [
-                c if type(c) is str else None
+                get(c, c) if type(c) is str else None
                 for c in (d.get("correlation_id") for d in decoded)
             ],
         }

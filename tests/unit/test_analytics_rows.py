@@ -156,7 +156,7 @@ def test_user_ids_are_replaced_in_lists_and_colliding_names_are_prefixed() -> No
     approved = {
         "timestamp": stamp(),
         "actor_id": mentor,
-        "correlation_id": "c",
+        "correlation_id": candidate,  # a caller may choose anything
         "item_id": "item-1",
         "position": 3,
     }
@@ -178,6 +178,7 @@ def test_user_ids_are_replaced_in_lists_and_colliding_names_are_prefixed() -> No
     )
     (_, item), (_, meeting) = rows
     assert item["field_position"] == 3
+    assert item["correlation_id"] == pseudonyms.substitutions[candidate]
     assert item["position"] == 1
     assert item["aggregate_id"] == pseudonyms.substitutions[candidate]
     assert meeting["actor"] == "system"
