@@ -144,12 +144,26 @@ def _wants_csv(request: Request) -> bool:
     return any(part.split(";")[0].strip() == CSV for part in accepted.split(","))
 
 
+# A spreadsheet runs a cell starting with one of these as a formula; report rows
+# carry text people typed (regions, categories), so such a cell is sent quoted.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Value) -> Value:
+    """A value as a CSV cell that a spreadsheet shows, never evaluates."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(out: ReportOut) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(out.columns)
     for row in out.rows:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in out.columns])
+        writer.writerow([csv_cell(row.get(c)) for c in out.columns])
     return Response(
         buffer.getvalue(),
         media_type=f"{CSV}; charset=utf-8",

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from adapters.analytics.reports import FreshExport, run_in_time, sql_parameters
+from adapters.http.reports import csv_cell
 from domain.base import InvalidFieldError, UnavailableError
 from domain.identity.values import Role
 from queries.reports.catalogue import REPORTS, Narrowing, visible_to
@@ -224,3 +225,14 @@ def test_the_export_is_refreshed_only_when_older_than_its_age() -> None:
     always.ensure()
     always.ensure()
     assert len(exports) == 4
+
+
+@pytest.mark.parametrize("typed", ["=HYPERLINK(1)", "+1", "-2+3", "@SUM(A1)", "\tx"])
+def test_csv_cells_a_spreadsheet_would_evaluate_are_quoted(typed: str) -> None:
+    assert csv_cell(typed) == "'" + typed
+
+
+def test_csv_cells_keep_numbers_and_plain_text() -> None:
+    assert csv_cell(-3) == -3
+    assert csv_cell("Bavaria") == "Bavaria"
+    assert csv_cell(None) == ""
