@@ -13,21 +13,26 @@ from fastapi import Depends, Header, Request
 from pydantic import BaseModel, Field
 
 from adapters.http.auth import CurrentUserDep, container_of
-from commands.base import Actor, CommandResult, new_correlation_id
+from adapters.observability.requests import correlation_of
+from commands.base import Actor, CommandResult
 from commands.dispatch import Dispatcher
 
 
 async def correlation_id(
+    request: Request,
     x_correlation_id: Annotated[
         str | None,
         Header(
-            max_length=100,
-            pattern=r"^[A-Za-z0-9._:\-]+$",
-            description="Optional: ties the events of this request to a caller's id.",
+            description="Optional: ties the events of this request to a caller's "
+            "id: 1 to 100 of `A-Z a-z 0-9 . _ : -`; another value is replaced by a "
+            "new id. The answer's `X-Correlation-Id` says which one the events "
+            "carry.",
         ),
     ] = None,
 ) -> str:
-    return x_correlation_id or new_correlation_id()
+    """The id ``ObservedRequests`` chose for this request (the caller's when sane),
+    so events, log lines, Kafka headers and the answer share it."""
+    return correlation_of(request.scope)
 
 
 CorrelationDep = Annotated[str, Depends(correlation_id)]
