@@ -65,7 +65,7 @@ class Metrics:
     def __init__(self) -> None:
         self.multiprocess = multiprocess_mode()
         # No ``*_created`` series: scrapers know when a process started.
-        disable_created_metrics()
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         # Counted here, whichever registry exposes them.
         own = None if self.multiprocess else CollectorRegistry(auto_describe=True)
         self.requests = Histogram(
