@@ -23,15 +23,15 @@ async def correlation_id(
     x_correlation_id: Annotated[
         str | None,
         Header(
-            description="Optional: ties the events of this request to a caller's "
-            "id: 1 to 100 of `A-Z a-z 0-9 . _ : -`; another value is replaced by a "
-            "new id. The answer's `X-Correlation-Id` says which one the events "
-            "carry.",
+            max_length=100,
+            pattern=r"^[A-Za-z0-9._:\-]+$",
+            description="Optional: ties the events of this request to a caller's id.",
         ),
     ] = None,
 ) -> str:
-    """The id ``ObservedRequests`` chose for this request (the caller's when sane),
-    so events, log lines, Kafka headers and the answer share it."""
+    """The id ``ObservedRequests`` took for this request: the caller's (valid, as
+    checked above and there alike) or a new one, so the events, the Kafka headers,
+    the log lines and the answer's ``X-Correlation-Id`` share it."""
     return correlation_of(request.scope)
 
 
