@@ -10,8 +10,8 @@ import time. uvicorn's loggers (``uvicorn.error``, and ``uvicorn.access`` when
 A JSON line holds ``timestamp`` (UTC, ISO 8601, milliseconds), ``level``,
 ``logger``, ``message``, ``correlation_id`` (null outside a request or an event's
 handling) and the record's extra fields (``logger.info("…", extra={...})``); an
-exception adds ``error`` (its type) and ``where`` (file:line), never its message or
-traceback, which may quote data.
+exception adds ``error`` (its type), ``where`` (file:line) and ``traceback`` (the
+frames and the type), never its message, which may quote data.
 
 No personal data: log calls name ids, types and counts, never values a person gave
 (audited when this was written; ADR 019). As a backstop the formatter masks
@@ -25,6 +25,7 @@ import json
 import logging
 import logging.config
 import re
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -104,6 +105,12 @@ def _access(record: logging.LogRecord) -> tuple[str, dict[str, Any]] | None:
     return f"{method} {path} {status}", fields
 
 
+def _traceback(error: BaseException) -> str:
+    """Python's traceback without the exception's message (it may quote data)."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    return f"Traceback (most recent call last):\n{frames}{type(error).__name__}"
+
+
 def _message(record: logging.LogRecord) -> str:
     try:
         return record.getMessage()
@@ -135,6 +142,7 @@ class JsonFormatter(logging.Formatter):
             error = record.exc_info[1]
             line["error"] = type(error).__name__
             line["where"] = _where(error)
+            line["traceback"] = redact(_traceback(error))
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
@@ -159,7 +167,7 @@ class TextFormatter(logging.Formatter):
             text = f"{text} {extras}"
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
-            text = f"{text} error={type(error).__name__} where={_where(error)}"
+            text = f"{text}\n{redact(_traceback(error))}"
         return text
 
 

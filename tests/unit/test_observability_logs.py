@@ -114,6 +114,8 @@ def test_an_exception_adds_its_type_and_place_not_its_message() -> None:
     parsed = json.loads(JsonFormatter().format(made))
     assert parsed["error"] == "ValueError"
     assert parsed["where"].startswith("unit/test_observability_logs.py:")
+    assert parsed["traceback"].startswith("Traceback (most recent call last):")
+    assert parsed["traceback"].endswith("ValueError")
     assert "grace" not in json.dumps(parsed)
 
 
