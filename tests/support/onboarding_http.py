@@ -167,11 +167,11 @@ class RealServices:
 
 @contextmanager
 def app_on_real_services(
-    services: RealServices, prefix: str
+    services: RealServices, prefix: str, **changes: Any
 ) -> Iterator[tuple[TestClient, Container, str]]:
     """The composed app over every real server, in a database, MongoDB database,
     bucket and offering topic of its own (named ``prefix`` and a run id); yields the
-    client, the container and the run id."""
+    client, the container and the run id. ``changes``: other ``Settings`` fields."""
     run = uuid.uuid4().hex[:10]
     with fresh_database(services.postgres_url) as database_url:
         settings = Settings(
@@ -184,6 +184,7 @@ def app_on_real_services(
             s3_endpoint=services.s3_endpoint,
             s3_bucket=f"it-{prefix}-{run}",
             onboarding_offerings_topic=f"it-{prefix}-offerings-{run}",
+            **changes,
         )
         container = build_container(settings)
         assert isinstance(container.blobs, S3BlobStore)
