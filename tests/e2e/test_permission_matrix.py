@@ -63,7 +63,7 @@ MATRIX: dict[str, Access] = {
     # Health, public keys, the development issuer: public by nature.
     "GET /health/live": PUBLIC,
     "GET /health/ready": PUBLIC,
-    # Metrics: admins (or the scraper's own token, tests/integration/test_metrics_real.py).
+    # Metrics: admins, or the scraper (tests/integration/test_observability_real.py).
     "GET /metrics": ADMIN,
     "GET /.well-known/jwks.json": PUBLIC,
     "GET /dev-issuer/.well-known/openid-configuration": PUBLIC,

@@ -132,7 +132,7 @@ def test_every_command_is_observed_with_its_outcome() -> None:
     dispatcher = Dispatcher(
         {"echo": echo},
         [HandlerTable(Echo, {Ping: _refuse})],
-        observe=lambda command, outcome, seconds: seen.append((command, outcome)),
+        observe=lambda command, outcome, _seconds: seen.append((command, outcome)),
     )
     texts = ["ok", "gone", "missing", "role", "field", "stale", "rule", "down", "bug"]
     for text in texts:

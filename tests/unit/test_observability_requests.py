@@ -27,7 +27,7 @@ def app_observed(seen: list[tuple[str, str, int]]) -> FastAPI:
 
     app.add_middleware(
         ObservedRequests,
-        observe=lambda route, method, status, seconds: seen.append(
+        observe=lambda route, method, status, _seconds: seen.append(
             (route, method, status)
         ),
     )
