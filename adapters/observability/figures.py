@@ -186,6 +186,11 @@ class BackendFigures(Collector):
             fresh_seconds=settings.metrics_fresh_seconds,
         )
 
+    def describe(self) -> Iterator[Metric]:
+        """Nothing up front: registering must not read the backends (the registry
+        would ``collect`` otherwise, before the app has even started)."""
+        return iter(())
+
     def collect(self) -> Iterator[Metric]:
         answers = {name: check.answer() for name, check in self._checks.items()}
         deadline = time.monotonic() + self._timeout_seconds

@@ -10,6 +10,7 @@ projection and consumer lag, timers due and the mentors' waiting queue.
 from __future__ import annotations
 
 import json
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,7 +22,9 @@ import kafka
 import pytest
 from fastapi.testclient import TestClient
 
-from adapters.bootstrap import Container
+from adapters.bootstrap import Container, build_container
+from adapters.http.app import create_app
+from adapters.settings import Settings
 from commands.identity.application import IdentityApplication
 from projections.careers.mentors import MENTORS_PROJECTION as MENTORS
 from projections.identity.integration_events import USERS_TOPIC
@@ -29,7 +32,11 @@ from projections.integration_events import HEADER_CORRELATION_ID
 from tests.support.identity import dev_id_token
 from tests.support.mentoring_http import MentoringClient
 from tests.support.metrics import scrape, value
-from tests.support.onboarding_http import RealServices, app_on_real_services
+from tests.support.onboarding_http import (
+    RealServices,
+    app_on_real_services,
+    fresh_database,
+)
 
 pytestmark = pytest.mark.real_services
 
@@ -240,3 +247,63 @@ def test_metrics_report_requests_commands_lag_and_the_waiting_queue(
     seconds = value(behind, "spotlight_projection_lag_seconds", **labels)
     assert seconds is not None
     assert seconds > 0
+
+
+@pytest.fixture
+def silent_broker() -> Iterator[str]:
+    """An address that takes connections and never answers: a Kafka that hangs."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    try:
+        yield f"127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize("broker", ["silent", "refusing"])
+def test_a_scrape_while_kafka_is_down_answers_quickly(
+    broker: str, silent_broker: str, postgres_url: str, tmp_path: Path
+) -> None:
+    if broker == "refusing":
+        with socket.socket() as probe:  # a port nobody listens on
+            probe.bind(("127.0.0.1", 0))
+            address = f"127.0.0.1:{probe.getsockname()[1]}"
+    else:
+        address = silent_broker
+    with fresh_database(postgres_url) as database_url:
+        settings = Settings(
+            data_dir=tmp_path,
+            postgres_url=database_url,
+            kafka_bootstrap=address,
+            metrics_token=SCRAPE_TOKEN,
+            metrics_source_timeout_seconds=1.0,
+        )
+        container = build_container(settings)
+        try:
+            with TestClient(create_app(container=container)) as client:
+                for _ in range(2):  # the second while the first read still hangs
+                    started = time.monotonic()
+                    text = scrape(client, SCRAPE_TOKEN)
+                    took = time.monotonic() - started
+
+                    # Check it answers within the bound, Kafka's figures reported
+                    # down and the others there.
+                    assert took < 2.5, took
+                    up = {
+                        name: value(text, "spotlight_metric_source_up", source=name)
+                        for name in ("projections", "consumers", "timers", "queues")
+                    }
+                    assert up == {
+                        "projections": 1,
+                        "consumers": 0,
+                        "timers": 1,
+                        "queues": 1,
+                    }
+                    assert "spotlight_consumer_lag_messages{" not in text
+                    assert (
+                        value(text, "spotlight_waiting_queue_length", queue="mentor")
+                        == 0
+                    )
+        finally:
+            container.close()

@@ -83,3 +83,17 @@ def test_projection_lag_in_events_and_seconds_of_the_oldest_waiting() -> None:
         ({"projection": "mentors", "source": "identity"}, 0.0),
     ]
     assert asked == [("careers", 11)]  # the first event not applied
+
+
+def test_registering_reads_nothing() -> None:
+    read = []
+
+    def source() -> Figures:
+        read.append(1)
+        return Figures({})
+
+    registry = CollectorRegistry(auto_describe=True)
+    registry.register(
+        BackendFigures({"queues": source}, timeout_seconds=1, fresh_seconds=0)
+    )
+    assert read == []
