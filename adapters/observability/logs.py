@@ -25,6 +25,7 @@ import json
 import logging
 import logging.config
 import re
+import sys
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
@@ -196,9 +197,8 @@ def logging_config(
         "formatters": {"spotlight": {"()": name}},
         "handlers": {
             "stderr": {
-                "class": "logging.StreamHandler",
+                "class": f"{StderrHandler.__module__}.{StderrHandler.__qualname__}",
                 "formatter": "spotlight",
-                "stream": "ext://sys.stderr",
             }
         },
         "root": {"handlers": ["stderr"], "level": settings.log_level},
@@ -213,8 +213,28 @@ def logging_config(
     }
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to ``sys.stderr`` as it is when a record comes (a CLI test runner
+    swaps it), not as it was when logging was configured."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        return
+
+
 def configure_logging(settings: Settings, *, default_format: LogFormat) -> None:
-    """Send every log record through one formatted handler (once per process)."""
+    """Send every log record through one formatted handler (again: the last call
+    chooses the format). A process whose logging someone else set up (a test
+    runner, a program calling the CLI) keeps theirs."""
+    if any(not isinstance(h, StderrHandler) for h in logging.getLogger().handlers):
+        return
     logging.config.dictConfig(
         logging_config(
             settings, default_format=default_format, access_log=settings.access_log

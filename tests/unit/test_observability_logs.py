@@ -10,7 +10,9 @@ import pytest
 
 from adapters.observability.logs import (
     JsonFormatter,
+    StderrHandler,
     TextFormatter,
+    configure_logging,
     logging_config,
     redact,
 )
@@ -155,3 +157,45 @@ def test_the_configuration_routes_uvicorn_through_the_chosen_formatter() -> None
     assert chosen["formatters"]["spotlight"]["()"].endswith("TextFormatter")
     quiet = logging_config(Settings(), default_format="json", access_log=False)
     assert quiet["loggers"]["uvicorn.access"]["level"] == "WARNING"
+
+
+def test_a_process_whose_logging_is_set_up_keeps_it() -> None:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    kept = logging.NullHandler()
+    root.addHandler(kept)
+    try:
+        configure_logging(Settings(), default_format="json")
+        assert kept in root.handlers
+        assert root.level == level
+    finally:
+        root.removeHandler(kept)
+    assert root.handlers == handlers
+
+
+def test_the_handler_writes_to_stderr_as_it_is_now(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    handler = StderrHandler()
+    handler.setFormatter(TextFormatter())
+    handler.emit(record("to whichever stderr"))
+    assert "to whichever stderr" in capsys.readouterr().err
+
+
+def test_the_last_call_chooses_the_format() -> None:
+    root = logging.getLogger()
+    saved, level = list(root.handlers), root.level
+    for handler in saved:
+        root.removeHandler(handler)
+    try:
+        configure_logging(Settings(), default_format="text")
+        configure_logging(Settings(), default_format="json")
+        (ours,) = root.handlers
+        assert isinstance(ours, StderrHandler)
+        assert isinstance(ours.formatter, JsonFormatter)
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved:
+            root.addHandler(handler)
+        root.setLevel(level)
