@@ -30,6 +30,10 @@ SCOPE_KEY = "correlation_id"
 MAX_LENGTH = 100
 _SANE = re.compile(rb"[A-Za-z0-9._:\-]{1,%d}" % MAX_LENGTH)
 
+# The methods labelled by name; any other a caller makes up is "other".
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
+
 # A request's route template (``/npos/{npo_id}``), method, status and seconds.
 ObserveRequest = Callable[[str, str, int, float], None]
 
@@ -85,9 +89,10 @@ class ObservedRequests:
             if self._observe is not None:
                 route = scope.get("route")
                 template = getattr(route, "path", None) or UNMATCHED
+                method = scope["method"]
                 self._observe(
                     template,
-                    scope["method"],
+                    method if method in KNOWN_METHODS else OTHER_METHOD,
                     status,
                     time.perf_counter() - started,
                 )

@@ -69,11 +69,13 @@ def test_requests_are_timed_by_route_template_never_by_path() -> None:
         client.get("/things/2")
         client.get("/refused")
         client.get("/nowhere/at/all")
+        client.request("BREW", "/things/3")
     assert seen == [
         ("/things/{thing_id}", "GET", 200),
         ("/things/{thing_id}", "GET", 200),
         ("/refused", "GET", 409),
         ("unmatched", "GET", 404),
+        ("/things/{thing_id}", "other", 405),
     ]
 
 
