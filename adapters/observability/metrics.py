@@ -83,6 +83,7 @@ class Metrics:
         )
         self._registry = own or CollectorRegistry(auto_describe=True)
         self._read_at_scrape: set[str] = set()
+        self._request_series: dict[tuple[str, str, int], Histogram] = {}
         if self.multiprocess:
             MultiProcessCollector(self._registry)  # type: ignore[no-untyped-call]
 
