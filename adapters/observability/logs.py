@@ -55,10 +55,11 @@ def redact(text: str) -> str:
     return _PHONE.sub("[phone]", text)
 
 
-# The attributes every LogRecord has; anything else came as ``extra``.
+# The attributes every LogRecord has; anything else came as ``extra`` (but
+# uvicorn's ``color_message``, its message again with terminal colours).
 _STANDARD = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()
-    | {"message", "asctime", "taskName", "correlation_id"}
+    | {"message", "asctime", "taskName", "correlation_id", "color_message"}
 )
 
 

@@ -199,3 +199,11 @@ def test_the_last_call_chooses_the_format() -> None:
         for handler in saved:
             root.addHandler(handler)
         root.setLevel(level)
+
+
+def test_uvicorns_coloured_copy_of_the_message_is_left_out() -> None:
+    line = JsonFormatter().format(
+        record("Started server process [%d]", 42, extra={"color_message": "\x1b[36m"})
+    )
+    assert json.loads(line)["message"] == "Started server process [42]"
+    assert "color_message" not in line
