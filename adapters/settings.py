@@ -128,7 +128,7 @@ class Settings(BaseSettings):
 
     # Metrics (``GET /metrics``, ADR 019): a bearer token a scraper sends instead
     # of an admin's access token (unset: admins only); where `spotlight serve`'s
-    # workers keep their counters (emptied at each start; default
+    # workers keep their counters (in port-<port>, emptied at each start; default
     # <data_dir>/metrics); how long a scrape waits for each figure read from a
     # backend, and how long such a figure is kept.
     metrics_token: str | None = Field(default=None, min_length=16)

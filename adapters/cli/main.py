@@ -62,13 +62,15 @@ def serve(
     from adapters.settings import Settings
 
     settings = Settings()
-    _count_across_workers(settings.metrics_path)
+    port = port or settings.port
+    # One directory per server (several may share a data directory).
+    _count_across_workers(settings.metrics_path / f"port-{port}")
     logged = settings.access_log if access_log is None else access_log
     uvicorn.run(
         "adapters.http.app:app_from_environment",
         factory=True,
         host=host or settings.host,
-        port=port or settings.port,
+        port=port,
         workers=1 if reload else (workers or settings.workers),
         reload=reload,
         loop="uvloop",

@@ -263,7 +263,7 @@ def test_metrics_count_every_workers_requests_whichever_answers_the_scrape(
                 assert two.get("/health/live").status_code == 200
 
             # Check both workers counted some (each keeps its own file).
-            files = list((tmp_path / "metrics").glob("histogram_*.db"))
+            files = list((tmp_path / "metrics").glob("port-*/histogram_*.db"))
             assert len(files) == 2, files
 
             # Check every scrape, whichever worker answers it, counts all 30.
