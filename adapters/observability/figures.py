@@ -2,7 +2,8 @@
 
 - ``spotlight_projection_lag_events`` and ``spotlight_projection_lag_seconds`` per
   projection and source: events recorded but not yet applied, and how long ago the
-  oldest of them was recorded (0 when none is waiting);
+  oldest of them was recorded (0 when none is waiting; left out when that event
+  cannot be read);
 - ``spotlight_consumer_lag_messages`` per inbound consumer and topic: messages after
   the group's committed offsets, as the broker has them;
 - ``spotlight_timers_due``: roadmap reminders due and not yet sent;
@@ -83,7 +84,10 @@ class RecordedAt:
             found = app.recorder.select_notifications(start=position, limit=1)
             if not found or found[0].id != position:
                 return None
-            event: Any = app.mapper.to_domain_event(found[0])
+            try:
+                event: Any = app.mapper.to_domain_event(found[0])
+            except Exception:  # noqa: BLE001 - e.g. an erased person's sealed event
+                return None
             timestamp = getattr(event, "timestamp", None)
             if not isinstance(timestamp, datetime):
                 return None
@@ -104,11 +108,12 @@ def projection_figures(
         for source in status.sources:
             labels = {"projection": status.name, "source": source.source}
             events.append((labels, float(source.lag)))
-            age = 0.0
-            if source.lag:
-                at = recorded_at(source.source, source.position + 1)
-                age = max(0.0, now - at) if at is not None else 0.0
-            seconds.append((labels, age))
+            if not source.lag:
+                seconds.append((labels, 0.0))
+                continue
+            at = recorded_at(source.source, source.position + 1)
+            if at is not None:  # else unknown: left out rather than a made-up 0
+                seconds.append((labels, max(0.0, now - at)))
     return Figures(
         {
             "spotlight_projection_lag_events": events,
