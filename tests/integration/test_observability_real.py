@@ -4,7 +4,7 @@ Kafka and S3.
 One request's ``X-Correlation-Id`` is on its answer, in the events it recorded and
 in the headers of the integration events they became on Kafka. ``GET /metrics``
 reports what was done: requests per route template, commands per outcome,
-projection and consumer lag, timers due and the mentors' waiting queue.
+projection and consumer lag, timers due and the mentors' and leaders' waiting queues.
 """
 
 from __future__ import annotations
@@ -25,14 +25,18 @@ from fastapi.testclient import TestClient
 from adapters.bootstrap import Container, build_container
 from adapters.http.app import create_app
 from adapters.settings import Settings
+from commands.base import Actor
 from commands.identity.application import IdentityApplication
+from commands.onboarding.messages import RecordOffering
 from projections.careers.mentors import MENTORS_PROJECTION as MENTORS
 from projections.identity.integration_events import USERS_TOPIC
 from projections.integration_events import HEADER_CORRELATION_ID
+from tests.support.candidate_story import RESUME_WRITING
 from tests.support.identity import dev_id_token
 from tests.support.mentoring_http import MentoringClient
 from tests.support.metrics import scrape, value
 from tests.support.onboarding_http import (
+    OnboardingClient,
     RealServices,
     app_on_real_services,
     fresh_database,
@@ -232,6 +236,31 @@ def test_metrics_report_requests_commands_lag_and_the_waiting_queue(
         )
         is not None
     )
+
+    # Check the leaders' queue: a community whose one leader takes no NPO, and an
+    # NPO whose registration completes there.
+    onboarding = OnboardingClient(client, container, admin)
+    leader = onboarding.leader()
+    onboarding.community(admin, ["resume-writing"], leader)
+    onboarding.ok(
+        client.put(
+            f"/leaders/{leader.user_id}/cap",
+            json={"npo_cap": 0},
+            headers=admin.headers,
+        )
+    )
+    owner = onboarding.user("NPO")
+    npo_id = onboarding.npo(owner)
+    offering_id = onboarding.offering(owner, npo_id, **RESUME_WRITING)
+    container.dispatcher.dispatch(
+        RecordOffering(
+            actor=Actor.system("t"), npo_id=UUID(npo_id), offering_id=UUID(offering_id)
+        )
+    )
+    onboarding.wait_for_npo(npo_id, owner, leader=False)
+    leaders = scrape(client, SCRAPE_TOKEN)
+    assert value(leaders, "spotlight_waiting_queue_length", queue="leader") == 1
+    assert value(leaders, "spotlight_waiting_queue_length", queue="mentor") == 2
 
     # Check a projection that stopped is reported behind, in events and seconds.
     container.engine.stop()
