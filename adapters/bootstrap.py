@@ -16,6 +16,7 @@ from adapters import backends
 from adapters.identity.services import IdentityServices, build_identity_services
 from adapters.kafka.dedup import ensure_processed_messages_schema
 from adapters.kafka.inbound import InboundConsumer
+from adapters.observability.metrics import Metrics
 from adapters.reminders import Clock, ReminderWorker, system_clock
 from adapters.resilience import Breakers
 from adapters.settings import Settings
@@ -182,6 +183,8 @@ class Container:
     # The roadmap reminders' timer worker (where careers runs and it is enabled);
     # started with the projections.
     reminders: ReminderWorker | None = None
+    # The process's counters (commands here; requests from the app), for /metrics.
+    metrics: Metrics = field(default_factory=Metrics)
 
     @property
     def npo_members(self) -> NpoMembersOfViews:
@@ -306,7 +309,8 @@ def build_container(
     search = offering_search or offering_search_for(views)
     _give_ports(applications, settings, identity, blobs, search)
     onboarding = applications.get(OnboardingApplication.name)
-    dispatcher = Dispatcher(applications, HANDLER_TABLES)
+    metrics = Metrics()
+    dispatcher = Dispatcher(applications, HANDLER_TABLES, observe=metrics.command_done)
     board = PositionBoard()
     engine = ProjectionEngine(
         views,
@@ -337,6 +341,7 @@ def build_container(
         offering_search=search,
         breakers=breakers,
         recommender=recommender or NeedsMatch(),
+        metrics=metrics,
     )
     container.roadmap_reads = RoadmapReads(views, cache)
     container._closers.append(views.close)

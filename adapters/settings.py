@@ -133,6 +133,22 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     access_log: bool = True
 
+    # Logs (``adapters.observability.logs``): "json" (one object per line) or
+    # "text"; unset, served processes (`spotlight serve`, `spotlight projections
+    # run`) write JSON and the other commands text for a terminal.
+    log_format: Literal["json", "text"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Metrics (``GET /metrics``, ADR 019): a bearer token a scraper sends instead
+    # of an admin's access token (unset: admins only); where `spotlight serve`'s
+    # workers keep their counters (in port-<port>, emptied at each start; default
+    # <data_dir>/metrics); how long a scrape waits for each figure read from a
+    # backend, and how long such a figure is kept.
+    metrics_token: str | None = Field(default=None, min_length=16)
+    metrics_dir: Path | None = None
+    metrics_source_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
+    metrics_fresh_seconds: float = Field(default=5.0, ge=0, le=300)
+
     @model_validator(mode="after")
     def _refuse_development_issuer_in_production(self) -> Settings:
         if self.environment == "production" and self.dev_issuer_enabled:
@@ -198,6 +214,10 @@ class Settings(BaseSettings):
     @property
     def views_sqlite_path(self) -> Path:
         return self.data_dir / "views.sqlite"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.metrics_dir or self.data_dir / "metrics"
 
     @property
     def blob_dir(self) -> Path:

@@ -211,8 +211,14 @@ def minimal_argv(port: int, workers: int) -> list[str]:
 
 
 def without_access_log(log: Path) -> str:
+    """The log without uvicorn's line per request (the minimal app's text lines,
+    the project's JSON ones)."""
     lines = log.read_text(errors="replace").splitlines()
-    return "\n".join(line for line in lines if ' HTTP/1.1" ' not in line)
+    return "\n".join(
+        line
+        for line in lines
+        if ' HTTP/1.1" ' not in line and '"logger": "uvicorn.access"' not in line
+    )
 
 
 # --- Users ---------------------------------------------------------------------------

@@ -69,6 +69,12 @@ class ProjectedEvent:
     def event(self) -> DomainEventProtocol[UUID]:
         return self.mapper.to_domain_event(self.notification)
 
+    @property
+    def correlation_id(self) -> str | None:
+        """The correlation id the event carries (decodes it), None if none."""
+        found = getattr(self.event, "correlation_id", None)
+        return found if isinstance(found, str) and found else None
+
 
 @dataclass(frozen=True)
 class ViewNames:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+
 import typer
 
 from adapters.cli.admin import admin_cli
@@ -16,6 +20,19 @@ from adapters.cli.projections import events_cli, projections_cli
 WORKER_HEALTHCHECK_SECONDS = 30
 
 cli = typer.Typer(help="Spotlight platform management service.", no_args_is_help=True)
+
+
+@cli.callback()
+def _process() -> None:
+    """Every command's process logs the same way (``adapters.observability.logs``):
+    text for a terminal unless ``SPOTLIGHT_LOG_FORMAT`` says otherwise; the
+    commands that serve (``serve``, ``projections run``) choose JSON again."""
+    from adapters.observability.logs import configure_logging
+    from adapters.settings import Settings
+
+    configure_logging(Settings(), default_format="text")
+
+
 cli.add_typer(projections_cli, name="projections")
 cli.add_typer(events_cli, name="events")
 cli.add_typer(admin_cli, name="admin")
@@ -43,21 +60,45 @@ def serve(
     processes sharing the port."""
     import uvicorn
 
+    from adapters.observability.logs import logging_config
     from adapters.settings import Settings
 
     settings = Settings()
+    port = port or settings.port
+    # One directory per server (several may share a data directory).
+    _count_across_workers(settings.metrics_path / f"port-{port}")
+    logged = settings.access_log if access_log is None else access_log
     uvicorn.run(
         "adapters.http.app:app_from_environment",
         factory=True,
         host=host or settings.host,
-        port=port or settings.port,
+        port=port,
         workers=1 if reload else (workers or settings.workers),
         reload=reload,
         loop="uvloop",
         http="httptools",
-        access_log=settings.access_log if access_log is None else access_log,
+        access_log=logged,
+        log_config=logging_config(settings, default_format="json", access_log=logged),
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
+
+
+# prometheus_client's switch to counting in shared files (read when it is imported).
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _count_across_workers(directory: Path) -> None:
+    """Workers count requests and commands in files under ``directory``, emptied
+    now (counts start at zero with the server), so that a scrape answered by any
+    worker adds up every worker's (``adapters.observability.metrics``).
+
+    prometheus_client reads the directory from its own variable, in each worker as
+    it starts: set here, before uvicorn starts them, it is the one environment
+    variable this project writes (ADR 019)."""
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    os.environ[MULTIPROCESS_VARIABLE] = str(directory.resolve())
 
 
 @cli.command()

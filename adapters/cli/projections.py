@@ -166,7 +166,11 @@ def _consumers_table(
 @projections_cli.command("run")
 def run() -> None:
     """Run every projection in this process until interrupted (a worker)."""
-    container = build_container(Settings())
+    from adapters.observability.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings, default_format="json")
+    container = build_container(settings)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())

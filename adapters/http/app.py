@@ -17,9 +17,12 @@ from adapters.http.dashboard.routes import dashboard_router
 from adapters.http.errors import install_error_handlers
 from adapters.http.identity.dev_issuer import dev_issuer_router
 from adapters.http.identity.routes import ROUTERS as IDENTITY_ROUTERS
+from adapters.http.metrics import router as metrics_router
 from adapters.http.onboarding.routes import ROUTERS as ONBOARDING_ROUTERS
 from adapters.http.openapi import install_openapi
 from adapters.http.scheduling.routes import ROUTERS as SCHEDULING_ROUTERS
+from adapters.observability.figures import BackendFigures
+from adapters.observability.requests import ObservedRequests
 from adapters.readiness import ReadinessChecks
 from adapters.runtime import settle_heap
 from adapters.settings import Settings
@@ -63,6 +66,7 @@ def create_app(
     # Each context's routers, listed once in its adapters/http/<context>/routes.py.
     routers = [
         health.router,
+        metrics_router,
         *IDENTITY_ROUTERS,
         *SCHEDULING_ROUTERS,
         *ONBOARDING_ROUTERS,
@@ -86,6 +90,9 @@ def create_app(
         ),
         retry_after=built.breakers.retry_after,
     )
+    # Outermost: every answer carries the correlation id, errors and 404s too.
+    app.add_middleware(ObservedRequests, observe=built.metrics.request_done)
+    built.metrics.read_at_scrape("figures", lambda: BackendFigures.of(built))
     for router in routers:
         app.include_router(router)
     install_openapi(app, routers)

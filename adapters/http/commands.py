@@ -13,11 +13,13 @@ from fastapi import Depends, Header, Request
 from pydantic import BaseModel, Field
 
 from adapters.http.auth import CurrentUserDep, container_of
-from commands.base import Actor, CommandResult, new_correlation_id
+from adapters.observability.requests import correlation_of
+from commands.base import Actor, CommandResult
 from commands.dispatch import Dispatcher
 
 
 async def correlation_id(
+    request: Request,
     x_correlation_id: Annotated[
         str | None,
         Header(
@@ -27,7 +29,10 @@ async def correlation_id(
         ),
     ] = None,
 ) -> str:
-    return x_correlation_id or new_correlation_id()
+    """The id ``ObservedRequests`` took for this request: the caller's (valid, as
+    checked above and there alike) or a new one, so the events, the Kafka headers,
+    the log lines and the answer's ``X-Correlation-Id`` share it."""
+    return correlation_of(request.scope)
 
 
 CorrelationDep = Annotated[str, Depends(correlation_id)]

@@ -57,11 +57,16 @@ from adapters.kafka.dedup import claim, ensure_processed_messages_schema
 from commands.base import ConcurrencyConflictError
 from commands.inbound import InboundHandlers, PoisonMessageError
 from domain.base import DomainError, UnavailableError
+from ports.correlation import correlated
 from ports.errors import is_outage
 from ports.messages import Message, MessageBus, MessageConsumer
 from ports.relational import RelationalStore
 from projections.diagnostics import error_summary
-from projections.integration_events import UndecodableMessageError, decode_message
+from projections.integration_events import (
+    HEADER_CORRELATION_ID,
+    UndecodableMessageError,
+    decode_message,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -293,6 +298,11 @@ class InboundConsumer:
     # -- one message ----------------------------------------------------------------
 
     def _process(self, message: Message) -> None:
+        # Log lines about the message carry its correlation id.
+        with correlated(message.headers.get(HEADER_CORRELATION_ID)):
+            self._process_correlated(message)
+
+    def _process_correlated(self, message: Message) -> None:
         attempts = 0
         waits = 0
         while True:

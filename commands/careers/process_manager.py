@@ -46,6 +46,7 @@ from commands.careers.mentoring import (
 from commands.careers.messages import EraseCandidate, MentorLeaving, RetireMentor
 from domain.base import DomainError
 from domain.careers.values import ROLE_CAREER_MENTOR
+from ports.correlation import correlated
 from ports.relational import SqlSession
 from projections.contracts import ProjectedEvent, Projection
 
@@ -116,9 +117,14 @@ class CareersProcessManager(Projection):
 
     def apply(self, session: SqlSession, events: Sequence[ProjectedEvent]) -> None:
         for item in events:
-            for react in REACTIONS.get(item.topic.rpartition(":")[2], ()):
-                for command in react(item, _actor(item)):
-                    self._send(item, command)
+            reactions = REACTIONS.get(item.topic.rpartition(":")[2], ())
+            if not reactions:
+                continue
+            # Log lines of the reaction carry the trigger's correlation id.
+            with correlated(item.correlation_id):
+                for react in reactions:
+                    for command in react(item, _actor(item)):
+                        self._send(item, command)
 
     def _send(self, item: ProjectedEvent, command: Command[Any]) -> None:
         try:

@@ -68,6 +68,7 @@ from commands.scheduling.messages import (
 )
 from domain.base import DomainError
 from domain.scheduling.values import DispatchKind, MeetingKind
+from ports.correlation import correlated
 from ports.relational import SqlSession
 from projections.contracts import ProjectedEvent, Projection
 from projections.scheduling.notices import ADMINS, ids, one_id
@@ -138,21 +139,31 @@ class SchedulingProcessManager(Projection):
             handler = _HANDLERS.get(item.topic.rpartition(":")[2])
             if handler is None:
                 continue
-            try:
-                handler(self, session, item)
-            except ConcurrencyConflictError:
-                raise  # not a refusal: the projection applies the batch again
-            except (DomainError, ValidationError) as error:
-                # A rule refused (e.g. no slot for a series, a party too large):
-                # the same command would be refused again, so the trigger stays
-                # handled; the refusal is logged without personal data.
-                logger.warning(
-                    "scheduling refused %s at %s:%d: %s",
-                    item.event_name,
-                    item.source,
-                    item.position,
-                    type(error).__name__,
-                )
+            # Log lines of the reaction carry the trigger's correlation id.
+            with correlated(item.correlation_id):
+                self._react(session, item, handler)
+
+    def _react(
+        self,
+        session: SqlSession,
+        item: ProjectedEvent,
+        handler: Callable[[SchedulingProcessManager, SqlSession, Any], None],
+    ) -> None:
+        try:
+            handler(self, session, item)
+        except ConcurrencyConflictError:
+            raise  # not a refusal: the projection applies the batch again
+        except (DomainError, ValidationError) as error:
+            # A rule refused (e.g. no slot for a series, a party too large):
+            # the same command would be refused again, so the trigger stays
+            # handled; the refusal is logged without personal data.
+            logger.warning(
+                "scheduling refused %s at %s:%d: %s",
+                item.event_name,
+                item.source,
+                item.position,
+                type(error).__name__,
+            )
 
     # -- what it remembers of each NPO ------------------------------------------------
 

@@ -311,6 +311,13 @@ class MentorsReader:
             )
         return MenteeRow(*(str(v) for v in row)) if row else None
 
+    def queue_length(self) -> int:
+        """How many candidates wait for a mentor (metrics)."""
+        with self._views.transaction() as session:
+            t = self._names(session)
+            row = session.fetchone(f"SELECT COUNT(*) FROM {t['car_mentor_queue']}")
+        return int(row[0]) if row else 0
+
     def queue(
         self, after: tuple[str, str] | None = None, limit: int | None = None
     ) -> list[WaitingRow]:

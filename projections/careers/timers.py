@@ -170,6 +170,15 @@ class DueTimers:
         ]
 
     @classmethod
+    def count_due(cls, session: SqlSession, now: datetime) -> int:
+        """How many timers are due at ``now`` and not yet handled (metrics)."""
+        row = session.fetchone(
+            f"SELECT COUNT(*) FROM {cls.table(session)} WHERE due_at <= %s",
+            (stamp(now),),
+        )
+        return int(row[0]) if row else 0
+
+    @classmethod
     def done(cls, session: SqlSession, timer: DueTimer) -> None:
         session.execute(
             f"DELETE FROM {cls.table(session)} WHERE candidate_id = %s AND kind = %s "

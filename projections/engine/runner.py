@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 from uuid import UUID
@@ -75,7 +75,8 @@ class _VersionSwitchedError(Exception):
 class BatchFailedError(Exception):
     """A projection raised on a batch of one source's events (it was rolled back).
 
-    ``failed_at`` names the event when the batch held just one.
+    ``failed_at`` names the event when the batch held just one, and
+    ``correlation_id`` the id it carries (for the log lines about it).
     """
 
     def __init__(
@@ -85,6 +86,7 @@ class BatchFailedError(Exception):
         self.source = source
         self.cause = cause
         self.failed_at = f"{source}:{first.position}" if len(events) == 1 else None
+        self.correlation_id = _correlation_of(first) if len(events) == 1 else None
         where = (
             f"{source}:{first.position} {first.topic}"
             if len(events) == 1
@@ -92,6 +94,13 @@ class BatchFailedError(Exception):
         )
         self.summary = f"{where}: {error_summary(cause)}"
         super().__init__(self.summary)
+
+
+def _correlation_of(item: ProjectedEvent) -> str | None:
+    try:
+        return item.correlation_id
+    except Exception:  # noqa: BLE001 - an event that cannot be decoded has none
+        return None
 
 
 class EngineCore(Protocol):
@@ -510,8 +519,14 @@ class Runner(threading.Thread):
             self._stopping.wait(self._backoff(retries.outages))
             return projection
         retries.attempts += 1
+        # The failing event's correlation id, once the batch is narrowed to it.
+        correlation = {"correlation_id": getattr(error, "correlation_id", None)}
         logger.warning(
-            "projection %s failed (attempt %d): %s", name, retries.attempts, failure
+            "projection %s failed (attempt %d): %s",
+            name,
+            retries.attempts,
+            failure,
+            extra=correlation,
         )
         failed_at = getattr(error, "failed_at", None)
         if (
@@ -519,7 +534,7 @@ class Runner(threading.Thread):
             and failed_at is not None
             and not projection.retry_forever
         ):
-            if not self._stop_until_resumed(failure, failed_at):
+            if not self._stop_until_resumed(failure, failed_at, correlation):
                 return None
             retries.reset()
             return self._load()
@@ -559,7 +574,9 @@ class Runner(threading.Thread):
             if self._wakeup.wait(min(remaining, engine.lock_check_seconds)):
                 return
 
-    def _stop_until_resumed(self, failure: str, failed_at: str) -> bool:
+    def _stop_until_resumed(
+        self, failure: str, failed_at: str, extra: Mapping[str, object]
+    ) -> bool:
         """Record the failure, alert, and wait (holding the lock, so no other
         worker retries it) until an operator resumes; False when stopping."""
         engine, name = self.engine, self.projection_name
@@ -570,6 +587,7 @@ class Runner(threading.Thread):
             name,
             failed_at,
             failure,
+            extra=extra,
         )
         while not self._stopping.wait(engine.failed_poll_seconds):
             self._look_after()

@@ -250,6 +250,13 @@ class CommunityReader:
                 session, live_names(session, NPOS_PROJECTION), "", ()
             )
 
+    def waiting_count(self) -> int:
+        """How many NPOs wait for a leader, in every community (metrics)."""
+        with self._views.transaction() as session:
+            names = live_names(session, NPOS_PROJECTION)
+            row = session.fetchone(f"SELECT COUNT(*) FROM {names.table(WAITING.base)}")
+        return int(row[0]) if row else 0
+
     def community(self, community_id: str) -> CommunityRow | None:
         with self._views.transaction() as session:
             found = self._communities(

@@ -114,6 +114,11 @@ def mentor_queue(
     return Page(items, encode_cursor(last.since, last.candidate_id) if last else None)
 
 
+def mentor_queue_length(views: RelationalStore) -> int:
+    """How many candidates wait for a mentor."""
+    return MentorsReader(views).queue_length()
+
+
 def get_mentee_cap(views: RelationalStore) -> int:
     """The platform's default cap on a mentor's active mentees."""
     return MentorsReader(views).default_cap()

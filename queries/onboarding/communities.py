@@ -17,6 +17,11 @@ def list_communities(views: RelationalStore) -> list[CommunityRow]:
     return CommunityReader(views).communities()
 
 
+def leader_queue_length(views: RelationalStore) -> int:
+    """How many NPOs wait for a community leader, in every community."""
+    return CommunityReader(views).waiting_count()
+
+
 def get_community(views: RelationalStore, community_id: str) -> CommunityRow:
     found = CommunityReader(views).community(community_id)
     if found is None:

@@ -63,6 +63,8 @@ MATRIX: dict[str, Access] = {
     # Health, public keys, the development issuer: public by nature.
     "GET /health/live": PUBLIC,
     "GET /health/ready": PUBLIC,
+    # Metrics: admins, or the scraper (tests/integration/test_observability_real.py).
+    "GET /metrics": ADMIN,
     "GET /.well-known/jwks.json": PUBLIC,
     "GET /dev-issuer/.well-known/openid-configuration": PUBLIC,
     "GET /dev-issuer/jwks": PUBLIC,

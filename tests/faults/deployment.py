@@ -40,8 +40,9 @@ def free_port() -> int:
         return port
 
 
-# uvicorn's access log: one line per request, crowding out what matters in a tail.
-ACCESS_LOG = re.compile(r"^INFO: +[0-9.]+:[0-9]+ - ")
+# uvicorn's access log: one line per request, crowding out what matters in a tail
+# (uvicorn's own text line, or a JSON line of ``spotlight serve``).
+ACCESS_LOG = re.compile(r'^INFO: +[0-9.]+:[0-9]+ - |^\{.*"logger": "uvicorn\.access"')
 
 
 def tail(path: Path, lines: int = 40) -> str:

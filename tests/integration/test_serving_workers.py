@@ -27,6 +27,7 @@ from tests.faults.deployment import (
     tail,
 )
 from tests.support.identity import SignedIn, sign_in
+from tests.support.metrics import value
 from tests.support.onboarding_http import fresh_database
 
 START_TIMEOUT_SECONDS = 120
@@ -242,5 +243,41 @@ def test_reads_after_writes_whichever_worker_answers(
             # the kernel hands to either worker).
             for n in range(20):
                 write_then_read(two, two, user, f"Ada{n}")
+
+            assert_nothing_failed([two.process, worker])
+
+
+def test_metrics_count_every_workers_requests_whichever_answers_the_scrape(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    token = "scrape-" + "w" * 24
+    with fresh_database(postgres_url) as database_url:
+        two = api(
+            "api", database_url, tmp_path, workers=2, settings={"metrics_token": token}
+        )
+        worker = projections_worker(database_url, tmp_path)
+        with started_together([two], worker):
+            assert started(two) == 2
+            # Each request on a connection of its own: the kernel spreads them.
+            for _ in range(30):
+                assert two.get("/health/live").status_code == 200
+
+            # Check both workers counted some (each keeps its own file).
+            files = list((tmp_path / "metrics").glob("port-*/histogram_*.db"))
+            assert len(files) == 2, files
+
+            # Check every scrape, whichever worker answers it, counts all 30.
+            for _ in range(8):
+                text = two.get(
+                    "/metrics", headers={"Authorization": f"Bearer {token}"}
+                ).text
+                count = value(
+                    text,
+                    "spotlight_http_request_duration_seconds_count",
+                    route="/health/live",
+                    method="GET",
+                    status="200",
+                )
+                assert count == 30, text
 
             assert_nothing_failed([two.process, worker])

@@ -198,7 +198,8 @@ def test_a_poison_event_mid_batch_is_named_and_the_events_before_it_applied(
     engine.failed_poll_seconds = 0.02
     for i in range(3):
         notebook.save(Note("ada", f"before {i}"))
-    poison = notebook.save_changes(Note("ada", "poison"))
+    with acting_as("ada", "corr-poison"):
+        poison = notebook.save_changes(Note("ada", "poison"))
     for i in range(2):
         notebook.save(Note("ada", f"after {i}"))
     monkeypatch.setattr(NotesTable, "apply", poison_on("poison"))
@@ -212,10 +213,13 @@ def test_a_poison_event_mid_batch_is_named_and_the_events_before_it_applied(
     assert failing.failed_at == f"notebook:{poison.position}"
     assert sorted(notes_in_view(engine)) == ["before 0", "before 1", "before 2"]
     # The alert: one ERROR line naming the projection and the event, not the data.
-    alerts = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    alerts = [r for r in caplog.records if r.levelname == "ERROR"]
     assert len(alerts) == 1
-    assert f"notes_table FAILED on event notebook:{poison.position}" in alerts[0]
-    assert "poison" not in alerts[0]
+    message = alerts[0].getMessage()
+    assert f"notes_table FAILED on event notebook:{poison.position}" in message
+    assert "poison" not in message
+    # Check the line carries the failing event's correlation id.
+    assert getattr(alerts[0], "correlation_id", None) == "corr-poison"
 
     # Skipping another event than the one it stopped on is refused.
     with pytest.raises(RecoveryRefusedError, match="stopped on"):

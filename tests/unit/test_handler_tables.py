@@ -10,8 +10,27 @@ from typing import Any
 import pytest
 
 from adapters.bootstrap import HANDLER_TABLES
-from commands.base import Actor, Command, CommandResult, SpotlightApplication
-from commands.dispatch import Dispatcher, HandlerTable, UnknownCommandError
+from commands.base import (
+    Actor,
+    Command,
+    CommandResult,
+    ConcurrencyConflictError,
+    SpotlightApplication,
+)
+from commands.dispatch import (
+    Dispatcher,
+    HandlerTable,
+    UnknownCommandError,
+    outcome_of,
+)
+from domain.base import (
+    DomainError,
+    GoneError,
+    InvalidFieldError,
+    NotAllowedError,
+    NotFoundError,
+)
+from ports.errors import BackendUnavailableError
 
 
 def _messages_of(table: HandlerTable[Any]) -> set[type[Command[Any]]]:
@@ -89,3 +108,61 @@ def test_a_message_with_two_handlers_is_refused_at_composition() -> None:
 
     with pytest.raises(ValueError, match="Ping has two handlers"):
         Dispatcher({"echo": echo}, [table, table])
+
+
+def _refuse(app: Echo, command: Ping) -> CommandResult:
+    refusals: dict[str, Exception] = {
+        "gone": GoneError("erased"),
+        "missing": NotFoundError("no such"),
+        "role": NotAllowedError("no"),
+        "field": InvalidFieldError("name", "too long"),
+        "stale": ConcurrencyConflictError("again"),
+        "rule": DomainError("not now"),
+        "down": BackendUnavailableError("postgres: gone"),
+        "bug": KeyError("x"),
+    }
+    if command.text in refusals:
+        raise refusals[command.text]
+    return _ping(app, command)
+
+
+def test_every_command_is_observed_with_its_outcome() -> None:
+    echo = Echo(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    seen: list[tuple[str, str]] = []
+    dispatcher = Dispatcher(
+        {"echo": echo},
+        [HandlerTable(Echo, {Ping: _refuse})],
+        observe=lambda command, outcome, _seconds: seen.append((command, outcome)),
+    )
+    texts = ["ok", "gone", "missing", "role", "field", "stale", "rule", "down", "bug"]
+    for text in texts:
+        try:
+            dispatcher.dispatch(Ping(actor=Actor.system(), text=text))
+        except Exception:  # noqa: BLE001, S112 - refusals still reach the caller
+            continue
+    assert seen == [
+        ("Ping", outcome)
+        for outcome in (
+            "ok",
+            "gone",
+            "not_found",
+            "not_allowed",
+            "invalid",
+            "conflict",
+            "refused",
+            "unavailable",
+            "error",
+        )
+    ]
+
+
+def test_a_refusal_still_reaches_the_caller_when_observed() -> None:
+    echo = Echo(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    dispatcher = Dispatcher(
+        {"echo": echo},
+        [HandlerTable(Echo, {Ping: _refuse})],
+        observe=lambda *_: None,
+    )
+    with pytest.raises(NotAllowedError):
+        dispatcher.dispatch(Ping(actor=Actor.system(), text="role"))
+    assert outcome_of(None) == "ok"

@@ -1,0 +1,1 @@
+"""Correlation ids, structured logs and metrics (ADR 019)."""
