@@ -32,19 +32,8 @@ pytestmark = pytest.mark.real_services
 
 
 @pytest.fixture
-def story(
-    *,
-    tmp_path: Path,
-    postgres_url: str,
-    mongo_url: str,
-    redis_url: str,
-    kafka_bootstrap: str,
-    s3_endpoint: str,
-) -> Iterator[Story]:
-    services = RealServices(
-        tmp_path, postgres_url, mongo_url, redis_url, kafka_bootstrap, s3_endpoint
-    )
-    with app_on_real_services(services, "export") as (client, container, run):
+def story(real_services: RealServices) -> Iterator[Story]:
+    with app_on_real_services(real_services, "export") as (client, container, run):
         yield Story.start(client, container, f"admin-{run}@example.org")
 
 

@@ -9,7 +9,6 @@ recommendations, with its reason; taken down, it leaves both at once.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -23,19 +22,8 @@ pytestmark = pytest.mark.real_services
 
 
 @pytest.fixture
-def story(
-    *,
-    tmp_path: Path,
-    postgres_url: str,
-    mongo_url: str,
-    redis_url: str,
-    kafka_bootstrap: str,
-    s3_endpoint: str,
-) -> Iterator[Story]:
-    services = RealServices(
-        tmp_path, postgres_url, mongo_url, redis_url, kafka_bootstrap, s3_endpoint
-    )
-    with app_on_real_services(services, "story") as (client, container, run):
+def story(real_services: RealServices) -> Iterator[Story]:
+    with app_on_real_services(real_services, "story") as (client, container, run):
         yield Story.start(client, container, f"admin-{run}@example.org")
 
 

@@ -48,20 +48,9 @@ SCRAPE_TOKEN = "scrape-" + "s" * 24
 
 
 @pytest.fixture
-def app(
-    *,
-    tmp_path: Path,
-    postgres_url: str,
-    mongo_url: str,
-    redis_url: str,
-    kafka_bootstrap: str,
-    s3_endpoint: str,
-) -> Iterator[tuple[TestClient, Container, str]]:
-    services = RealServices(
-        tmp_path, postgres_url, mongo_url, redis_url, kafka_bootstrap, s3_endpoint
-    )
+def app(real_services: RealServices) -> Iterator[tuple[TestClient, Container, str]]:
     with app_on_real_services(
-        services, "obs", metrics_token=SCRAPE_TOKEN, metrics_fresh_seconds=0
+        real_services, "obs", metrics_token=SCRAPE_TOKEN, metrics_fresh_seconds=0
     ) as composed:
         yield composed
 

@@ -6,7 +6,6 @@ taken-down offering and a deleted NPO leave at once."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -21,19 +20,8 @@ from tests.support.search_http import approved_npo, ids, search
 
 
 @pytest.fixture
-def world(
-    *,
-    tmp_path: Path,
-    postgres_url: str,
-    mongo_url: str,
-    redis_url: str,
-    kafka_bootstrap: str,
-    s3_endpoint: str,
-) -> Iterator[OnboardingClient]:
-    services = RealServices(
-        tmp_path, postgres_url, mongo_url, redis_url, kafka_bootstrap, s3_endpoint
-    )
-    with app_on_real_services(services, "srch") as (client, container, run):
+def world(real_services: RealServices) -> Iterator[OnboardingClient]:
+    with app_on_real_services(real_services, "srch") as (client, container, run):
         yield OnboardingClient.start(client, container, f"admin-{run}@example.org")
 
 

@@ -6,7 +6,6 @@ NPO deleted, leaders' caps and the FIFO queue."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,19 +19,8 @@ from tests.support.onboarding_http import (
 
 
 @pytest.fixture
-def world(
-    *,
-    tmp_path: Path,
-    postgres_url: str,
-    mongo_url: str,
-    redis_url: str,
-    kafka_bootstrap: str,
-    s3_endpoint: str,
-) -> Iterator[OnboardingClient]:
-    services = RealServices(
-        tmp_path, postgres_url, mongo_url, redis_url, kafka_bootstrap, s3_endpoint
-    )
-    with app_on_real_services(services, "onb") as (client, container, run):
+def world(real_services: RealServices) -> Iterator[OnboardingClient]:
+    with app_on_real_services(real_services, "onb") as (client, container, run):
         yield OnboardingClient.start(client, container, f"admin-{run}@example.org")
 
 

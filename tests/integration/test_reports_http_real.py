@@ -16,7 +16,6 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,19 +34,10 @@ SAXONY = {"address": "2 Side St", "region": "Saxony", "country": "de"}
 
 
 @pytest.fixture
-def story(
-    *,
-    tmp_path: Path,
-    postgres_url: str,
-    mongo_url: str,
-    redis_url: str,
-    kafka_bootstrap: str,
-    s3_endpoint: str,
-) -> Iterator[Story]:
-    services = RealServices(
-        tmp_path, postgres_url, mongo_url, redis_url, kafka_bootstrap, s3_endpoint
-    )
-    with app_on_real_services(services, "reports", analytics_max_age_seconds=0) as (
+def story(real_services: RealServices) -> Iterator[Story]:
+    with app_on_real_services(
+        real_services, "reports", analytics_max_age_seconds=0
+    ) as (
         client,
         container,
         run,
