@@ -62,8 +62,13 @@ class Database:
         return len(rows)
 
     def end_session(self, pid: int) -> None:
+        """End a server session and wait (up to 5 s) until it is gone: only then
+        are its advisory locks released."""
         with psycopg.connect(self.admin_url, autocommit=True) as connection:
-            connection.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            row = connection.execute(
+                "SELECT pg_terminate_backend(%s, 5000)", (pid,)
+            ).fetchone()
+        assert row is not None and row[0] is True, f"session {pid} did not end"
 
     def counts(self) -> int:
         with psycopg.connect(self.url) as connection:
