@@ -68,7 +68,8 @@ class Database:
             row = connection.execute(
                 "SELECT pg_terminate_backend(%s, 5000)", (pid,)
             ).fetchone()
-        assert row is not None and row[0] is True, f"session {pid} did not end"
+        assert row is not None
+        assert row[0] is True, f"session {pid} did not end within 5 s"
 
     def counts(self) -> int:
         with psycopg.connect(self.url) as connection:
