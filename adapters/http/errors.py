@@ -20,7 +20,6 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -34,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.identity.refresh_tokens import InvalidRefreshTokenError
 from adapters.identity.tokens import InvalidAccessTokenError
+from adapters.observability.logs import innermost_frame
 from adapters.oidc.verifier import IdTokenError, IssuerUnavailableError
 from domain.base import (
     ConflictError,
@@ -256,17 +256,6 @@ def unexpected_answer() -> JSONResponse:
     return problem(500, "Internal error", "The error has been logged.")
 
 
-def _where(error: BaseException) -> str:
-    """The innermost frame of ``error``'s traceback, as ``file:line``."""
-    frame = error.__traceback__
-    if frame is None:
-        return "?"
-    while frame.tb_next is not None:
-        frame = frame.tb_next
-    path = Path(frame.tb_frame.f_code.co_filename)
-    return f"{'/'.join(path.parts[-2:])}:{frame.tb_lineno}"
-
-
 class ErrorBoundary:
     """Answers every error that reaches it, so none reaches Starlette's
     ``ServerErrorMiddleware`` (whose traceback would carry the message).
@@ -324,7 +313,7 @@ class ErrorBoundary:
             type(error).__name__,
             method,
             path,
-            _where(error),
+            innermost_frame(error),
         )
         return unexpected_answer()
 

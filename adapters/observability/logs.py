@@ -82,7 +82,8 @@ def _safe(value: Any) -> Any:
     return redact(str(value))
 
 
-def _where(error: BaseException) -> str:
+def innermost_frame(error: BaseException) -> str:
+    """The innermost frame of ``error``'s traceback, as ``file:line``."""
     frame = error.__traceback__
     if frame is None:
         return "?"
@@ -143,7 +144,7 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
             line["error"] = type(error).__name__
-            line["where"] = _where(error)
+            line["where"] = innermost_frame(error)
             line["traceback"] = redact(_traceback(error))
         return json.dumps(line, ensure_ascii=False, default=str)
 

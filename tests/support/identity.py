@@ -31,12 +31,13 @@ class RevokedTokens:
 
 def identity_application(
     refresh_tokens: RevokedTokens | None = None,
+    vault: SqlPersonalDataVault | None = None,
 ) -> IdentityApplication:
-    """The identity application on POPO, its keys in an in-memory SQLite vault."""
-    vault = SqlPersonalDataVault(SqliteRelationalStore(None))
+    """The identity application on POPO, its keys in ``vault`` (by default, a new
+    in-memory SQLite vault)."""
     return IdentityApplication(
         env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-        vault=vault,
+        vault=vault or SqlPersonalDataVault(SqliteRelationalStore(None)),
         refresh_tokens=refresh_tokens or RevokedTokens(),
     )
 

@@ -22,7 +22,7 @@ from domain.identity.values import LinkedIdentity, Profile, Role
 from domain.scheduling.availability import availability_id
 from projections.analytics.pseudonyms import Pseudonyms, pseudonym_of
 from projections.analytics.rows import RowBuilder, StoredRecord
-from tests.support.identity import RevokedTokens
+from tests.support.identity import identity_application
 
 NPO_REGISTERED = "domain.onboarding.npo:Npo.Registered"
 ITEM_APPROVED = "domain.careers.roadmap:Roadmap.ItemApproved"
@@ -36,11 +36,7 @@ def vault() -> SqlPersonalDataVault:
 
 @pytest.fixture
 def identity(vault: SqlPersonalDataVault) -> Iterator[IdentityApplication]:
-    application = IdentityApplication(
-        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-        vault=vault,
-        refresh_tokens=RevokedTokens(),
-    )
+    application = identity_application(vault=vault)
     yield application
     application.close()
 

@@ -16,7 +16,7 @@ from domain.base import acting_as
 from domain.identity.user import User
 from domain.identity.values import LinkedIdentity
 from domain.personal_data import ERASED
-from tests.support.identity import RevokedTokens
+from tests.support.identity import identity_application
 
 
 @pytest.fixture
@@ -26,11 +26,7 @@ def vault() -> SqlPersonalDataVault:
 
 @pytest.fixture
 def app(vault: SqlPersonalDataVault) -> Iterator[IdentityApplication]:
-    application = IdentityApplication(
-        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-        vault=vault,
-        refresh_tokens=RevokedTokens(),
-    )
+    application = identity_application(vault=vault)
     yield application
     application.close()
 
