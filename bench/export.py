@@ -32,7 +32,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,12 +40,12 @@ from typing import Any
 import psycopg
 import pyarrow.dataset as pads
 from psycopg import sql
-from rich.console import Console
 from rich.table import Table
 
 from adapters.analytics.export import export_events
 from adapters.bootstrap import Container, build_container
 from adapters.settings import Settings
+from bench.http import console, fresh_schema, say
 from domain.base import acting_as
 from domain.identity.user import OPERATOR, User
 from domain.identity.values import LinkedIdentity, Profile, Role
@@ -57,12 +56,6 @@ POSTGRES_URL = os.environ.get(
 )
 IDENTITY_EVENTS_PER_USER = 3
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
-
-console = Console(highlight=False, soft_wrap=True)
-
-
-def say(message: str) -> None:
-    console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {message}")
 
 
 @dataclass
@@ -410,18 +403,6 @@ def scheduling_rows(
 # --- Steps -------------------------------------------------------------------------
 
 
-@contextmanager
-def fresh_schema(url: str) -> Iterator[str]:
-    schema = f"bench_export_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(url, autocommit=True) as db:
-        db.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    try:
-        yield schema
-    finally:
-        with psycopg.connect(url, autocommit=True) as db:
-            db.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-
-
 def scan(container: Container, chunk_size: int) -> int:
     """The raw scan: every application's ``select_notifications``, page by page."""
     seen = 0
@@ -437,7 +418,11 @@ def scan(container: Container, chunk_size: int) -> int:
 
 
 def run(args: argparse.Namespace, figures: Figures, tmp: Path) -> None:
-    with fresh_schema(args.postgres_url) as schema:
+    # One connection (autocommit) for the bench's own statements, as bench.http.
+    with (
+        psycopg.connect(args.postgres_url, autocommit=True) as db,
+        fresh_schema(db, "bench_export") as schema,
+    ):
         settings = Settings(
             data_dir=tmp / "data",
             postgres_url=args.postgres_url,
@@ -446,17 +431,16 @@ def run(args: argparse.Namespace, figures: Figures, tmp: Path) -> None:
         container = build_container(settings)
         try:
             container.identity.setup()
-            with psycopg.connect(args.postgres_url, autocommit=True) as db:
-                say(f"seeding {args.events:,} events in schema {schema}…")
-                started = time.perf_counter()
-                Seeder(container, db, schema).seed(args.events, args.users)
-                heads = {
-                    name: app.recorder.max_notification_id() or 0
-                    for name, app in container.applications.items()
-                }
-                figures.events = sum(heads.values())
-                figures.seed_seconds = time.perf_counter() - started
-                db.execute(sql.SQL("ANALYZE"))
+            say(f"seeding {args.events:,} events in schema {schema}…")
+            started = time.perf_counter()
+            Seeder(container, db, schema).seed(args.events, args.users)
+            heads = {
+                name: app.recorder.max_notification_id() or 0
+                for name, app in container.applications.items()
+            }
+            figures.events = sum(heads.values())
+            figures.seed_seconds = time.perf_counter() - started
+            db.execute(sql.SQL("ANALYZE"))
             say(
                 f"seeded {figures.events:,} events {heads} "
                 f"in {figures.seed_seconds:.1f} s"
