@@ -35,6 +35,7 @@ from uuid import UUID
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from adapters.analytics import DEFAULT_CHUNK_SIZE
 from adapters.analytics.columns import ChunkTables
 from adapters.analytics.sources import (
     IDENTITY_APPLICATION,
@@ -51,8 +52,6 @@ from projections.analytics.rows import RowBuilder, StoredRecord
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Container
-
-DEFAULT_CHUNK_SIZE = 100_000
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from adapters.analytics.export import (
-    DEFAULT_CHUNK_SIZE,
-    ExportProgress,
-    default_target,
-    export_events,
-)
+from adapters.analytics import DEFAULT_CHUNK_SIZE
 from adapters.bootstrap import build_container
 from adapters.settings import Settings
 
@@ -46,6 +41,13 @@ def export(
 ) -> None:
     """Replay every application's events into Parquet, one dataset per event family
     partitioned by date; appends what is new since the last run (ADR 017)."""
+    # pyarrow is imported when exporting, not at every start of the command line.
+    from adapters.analytics.export import (
+        ExportProgress,
+        default_target,
+        export_events,
+    )
+
     settings = Settings()
     target = to or default_target(settings)
     console = Console()
